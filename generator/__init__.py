@@ -1,0 +1,8 @@
+"""daoshi: records, portfolios and appraisal for whole-staff mentorship (全员导师制).
+
+The library is the package; the ``daoshi`` command (``generator.cli``) is a thin door into it.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

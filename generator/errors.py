@@ -1,0 +1,41 @@
+"""One error type for every layer: a located problem, and the exception that carries them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Location:
+    """Where a problem is: a path relative to the records root, 1-based line and column."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Problem:
+    """One problem found in the records, with a stable code (see docs/errors.md)."""
+
+    location: Location
+    code: str
+    message: str
+
+    def format(self, prefix: str = "") -> str:
+        """``path:line:col: CODE message``, the path optionally under ``prefix``."""
+        path = f"{prefix.rstrip('/')}/{self.location.path}" if prefix else self.location.path
+        loc = self.location
+        return f"{path}:{loc.line}:{loc.col}: {self.code} {self.message}"
+
+
+class ProjectError(Exception):
+    """Raised when the records cannot be used; carries every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(p.format() for p in self.problems[:20]))

@@ -1,0 +1,86 @@
+"""Problem codes and their messages in Chinese (default) and English.
+
+Codes are stable: a school's people search for them. Every code here is documented in
+docs/errors.md (a test keeps the two in step). F = the file's bytes and YAML, R = one
+file against its form, X = rules across files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import Location, Problem
+
+# code: (Chinese message, English message)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "F001": ("无法读取文件：{error}", "cannot read the file: {error}"),
+    "F002": ("不是 UTF-8 编码（第 {byte} 字节），请用 UTF-8 保存", "not UTF-8 (byte {byte}); save the file as UTF-8"),
+    "F003": ("文件以 BOM 开头，请保存为不带 BOM 的 UTF-8", "the file starts with a byte-order mark; save as UTF-8 without BOM"),
+    "F004": ("使用了 Windows 换行符（CRLF），请改为 LF", "Windows line endings (CRLF); use LF"),
+    "F005": ("YAML 中不能使用制表符（Tab），请改用空格", "tab character in YAML; use spaces"),
+    "F006": ("文件是空的", "the file is empty"),
+    "F007": ("文件过大（{size} 字节，上限 {limit}），未读取", "file too large ({size} bytes, limit {limit}); not read"),
+    "F008": ("记录文件必须以一行 --- 开头（YAML 头部）", "a record must start with a --- line (front matter)"),
+    "F009": ("YAML 头部缺少结尾的 --- 行", "front matter has no closing --- line"),
+    "F010": ("YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
+    "F011": ("不允许使用 YAML 标签 {tag}", "YAML tag {tag} is not allowed"),
+    "F012": ("不允许使用 YAML 锚点和别名（&、*）", "YAML anchors and aliases (&, *) are not allowed"),
+    "F013": ("重复的键“{key}”（第 {line} 行已有）", "duplicate key \"{key}\" (already on line {line})"),
+    "F014": ("“{text}”含义不明确：是/否请写 true/false，文字或带前导零的编号请加引号", "\"{text}\" is ambiguous: write true/false for yes/no, quote text and numbers with leading zeros"),
+    "F015": ("文件顶层必须是“键: 值”形式的映射", "the top level must be a mapping of keys to values"),
+    "F016": ("不属于记录仓库结构的文件（见 docs/records.md）：{hint}", "file is not part of the records layout (see docs/records.md): {hint}"),
+    "F017": ("嵌套超过 {depth} 层", "nested deeper than {depth} levels"),
+    "R101": ("未知字段“{key}”（{form}没有这个字段）", "unknown field \"{key}\" ({form} has no such field)"),
+    "R102": ("缺少必填字段“{label}”（{key}）", "missing required field \"{label}\" ({key})"),
+    "R103": ("“{label}”应为{expected}，实际是{actual}", "\"{label}\" must be {expected}, not {actual}"),
+    "R104": ("“{label}”的值“{value}”不在允许范围内：{allowed}", "\"{label}\": \"{value}\" is not one of {allowed}"),
+    "R105": ("“{label}”日期格式错误“{value}”，应写成 2025-10-12", "\"{label}\": bad date \"{value}\"; write it as 2025-10-12"),
+    "R106": ("“{label}”日期不存在：{value}", "\"{label}\": no such date: {value}"),
+    "R107": ("“{label}”{limit}", "\"{label}\": {limit}"),
+    "R108": ("“{label}”格式不符合要求（{pattern}）", "\"{label}\" does not match {pattern}"),
+    "R109": ("正文“{label}”不能为空", "the body \"{label}\" must not be empty"),
+    "R110": ("未知的记录种类“{kind}”，可用：{allowed}", "unknown record kind \"{kind}\"; known: {allowed}"),
+    "R111": ("键必须是简单的文字", "keys must be plain text"),
+    "X201": ("未知的学生学号“{id}”", "unknown student ID \"{id}\""),
+    "X202": ("未知的教师工号“{id}”", "unknown teacher ID \"{id}\""),
+    "X203": ("未知的班级“{id}”", "unknown class ID \"{id}\""),
+    "X204": ("未知的学期“{id}”", "unknown semester \"{id}\""),
+    "X205": ("未知的政策“{id}”，可用：{allowed}", "unknown policy \"{id}\"; known: {allowed}"),
+    "X206": ("重复的{what}“{id}”（{other} 已使用）", "duplicate {what} \"{id}\" (also in {other})"),
+    "X207": ("日期 {date} 不在学期 {semester}（{start} 至 {end}）内", "date {date} is outside semester {semester} ({start} to {end})"),
+    "X208": ("日期 {date} 晚于今天（{today}）", "date {date} is in the future (today is {today})"),
+    "X209": ("学生 {student} 不是导师 {mentor} 在 {semester} 学期的受导学生", "student {student} is not a mentee of {mentor} in {semester}"),
+    "X210": ("导师 {mentor} 有 {count} 名受导学生，超过政策上限 {cap}", "mentor {mentor} has {count} mentees, over the cap of {cap}"),
+    "X211": ("学生 {student} 在 {semester} 学期没有导师", "student {student} has no mentor in {semester}"),
+    "X212": ("文件名与内容不一致：{field} 在路径中是“{in_path}”，文件中是“{in_file}”", "file name does not match its content: {field} is \"{in_path}\" in the path, \"{in_file}\" in the file"),
+    "X213": ("学期日期有误：{detail}", "semester dates are wrong: {detail}"),
+    "X214": ("重点帮扶对象 {student} 不在导师 {mentor} 的受导学生中", "key student {student} is not among mentor {mentor}'s mentees"),
+    "X215": ("班级 {class_id} 不属于 {cohort} 级", "class {class_id} does not belong to cohort {cohort}"),
+    "X216": ("缺少必需的文件 {file}", "required file {file} is missing"),
+    "X217": ("“{id}”在同一列表中出现了两次", "\"{id}\" is listed twice"),
+    "M301": ("表单定义有误：{detail}", "bad form definition: {detail}"),
+    "X218": ("学生 {student} 在 {semester} 学期不在校（{why}）", "student {student} is not at school in {semester} ({why})"),
+}
+
+LANGUAGES = ("zh", "en")
+_language = "zh"
+
+
+def set_language(lang: str) -> None:
+    """Choose the language of messages made from now on (``zh`` or ``en``)."""
+    global _language
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; use one of {LANGUAGES}")
+    _language = lang
+
+
+def language() -> str:
+    """The language messages are made in."""
+    return _language
+
+
+def problem(location: Location, code: str, **args: Any) -> Problem:
+    """Make a located ``Problem`` with the message for ``code`` in the current language."""
+    zh, en = MESSAGES[code]
+    template = zh if _language == "zh" else en
+    return Problem(location, code, template.format(**args))
