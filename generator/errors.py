@@ -28,7 +28,9 @@ class Problem:
 
     def format(self, prefix: str = "") -> str:
         """``path:line:col: CODE message``, the path optionally under ``prefix``."""
-        path = f"{prefix.rstrip('/')}/{self.location.path}" if prefix else self.location.path
+        path = self.location.path
+        if prefix and prefix != "." and not path.startswith("/"):
+            path = f"{prefix.rstrip('/')}/{path}"
         loc = self.location
         return f"{path}:{loc.line}:{loc.col}: {self.code} {self.message}"
 

@@ -84,3 +84,57 @@ def problem(location: Location, code: str, **args: Any) -> Problem:
     zh, en = MESSAGES[code]
     template = zh if _language == "zh" else en
     return Problem(location, code, template.format(**args))
+
+
+# Type names for R103, by form type and by the YAML value found.
+EXPECTED = {
+    "string": ("文字", "text"),
+    "text": ("文字", "text"),
+    "id": ("带引号或以字母开头的编号", "an ID (text)"),
+    "ref": ("编号（文字）", "an ID (text)"),
+    "kind": ("记录种类代号", "a kind code"),
+    "integer": ("整数", "a whole number"),
+    "number": ("数字", "a number"),
+    "boolean": ("true 或 false", "true or false"),
+    "date": ("日期", "a date"),
+    "enum": ("选项", "one of the options"),
+    "list": ("列表", "a list"),
+    "object": ("映射（键: 值）", "a mapping"),
+}
+
+
+def expected(form_type: str) -> str:
+    """What a form type expects, in the current language."""
+    zh, en = EXPECTED[form_type]
+    return en if _language == "en" else zh
+
+
+def describe(value: Any) -> str:
+    """What a YAML value is, in the current language, for R103."""
+    if value is None:
+        pair = ("空值", "empty")
+    elif isinstance(value, bool):
+        pair = ("true/false", "true/false")
+    elif isinstance(value, int):
+        pair = (f"整数 {value}", f"the number {value}")
+    elif isinstance(value, float):
+        pair = (f"数字 {value}", f"the number {value}")
+    elif isinstance(value, list):
+        pair = ("列表", "a list")
+    elif isinstance(value, dict):
+        pair = ("映射", "a mapping")
+    else:
+        pair = (f"文字“{value}”", f'the text "{value}"')
+    return pair[1] if _language == "en" else pair[0]
+
+
+def limit_text(kind: str, bound: object) -> str:
+    """The R107 detail: which limit a value broke."""
+    zh, en = {
+        "min": ("不能小于 {b}", "must be at least {b}"),
+        "max": ("不能大于 {b}", "must be at most {b}"),
+        "min_items": ("至少需要 {b} 项", "needs at least {b} items"),
+        "max_items": ("最多 {b} 项", "allows at most {b} items"),
+        "max_length": ("最长 {b} 个字", "allows at most {b} characters"),
+    }[kind]
+    return (en if _language == "en" else zh).format(b=bound)

@@ -125,6 +125,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             self.report(mark, "F017", depth=MAX_DEPTH)
             return Node(None, loc.line, loc.col, bad=True)
+        self.seen.add(id(ynode))
         tag = ynode.tag
         if tag not in (_PLAIN, _QUOTED, _MAP, _SEQ):
             self.report(mark, "F011", tag=tag)
@@ -136,7 +137,6 @@ class _Builder:
             return Node(value, loc.line, loc.col, raw=ynode.value, bad=trap)
         if tag == _QUOTED:
             return Node(ynode.value, loc.line, loc.col, raw=ynode.value)
-        self.seen.add(id(ynode))
         if tag == _SEQ:
             return Node([self.build(item, depth + 1) for item in ynode.value], loc.line, loc.col)
         return Node(self.mapping(ynode, depth), loc.line, loc.col)

@@ -1,0 +1,155 @@
+"""Validate a records repository: every file against its form, then the rules across files.
+
+``validate()`` reports every problem in one run and never raises on bad records;
+``load()`` is the library's door for later layers and raises ``ProjectError`` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .cache import Cache, code_version
+from .check import Checked
+from .errors import Problem, ProjectError
+from .filecheck import check_file, read_and_check
+from .forms import Forms, load_forms
+from .layout import RECORD, Entry, discover
+from .messages import language
+from .model import School
+from .rules import CrossChecker
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What was checked: file counts by role and by record kind."""
+
+    files: int
+    roles: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, int] = field(default_factory=dict)
+    teachers: int = 0
+    students: int = 0
+    semesters: int = 0
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    """Problems (sorted) and summary of one validation; ``school`` when it could be built."""
+
+    problems: list[Problem]
+    summary: Summary
+    school: School | None = None
+
+
+def school_today(root: Path) -> dt.date:
+    """Today in the school's time zone (Asia/Shanghai unless school.yaml says otherwise)."""
+    tz = DEFAULT_TIMEZONE
+    try:
+        for line in (root / "school.yaml").read_text("utf-8").splitlines():
+            if line.startswith("timezone:"):
+                tz = line.split(":", 1)[1].strip().strip("'\"") or tz
+        zone = ZoneInfo(tz)
+    except (OSError, ValueError, KeyError, UnicodeDecodeError):
+        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    return dt.datetime.now(zone).date()
+
+
+def _digests(root: Path, entries: list[Entry], cache: Cache) -> tuple[dict[str, str], dict[str, bytes | None]]:
+    """Content hash of every file; files not known to the cache are read (and kept)."""
+    digests: dict[str, str] = {}
+    fresh: dict[str, bytes | None] = {}
+    for entry in entries:
+        digest = cache.known_digest(entry.path, entry.size, entry.mtime_ns)
+        if digest is None:
+            try:
+                raw: bytes | None = (root / entry.path).read_bytes() if entry.size <= 4 << 20 else None
+            except OSError:
+                raw = None
+            fresh[entry.path] = raw
+            digest = hashlib.sha1(raw).hexdigest() if raw is not None else f"unread:{entry.size}:{entry.mtime_ns}"
+        digests[entry.path] = digest
+        cache.remember(entry.path, entry.size, entry.mtime_ns, digest)
+    return digests, fresh
+
+
+def _summary(entries: list[Entry], checked: list[Checked], school: School | None, cached: bool = False) -> Summary:
+    return Summary(
+        files=len(entries),
+        roles=dict(Counter(e.role for e in entries)),
+        kinds=dict(Counter(c.kind for c in checked if c.role == RECORD and c.kind)),
+        teachers=len(school.teachers) if school else 0,
+        students=len(school.students) if school else 0,
+        semesters=len(school.semesters) if school else 0,
+        cached=cached,
+    )
+
+
+def validate(
+    root: Path,
+    *,
+    today: dt.date | None = None,
+    use_cache: bool = True,
+    forms: Forms | None = None,
+    progress: Callable[[str], None] | None = None,
+    need_school: bool = False,
+) -> Result:
+    """Check every file of the records repository at ``root``; never raises on bad records.
+
+    Raises ``ProjectError`` only when the forms themselves are broken.
+    """
+    forms = forms or load_forms(root)
+    today = today or school_today(root)
+    cache = Cache(root, f"{code_version()}:{forms.digest}:{language()}", enabled=use_cache)
+    entries, problems = discover(root, forms.files)
+    digests, fresh = _digests(root, entries, cache)
+    tree = hashlib.sha256(f"{today}".encode())
+    for entry in entries:
+        tree.update(f"\0{entry.path}\0{entry.role}\0{digests[entry.path]}".encode())
+    tree_key = tree.hexdigest()
+    if not need_school and cache.index.result_key == tree_key and cache.index.result is not None:
+        cached_problems, summary = cache.index.result
+        if fresh:  # re-read "racy" files: refresh their stat entries
+            cache.save(tree_key, cache.index.result, None)
+        return Result(cached_problems, Summary(**{**summary.__dict__, "cached": True}))
+    if progress:
+        progress(f"检查 {len(entries)} 个文件（{len(fresh)} 个有变化）…")
+    stored = cache.files()
+    checked: list[Checked] = []
+    new_files: dict[str, Checked] = {}
+    for entry in entries:
+        key = f"{entry.path}\0{digests[entry.path]}"
+        result = stored.get(key)
+        if result is None:
+            raw = fresh.get(entry.path)
+            if raw is None:
+                _, result = read_and_check(str(root), entry.path, entry.role, entry.size, forms)
+            else:
+                result = check_file(entry.path, entry.role, raw, forms)
+        new_files[key] = result
+        checked.append(result)
+    crosser = CrossChecker(checked, forms, today)
+    school = crosser.run(e.path for e in entries)
+    for c in checked:
+        problems.extend(c.problems)
+    problems.extend(crosser.problems)
+    problems.sort()
+    summary = _summary(entries, checked, school)
+    changed = bool(fresh) or len(new_files) != len(stored)
+    cache.save(tree_key, (problems, summary), new_files if changed else None)
+    return Result(problems, summary, school)
+
+
+def load(root: Path | str, *, today: dt.date | None = None, use_cache: bool = True) -> School:
+    """Load and validate a records repository into the model; raise ``ProjectError`` on problems."""
+    result = validate(Path(root), today=today, use_cache=use_cache, need_school=True)
+    if result.problems or result.school is None:
+        raise ProjectError(result.problems)
+    return result.school
