@@ -200,8 +200,11 @@ _CHECKS = {
 }
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
 def check_body(checked: Checked, body: BodyForm) -> None:
-    """A required body must have text."""
-    if body.required and not (checked.body or "").strip():
+    """A required body must have text; HTML comments (e.g. ``daoshi new``'s hint) do not count."""
+    if body.required and not _HTML_COMMENT.sub("", checked.body or "").strip():
         line = checked.body_line or 1
         checked.problems.append(problem(Location(checked.path, line, 1), "R109", label=str(body.label)))

@@ -83,3 +83,49 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
         else:
             click.echo("没有发现问题。" if lang == "zh" else "No problems found.")
     sys.exit(1 if result.problems else 0)
+
+
+@main.command("schema")
+@click.argument("path", default=DEFAULT_RECORDS, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="输出目录（默认 PATH/schemas）。")
+def schema_command(path: Path, out: Path | None) -> None:
+    """导出 JSON Schema（draft-07），供 VS Code 等编辑器校验和自动补全。"""
+    from .forms import load_forms
+    from .schema import SCHEMA_DIR, write_schemas
+
+    try:
+        forms = load_forms(path if path.is_dir() else None)
+    except ProjectError as exc:
+        _fail(exc)
+        return
+    written = write_schemas(forms, out or path / SCHEMA_DIR)
+    click.echo(f"已写出 {len(written)} 个 JSON Schema 到 {(out or path / SCHEMA_DIR)}。")
+
+
+@main.command("new")
+@click.argument("kind")
+@click.option("--student", "students", multiple=True, help="学生学号；集体活动可重复多次。")
+@click.option("--date", "day", help="记录日期 YYYY-MM-DD（默认今天）。")
+@click.option("--mentor", help="导师工号（学生有多名导师时必须指定）。")
+@click.option("--records", "root", default=DEFAULT_RECORDS,
+              type=click.Path(file_okay=False, path_type=Path), help="记录仓库目录。")
+def new_command(kind: str, students: tuple[str, ...], day: str | None, mentor: str | None, root: Path) -> None:
+    """按表单新建一份记录文件 KIND（如 talk、home-visit），带中文注释，直接编辑即可。"""
+    from .newrecord import NewRecordError, new_record
+    from .validate import school_today
+
+    result = validate(root, use_cache=True, need_school=True)
+    if result.school is None:
+        click.echo("记录仓库无法读取，请先运行 daoshi validate 修正问题。", err=True)
+        sys.exit(1)
+    when = _date(day) or school_today(root)
+    try:
+        planned = new_record(root, result.school, kind, list(students), when, mentor)
+    except NewRecordError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    target = root / planned.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(planned.text, encoding="utf-8")
+    click.echo(str(target))
