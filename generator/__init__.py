@@ -6,3 +6,8 @@ The library is the package; the ``daoshi`` command (``generator.cli``) is a thin
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .errors import Location, Problem, ProjectError
+from .validate import load, validate
+
+__all__ = ["Location", "Problem", "ProjectError", "load", "validate"]

@@ -1,0 +1,86 @@
+"""Benchmark: validate a full-scale generated school against a bare libyaml parse.
+
+    .venv/bin/python bench/validate.py --students 3000 --semesters 6
+
+Generates the school (a snapshot, no git history), then times, each in a fresh process:
+the floor (read every file and ``yaml.load`` its YAML with PyYAML's ``CSafeLoader``),
+``daoshi validate`` cold (empty cache) and ``daoshi validate`` again with nothing changed.
+Prints seconds, peak RSS and the ratios to the floor. Targets: cold ≤ 2×, unchanged ≤ 0.25×,
+peak RSS ≤ 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR = r"""
+import sys, os, yaml
+root = sys.argv[1]
+n = 0
+for dirpath, dirs, files in os.walk(root):
+    dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for name in files:
+        if not name.endswith((".yaml", ".md")):
+            continue
+        with open(os.path.join(dirpath, name), encoding="utf-8") as fh:
+            text = fh.read()
+        if name.endswith(".md"):
+            text = text[4:text.find("\n---\n", 3) + 1]
+        yaml.load(text, Loader=yaml.CSafeLoader)
+        n += 1
+print(n, file=sys.stderr)
+"""
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (bytes) and exit status of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if proc.stderr is not None:
+        proc.stderr.read()
+        proc.stderr.close()
+    return elapsed, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=3000)
+    parser.add_argument("--semesters", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dir", type=Path, help="reuse or create the school here")
+    args = parser.parse_args()
+
+    from generator.demo import DemoOptions, write_snapshot
+
+    work = Path(tempfile.mkdtemp(prefix="daoshi-bench-"))
+    root = args.dir or work / "school"
+    if not root.exists():
+        start = time.perf_counter()
+        write_snapshot(root, DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed))
+        print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
+    files = sum(1 for p in root.rglob("*") if p.is_file())
+    env = dict(os.environ, XDG_CACHE_HOME=str(work / "cache"))
+    daoshi = [sys.executable, "-m", "generator", "validate", "-q", "--today", "2026-11-25", str(root)]
+    floor = run([sys.executable, "-c", FLOOR, str(root)], env)
+    cold = run(daoshi, env)
+    warm = run(daoshi, env)
+    print(f"\n{files} files, {args.students} students, {args.semesters} semesters")
+    print(f"{'measure':<34}{'seconds':>9}{'ratio':>8}{'peak RSS':>12}")
+    for name, (secs, rss, code) in (
+        ("floor: CSafeLoader load", floor),
+        ("daoshi validate, cold (no cache)", cold),
+        ("daoshi validate, unchanged", warm),
+    ):
+        print(f"{name:<34}{secs:>9.2f}{secs / floor[0]:>7.2f}×{rss / 2**20:>9.0f} MiB  exit {code}")
+
+
+if __name__ == "__main__":
+    main()
