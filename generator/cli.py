@@ -36,11 +36,11 @@ def _fail(exc: ProjectError, prefix: str = "") -> None:
     sys.exit(1)
 
 
-def _summary_line(result: Result) -> str:
+def _summary_line(result: Result, root: Path) -> str:
     from .forms import load_forms
 
     s = result.summary
-    labels = {k.kind: str(k.label) for k in load_forms().kinds.values()}
+    labels = {k.kind: str(k.label) for k in load_forms(root).kinds.values()}
     kinds = "，".join(f"{labels.get(k, k)} {n}" for k, n in sorted(s.kinds.items(), key=lambda kv: -kv[1]))
     records = sum(s.kinds.values())
     head = f"已检查 {s.files} 个文件"
@@ -76,7 +76,7 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
     for p in result.problems:
         click.echo(p.format(prefix))
     if not quiet:
-        click.echo(_summary_line(result))
+        click.echo(_summary_line(result, path))
         if result.problems:
             click.echo(f"发现 {len(result.problems)} 个问题。" if lang == "zh"
                        else f"Found {len(result.problems)} problems.")

@@ -113,6 +113,8 @@ def validate(
     tree = hashlib.sha256(f"{today}".encode())
     for entry in entries:
         tree.update(f"\0{entry.path}\0{entry.role}\0{digests[entry.path]}".encode())
+    for found in problems:  # files outside the layout are part of the answer too
+        tree.update(f"\0{found.format()}".encode())
     tree_key = tree.hexdigest()
     if not need_school and cache.index.result_key == tree_key and cache.index.result is not None:
         cached_problems, summary = cache.index.result
