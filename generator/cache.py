@@ -93,7 +93,7 @@ class Cache:
         if self._files is None:
             loaded = _load(self.dir / "files.pickle") if self.enabled else None
             valid = isinstance(loaded, dict) and loaded.get("salt") == self.salt
-            self._files = loaded["files"] if valid else {}
+            self._files = loaded["files"] if valid and loaded is not None else {}
         return self._files
 
     def save(self, result_key: str, result: Any, files: dict[str, Any] | None) -> None:
@@ -102,4 +102,7 @@ class Cache:
             return
         if files is not None:
             _dump(self.dir / "files.pickle", {"salt": self.salt, "files": files})
-        _dump(self.dir / "index.pickle", Index(self.salt, time.time_ns(), self.new_stats, result_key, result))
+        _dump(
+            self.dir / "index.pickle",
+            Index(self.salt, time.time_ns(), self.new_stats, result_key, result),
+        )

@@ -63,26 +63,38 @@ class FormChecker:
         self.forms = forms
 
     def report(self, node: Node, code: str, **args: Any) -> None:
-        self.out.problems.append(problem(Location(self.out.path, node.line, node.col), code, **args))
+        self.out.problems.append(
+            problem(Location(self.out.path, node.line, node.col), code, **args)
+        )
 
-    def mapping(self, node: Node, fields: Mapping[str, FieldForm], key: Key, form_label: str) -> dict[str, Any]:
+    def mapping(
+        self, node: Node, fields: Mapping[str, FieldForm], key: Key, form_label: str
+    ) -> dict[str, Any]:
         """Check a mapping's keys and values; unknown and missing fields are reported."""
         result: dict[str, Any] = {}
         items: dict[str, Node] = node.value
         for name, child in items.items():
             spec = fields.get(name)
             if spec is None:
-                self.out.problems.append(problem(Location(self.out.path, child.key_line, child.key_col),
-                                                 "R101", key=name, form=form_label))
+                self.out.problems.append(
+                    problem(
+                        Location(self.out.path, child.key_line, child.key_col),
+                        "R101",
+                        key=name,
+                        form=form_label,
+                    )
+                )
                 continue
             value = self.value(child, spec, (*key, name))
             if value is not INVALID and value is not None:
                 result[name] = value
         for name, spec in fields.items():
-            if spec.required and (name not in items or items[name].value is None) and not (
-                name in items and items[name].bad
+            if (
+                spec.required
+                and (name not in items or items[name].value is None)
+                and not (name in items and items[name].bad)
             ):
-                where = items[name] if name in items else node
+                where = items.get(name, node)
                 self.report(where, "R102", label=str(spec.label), key=name)
         return result
 
@@ -98,8 +110,13 @@ class FormChecker:
         return checker(self, node, spec, key)
 
     def wrong_type(self, node: Node, spec: FieldForm) -> object:
-        self.report(node, "R103", label=str(spec.label), expected=expected(spec.type),
-                    actual=describe(node.value))
+        self.report(
+            node,
+            "R103",
+            label=str(spec.label),
+            expected=expected(spec.type),
+            actual=describe(node.value),
+        )
         return INVALID
 
     def text(self, node: Node, spec: FieldForm, key: Key) -> Any:
@@ -108,7 +125,9 @@ class FormChecker:
             return self.wrong_type(node, spec)
         text = value if isinstance(value, str) else str(node.raw)
         if spec.max_length is not None and len(text) > spec.max_length:
-            self.report(node, "R107", label=str(spec.label), limit=limit_text("max_length", spec.max_length))
+            self.report(
+                node, "R107", label=str(spec.label), limit=limit_text("max_length", spec.max_length)
+            )
             return INVALID
         if spec.pattern is not None and not re.search(spec.pattern, text):
             self.report(node, "R108", label=str(spec.label), pattern=spec.pattern)
@@ -138,10 +157,17 @@ class FormChecker:
         allowed = int if spec.type == "integer" else (int, float)
         if isinstance(value, bool) or not isinstance(value, allowed):
             return self.wrong_type(node, spec)
-        for bound, broken in (("min", spec.min is not None and value < spec.min),
-                              ("max", spec.max is not None and value > spec.max)):
+        for bound, broken in (
+            ("min", spec.min is not None and value < spec.min),
+            ("max", spec.max is not None and value > spec.max),
+        ):
             if broken:
-                self.report(node, "R107", label=str(spec.label), limit=limit_text(bound, getattr(spec, bound)))
+                self.report(
+                    node,
+                    "R107",
+                    label=str(spec.label),
+                    limit=limit_text(bound, getattr(spec, bound)),
+                )
                 return INVALID
         return value
 
@@ -171,10 +197,17 @@ class FormChecker:
             return self.wrong_type(node, spec)
         assert spec.items is not None
         items: list[Node] = node.value
-        for bound, broken in (("min_items", spec.min_items is not None and len(items) < spec.min_items),
-                              ("max_items", spec.max_items is not None and len(items) > spec.max_items)):
+        for bound, broken in (
+            ("min_items", spec.min_items is not None and len(items) < spec.min_items),
+            ("max_items", spec.max_items is not None and len(items) > spec.max_items),
+        ):
             if broken:
-                self.report(node, "R107", label=str(spec.label), limit=limit_text(bound, getattr(spec, bound)))
+                self.report(
+                    node,
+                    "R107",
+                    label=str(spec.label),
+                    limit=limit_text(bound, getattr(spec, bound)),
+                )
         values = [self.value(item, spec.items, (*key, i)) for i, item in enumerate(items)]
         return tuple(v for v in values if v is not INVALID and v is not None)
 
@@ -207,4 +240,6 @@ def check_body(checked: Checked, body: BodyForm) -> None:
     """A required body must have text; HTML comments (e.g. ``daoshi new``'s hint) do not count."""
     if body.required and not _HTML_COMMENT.sub("", checked.body or "").strip():
         line = checked.body_line or 1
-        checked.problems.append(problem(Location(checked.path, line, 1), "R109", label=str(body.label)))
+        checked.problems.append(
+            problem(Location(checked.path, line, 1), "R109", label=str(body.label))
+        )

@@ -41,7 +41,9 @@ def _summary_line(result: Result, root: Path) -> str:
 
     s = result.summary
     labels = {k.kind: str(k.label) for k in load_forms(root).kinds.values()}
-    kinds = "，".join(f"{labels.get(k, k)} {n}" for k, n in sorted(s.kinds.items(), key=lambda kv: -kv[1]))
+    kinds = "，".join(
+        f"{labels.get(k, k)} {n}" for k, n in sorted(s.kinds.items(), key=lambda kv: -kv[1])
+    )
     records = sum(s.kinds.values())
     head = f"已检查 {s.files} 个文件"
     if s.students or s.teachers:
@@ -58,12 +60,17 @@ def main() -> None:
 
 @main.command("validate")
 @click.argument("path", default=DEFAULT_RECORDS, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="消息语言（默认中文）。")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", help="消息语言（默认中文）。"
+)
 @click.option("--today", help="把这一天当作今天（YYYY-MM-DD），用于检查未来日期。")
 @click.option("--no-cache", is_flag=True, help="不使用缓存，重新读取全部文件。")
 @click.option("-q", "--quiet", is_flag=True, help="只输出问题，不输出汇总。")
 def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, quiet: bool) -> None:
-    """检查记录仓库 PATH（默认 records/）：逐行输出 path:line:col: CODE message，有问题时退出码为 1。"""
+    """检查记录仓库 PATH（默认 records/）。
+
+    每个问题一行 path:line:col: CODE message，全部列出；有问题时退出码为 1。
+    """
     set_language(lang)
     if not path.is_dir():
         raise click.BadParameter(f"找不到记录目录 {path}", param_hint="PATH")
@@ -78,8 +85,11 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
     if not quiet:
         click.echo(_summary_line(result, path))
         if result.problems:
-            click.echo(f"发现 {len(result.problems)} 个问题。" if lang == "zh"
-                       else f"Found {len(result.problems)} problems.")
+            click.echo(
+                f"发现 {len(result.problems)} 个问题。"
+                if lang == "zh"
+                else f"Found {len(result.problems)} problems."
+            )
         else:
             click.echo("没有发现问题。" if lang == "zh" else "No problems found.")
     sys.exit(1 if result.problems else 0)
@@ -87,8 +97,11 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
 
 @main.command("schema")
 @click.argument("path", default=DEFAULT_RECORDS, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="输出目录（默认 PATH/schemas）。")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="输出目录（默认 PATH/schemas）。",
+)
 def schema_command(path: Path, out: Path | None) -> None:
     """导出 JSON Schema（draft-07），供 VS Code 等编辑器校验和自动补全。"""
     from .forms import load_forms
@@ -108,9 +121,16 @@ def schema_command(path: Path, out: Path | None) -> None:
 @click.option("--student", "students", multiple=True, help="学生学号；集体活动可重复多次。")
 @click.option("--date", "day", help="记录日期 YYYY-MM-DD（默认今天）。")
 @click.option("--mentor", help="导师工号（学生有多名导师时必须指定）。")
-@click.option("--records", "root", default=DEFAULT_RECORDS,
-              type=click.Path(file_okay=False, path_type=Path), help="记录仓库目录。")
-def new_command(kind: str, students: tuple[str, ...], day: str | None, mentor: str | None, root: Path) -> None:
+@click.option(
+    "--records",
+    "root",
+    default=DEFAULT_RECORDS,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="记录仓库目录。",
+)
+def new_command(
+    kind: str, students: tuple[str, ...], day: str | None, mentor: str | None, root: Path
+) -> None:
     """按表单新建一份记录文件 KIND（如 talk、home-visit），带中文注释，直接编辑即可。"""
     from .newrecord import NewRecordError, new_record
     from .validate import school_today

@@ -13,8 +13,9 @@ from .sources import MAX_BYTES, parse_bytes
 def check_file(path: str, role: str, raw: bytes, forms: Forms) -> Checked:
     """Parse ``raw`` and check it against the form its role names; never raises."""
     parsed = parse_bytes(raw, path, markdown=role == RECORD)
-    checked = Checked(path, role, None, problems=parsed.problems,
-                      body=parsed.body, body_line=parsed.body_line)
+    checked = Checked(
+        path, role, None, problems=parsed.problems, body=parsed.body, body_line=parsed.body_line
+    )
     if parsed.data is None:
         return checked
     checker = FormChecker(checked, forms)
@@ -33,8 +34,14 @@ def check_file(path: str, role: str, raw: bytes, forms: Forms) -> Checked:
         kind = rp.kind if rp is not None and rp.kind in forms.kinds else None
     if kind is None:
         if kind_node is None:
-            checked.problems.append(problem(Location(path, parsed.data.line, parsed.data.col),
-                                            "R110", kind="", allowed=", ".join(sorted(forms.kinds))))
+            checked.problems.append(
+                problem(
+                    Location(path, parsed.data.line, parsed.data.col),
+                    "R110",
+                    kind="",
+                    allowed=", ".join(sorted(forms.kinds)),
+                )
+            )
         return checked
     kform = forms.kinds[kind]
     checked.kind = kind
@@ -43,7 +50,9 @@ def check_file(path: str, role: str, raw: bytes, forms: Forms) -> Checked:
     return checked
 
 
-def read_and_check(root: str, path: str, role: str, size: int, forms: Forms) -> tuple[bytes | None, Checked]:
+def read_and_check(
+    root: str, path: str, role: str, size: int, forms: Forms
+) -> tuple[bytes | None, Checked]:
     """Read a file (unless it is too large) and check it; I/O errors become F001."""
     if size > MAX_BYTES:
         checked = Checked(path, role, None)

@@ -20,8 +20,20 @@ from .sources import Node, parse_bytes
 
 BUNDLED_FORMS = Path(__file__).resolve().parent.parent / "forms"
 FIELD_TYPES = frozenset(
-    {"string", "text", "integer", "number", "boolean", "date", "enum", "list", "object", "ref",
-     "id", "kind"}
+    {
+        "string",
+        "text",
+        "integer",
+        "number",
+        "boolean",
+        "date",
+        "enum",
+        "list",
+        "object",
+        "ref",
+        "id",
+        "kind",
+    }
 )
 REF_TARGETS = frozenset({"student", "teacher", "class", "semester", "policy"})
 KIND_CODE = re.compile(r"[a-z]+(?:-[a-z]+)*\Z")
@@ -157,7 +169,9 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def fail(self, node: Node, detail: str) -> None:
-        self.problems.append(problem(Location(self.path, node.line, node.col), "M301", detail=detail))
+        self.problems.append(
+            problem(Location(self.path, node.line, node.col), "M301", detail=detail)
+        )
 
     def text(self, node: Node | None, where: str, what: str, owner: Node) -> Text:
         if node is None:
@@ -196,7 +210,9 @@ class _Reader:
         ftype = spec.get("type")
         type_name = str(ftype.value) if ftype is not None else ""
         if type_name not in FIELD_TYPES:
-            self.fail(ftype or node, f"{where}: 未知的字段类型 {type_name!r}，可用：{sorted(FIELD_TYPES)}")
+            self.fail(
+                ftype or node, f"{where}: 未知的字段类型 {type_name!r}，可用：{sorted(FIELD_TYPES)}"
+            )
         level = self.level(spec.get("sensitivity"), default_level, where)
         values: dict[str, Text] = {}
         if type_name == "enum":
@@ -239,7 +255,9 @@ class _Reader:
             unique=_str_or_none(spec.get("unique")),
         )
 
-    def fields(self, node: Node | None, level: str, where: str, owner: Node) -> dict[str, FieldForm]:
+    def fields(
+        self, node: Node | None, level: str, where: str, owner: Node
+    ) -> dict[str, FieldForm]:
         if node is None or not isinstance(node.value, dict):
             self.fail(node or owner, f"{where}: 需要 fields 映射")
             return {}
@@ -294,19 +312,28 @@ def _levels(node: Node | None, path: str, problems: list[Problem]) -> tuple[Leve
         if not isinstance(ident, str):
             reader.fail(item, "每个级别需要 id")
             continue
-        levels.append(Level(ident, reader.text(spec.get("label"), ident, "label", item),
-                            reader.text(spec.get("help"), ident, "help", item)))
+        levels.append(
+            Level(
+                ident,
+                reader.text(spec.get("label"), ident, "label", item),
+                reader.text(spec.get("help"), ident, "help", item),
+            )
+        )
     problems.extend(reader.problems)
     return tuple(levels)
 
 
-def _kind(path: str, data: Node, bases: dict[str, Node], levels: set[str]) -> tuple[KindForm | None, list[Problem]]:
+def _kind(
+    path: str, data: Node, bases: dict[str, Node], levels: set[str]
+) -> tuple[KindForm | None, list[Problem]]:
     reader = _Reader(path, data, levels)
     spec: dict[str, Node] = data.value
     kind = plain(spec.get("kind"))
     base = plain(spec.get("base"))
     if not isinstance(kind, str) or not KIND_CODE.match(kind):
-        reader.fail(spec.get("kind") or data, "kind 应为小写英文代号，单词间用连字符，例如 parent-contact")
+        reader.fail(
+            spec.get("kind") or data, "kind 应为小写英文代号，单词间用连字符，例如 parent-contact"
+        )
         return None, reader.problems
     if base not in bases:
         reader.fail(spec.get("base") or data, f"base 应为 {sorted(bases)} 之一")
@@ -392,11 +419,17 @@ def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) 
         node = _read(file, str(file), problems)
         if node is not None:
             nodes[rel] = node
-    levels = _levels(nodes.get("sensitivity.yaml"), str(files.get("sensitivity.yaml", "sensitivity.yaml")), problems)
+    levels = _levels(
+        nodes.get("sensitivity.yaml"),
+        str(files.get("sensitivity.yaml", "sensitivity.yaml")),
+        problems,
+    )
     level_ids = {lv.id for lv in levels}
     base_node = nodes.get("record.yaml")
     bases_node = base_node.value.get("bases") if base_node is not None else None
-    bases = bases_node.value if bases_node is not None and isinstance(bases_node.value, dict) else {}
+    bases = (
+        bases_node.value if bases_node is not None and isinstance(bases_node.value, dict) else {}
+    )
     kinds: dict[str, KindForm] = {}
     file_forms: dict[str, FileForm] = {}
     policies: dict[str, Policy] = {}
@@ -419,5 +452,11 @@ def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) 
         problems.extend(found)
     if problems:
         raise ProjectError(problems)
-    return Forms(levels, MappingProxyType(kinds), MappingProxyType(file_forms),
-                 MappingProxyType(policies), digest.hexdigest(), tuple(str(f) for f in files.values()))
+    return Forms(
+        levels,
+        MappingProxyType(kinds),
+        MappingProxyType(file_forms),
+        MappingProxyType(policies),
+        digest.hexdigest(),
+        tuple(str(f) for f in files.values()),
+    )

@@ -69,7 +69,9 @@ def walk(root: Path) -> Iterator[tuple[str, int, int]]:
 
 def _matches(path: str, glob: str) -> bool:
     parts, globs = path.split("/"), glob.split("/")
-    return len(parts) == len(globs) and all(fnmatchcase(p, g) for p, g in zip(parts, globs, strict=True))
+    return len(parts) == len(globs) and all(
+        fnmatchcase(p, g) for p, g in zip(parts, globs, strict=True)
+    )
 
 
 def classify(path: str, files: Mapping[str, FileForm]) -> str | None:
@@ -88,15 +90,23 @@ def record_path(path: str) -> RecordPath | None:
     if m is None:
         return None
     name = RECORD_NAME.match(m["name"])
-    return RecordPath(m["semester"], m["mentor"], m["subject"],
-                      name["date"] if name else None, name["kind"] if name else None)
+    return RecordPath(
+        m["semester"],
+        m["mentor"],
+        m["subject"],
+        name["date"] if name else None,
+        name["kind"] if name else None,
+    )
 
 
 def _hint(path: str) -> str:
     zh = language() != "en"
     if path.startswith("semesters/") and "/journal/" in path:
-        return ("记录应放在 journal/<工号>/<学号或 group>/YYYY-MM-DD-<种类>.md" if zh
-                else "records go in journal/<teacher>/<student or group>/YYYY-MM-DD-<kind>.md")
+        return (
+            "记录应放在 journal/<工号>/<学号或 group>/YYYY-MM-DD-<种类>.md"
+            if zh
+            else "records go in journal/<teacher>/<student or group>/YYYY-MM-DD-<kind>.md"
+        )
     return "请移走或改名" if zh else "move or rename it"
 
 

@@ -215,18 +215,20 @@ class OptionalAction(Record):
     """自选动作: lunch together, sports, a team activity."""
 
 
-RECORD_CLASSES: Mapping[str, type[Record]] = MappingProxyType({
-    "talk": Talk,
-    "parent-contact": ParentContact,
-    "home-visit": HomeVisit,
-    "group-activity": GroupActivity,
-    "case-analysis": CaseAnalysis,
-    "student-report": StudentReport,
-    "growth-message": GrowthMessage,
-    "help-plan": HelpPlan,
-    "crisis-report": CrisisReport,
-    "optional-action": OptionalAction,
-})
+RECORD_CLASSES: Mapping[str, type[Record]] = MappingProxyType(
+    {
+        "talk": Talk,
+        "parent-contact": ParentContact,
+        "home-visit": HomeVisit,
+        "group-activity": GroupActivity,
+        "case-analysis": CaseAnalysis,
+        "student-report": StudentReport,
+        "growth-message": GrowthMessage,
+        "help-plan": HelpPlan,
+        "crisis-report": CrisisReport,
+        "optional-action": OptionalAction,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -262,10 +264,17 @@ class School:
 
     def mentors_of(self, student_id: str, semester_id: str) -> tuple[str, ...]:
         """The student's mentors that semester (several when 多对一)."""
-        return tuple(p.mentor for p in self.pairings
-                     if p.semester == semester_id and student_id in p.students)
+        return tuple(
+            p.mentor
+            for p in self.pairings
+            if p.semester == semester_id and student_id in p.students
+        )
 
     def records_of(self, student_id: str) -> tuple[Record, ...]:
         """Every record about a student, all semesters and mentors, by date."""
-        return tuple(sorted((r for r in self.records if student_id in r.students),
-                            key=lambda r: (r.date, r.path)))
+        return tuple(
+            sorted(
+                (r for r in self.records if student_id in r.students),
+                key=lambda r: (r.date, r.path),
+            )
+        )

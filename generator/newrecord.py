@@ -101,12 +101,20 @@ def render(form: KindForm, values: dict[str, Any], depth: int, body_hint: str) -
     return f"---\n{modeline(form.kind, depth)}\n{front}---\n{body_hint}\n"
 
 
-def new_record(root: Path, school: School, kind: str, students: list[str], day: dt.date,
-               mentor: str | None = None) -> NewRecord:
+def new_record(
+    root: Path,
+    school: School,
+    kind: str,
+    students: list[str],
+    day: dt.date,
+    mentor: str | None = None,
+) -> NewRecord:
     """Plan a new record of ``kind`` about ``students`` (several for a group activity)."""
     form = school.forms.kinds.get(kind)
     if form is None:
-        raise NewRecordError(f"未知的记录种类 {kind}，可用：{', '.join(sorted(school.forms.kinds))}")
+        raise NewRecordError(
+            f"未知的记录种类 {kind}，可用：{', '.join(sorted(school.forms.kinds))}"
+        )
     if not students:
         raise NewRecordError("请用 --student 指定学生学号")
     for sid in students:
@@ -127,6 +135,7 @@ def new_record(root: Path, school: School, kind: str, students: list[str], day: 
         values["participants"] = seq
     else:
         values["student"] = students[0]
-    hint = f"<!-- {form.body.label.zh}{'（必填）' if form.body.required else ''}：{form.body.help.zh} -->"
+    need = "（必填）" if form.body.required else ""
+    hint = f"<!-- {form.body.label.zh}{need}：{form.body.help.zh} -->"
     text = render(form, values, folder.count("/") + 1, hint)
     return NewRecord(_free_name(root, folder, day, kind), text)

@@ -7,6 +7,7 @@ need more than one file to see, and the ``School`` model.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -18,12 +19,28 @@ from .forms import Forms
 from .layout import GROUP, RECORD, record_path
 from .messages import language, problem
 from .model import (
-    RECORD_CLASSES, ClassTerm, Departure, Pairing, Record, Round, School, SchoolClass,
-    ScreeningEntry, Semester, Student, SurveyResult, Teacher,
+    RECORD_CLASSES,
+    ClassTerm,
+    Departure,
+    Pairing,
+    Record,
+    Round,
+    School,
+    SchoolClass,
+    ScreeningEntry,
+    Semester,
+    Student,
+    SurveyResult,
+    Teacher,
 )
 
-REF_CODES = {"student": "X201", "teacher": "X202", "class": "X203", "semester": "X204",
-             "policy": "X205"}
+REF_CODES = {
+    "student": "X201",
+    "teacher": "X202",
+    "class": "X203",
+    "semester": "X204",
+    "policy": "X205",
+}
 _SURVEY_SCORES = ("method", "attitude", "frequency", "effect")
 _PROFILE = ("interests", "family", "health")
 
@@ -78,15 +95,22 @@ class CrossChecker:
             return None
         data = school.data or {}
         return School(
-            id=data.get("id", ""), name=data.get("name", ""), stage=data.get("stage", "junior"),
-            timezone=data.get("timezone", "Asia/Shanghai"), policies=tuple(data.get("policies", ())),
+            id=data.get("id", ""),
+            name=data.get("name", ""),
+            stage=data.get("stage", "junior"),
+            timezone=data.get("timezone", "Asia/Shanghai"),
+            policies=tuple(data.get("policies", ())),
             exam_ranking=bool(data.get("exam_ranking", False)),
             require_signed_commits=bool(data.get("require_signed_commits", False)),
-            teachers=MappingProxyType(self.teachers), students=MappingProxyType(self.students),
+            teachers=MappingProxyType(self.teachers),
+            students=MappingProxyType(self.students),
             classes=MappingProxyType(self.classes),
             semesters=tuple(sorted(self.semesters.values(), key=lambda s: s.start)),
-            pairings=tuple(self.pairings), screening=screening, surveys=surveys,
-            records=records, forms=self.forms,
+            pairings=tuple(self.pairings),
+            screening=screening,
+            surveys=surveys,
+            records=records,
+            forms=self.forms,
         )
 
     def one(self, role: str, path: str) -> Checked | None:
@@ -101,12 +125,18 @@ class CrossChecker:
         for checked in self.by_role.get("teachers", []):
             for i, t in enumerate(checked.data.get("teachers", ()) if checked.data else ()):
                 where = checked.loc("teachers", i, "id")
-                if "id" not in t or not self.unique(seen, t["id"], where, _what("工号", "teacher ID")):
+                if "id" not in t or not self.unique(
+                    seen, t["id"], where, _what("工号", "teacher ID")
+                ):
                     continue
                 self.teachers[t["id"]] = Teacher(
-                    id=t["id"], name=t.get("name", ""), email=t.get("email", ""),
-                    gender=t.get("gender"), subjects=t.get("subjects", ()),
-                    roles=t.get("roles", ()), tags=t.get("tags", ()),
+                    id=t["id"],
+                    name=t.get("name", ""),
+                    email=t.get("email", ""),
+                    gender=t.get("gender"),
+                    subjects=t.get("subjects", ()),
+                    roles=t.get("roles", ()),
+                    tags=t.get("tags", ()),
                 )
 
     def load_cohorts(self) -> None:
@@ -117,16 +147,26 @@ class CrossChecker:
             cohort = data.get("cohort")
             stem = checked.path.rsplit("/", 1)[-1].removesuffix(".yaml")
             if cohort is not None and str(cohort) != stem:
-                self.add(checked.loc("cohort"), "X212", field="cohort", in_path=stem, in_file=cohort)
+                self.add(
+                    checked.loc("cohort"), "X212", field="cohort", in_path=stem, in_file=cohort
+                )
             for i, c in enumerate(data.get("classes", ())):
-                if "id" in c and self.unique(class_seen, c["id"], checked.loc("classes", i, "id"),
-                                             _what("班级代号", "class ID")):
-                    self.classes[c["id"]] = SchoolClass(c["id"], int(cohort or 0), c.get("number", 0))
+                if "id" in c and self.unique(
+                    class_seen,
+                    c["id"],
+                    checked.loc("classes", i, "id"),
+                    _what("班级代号", "class ID"),
+                ):
+                    self.classes[c["id"]] = SchoolClass(
+                        c["id"], int(cohort or 0), c.get("number", 0)
+                    )
         for checked in self.by_role.get("cohort", []):
             data = checked.data or {}
             for i, s in enumerate(data.get("students", ())):
                 where = checked.loc("students", i, "id")
-                if "id" not in s or not self.unique(student_seen, s["id"], where, _what("学号", "student ID")):
+                if "id" not in s or not self.unique(
+                    student_seen, s["id"], where, _what("学号", "student ID")
+                ):
                     continue
                 self.add_student(checked, i, s, data.get("cohort"))
 
@@ -136,7 +176,10 @@ class CrossChecker:
             self.add(checked.loc("students", i, "class"), "X215", class_id=klass.id, cohort=cohort)
         left = s.get("left")
         self.students[s["id"]] = Student(
-            id=s["id"], name=s.get("name", ""), cohort=int(cohort or 0), class_id=s.get("class", ""),
+            id=s["id"],
+            name=s.get("name", ""),
+            cohort=int(cohort or 0),
+            class_id=s.get("class", ""),
             gender=s.get("gender"),
             left=Departure(left["date"], left["reason"]) if left and len(left) == 2 else None,
             profile=MappingProxyType({k: s[k] for k in _PROFILE if k in s}),
@@ -155,51 +198,86 @@ class CrossChecker:
                 continue
             self.check_semester_dates(checked, folder, data["start"], data["end"])
             self.semesters[folder] = Semester(
-                id=folder, start=data["start"], end=data["end"],
+                id=folder,
+                start=data["start"],
+                end=data["end"],
                 policies=tuple(data.get("policies") or default_policies),
-                classes=tuple(ClassTerm(c["class"], c["class_teacher"]) for c in data.get("classes", ())
-                              if "class" in c and "class_teacher" in c),
-                rounds=tuple(Round(r["number"], r["start"], r["end"]) for r in data.get("rounds", ())
-                             if len(r) == 3),
-                grade_leaders=MappingProxyType({g["cohort"]: g["teacher"]
-                                                for g in data.get("grade_leaders", ()) if len(g) == 2}),
+                classes=tuple(
+                    ClassTerm(c["class"], c["class_teacher"])
+                    for c in data.get("classes", ())
+                    if "class" in c and "class_teacher" in c
+                ),
+                rounds=tuple(
+                    Round(r["number"], r["start"], r["end"])
+                    for r in data.get("rounds", ())
+                    if len(r) == 3
+                ),
+                grade_leaders=MappingProxyType(
+                    {
+                        g["cohort"]: g["teacher"]
+                        for g in data.get("grade_leaders", ())
+                        if len(g) == 2
+                    }
+                ),
             )
         self.check_overlaps()
-        folders = {p.split("/")[1] for p in paths if p.startswith("semesters/") and p.count("/") >= 2}
+        folders = {
+            p.split("/")[1] for p in paths if p.startswith("semesters/") and p.count("/") >= 2
+        }
         for folder in sorted(folders):
             for name in ("semester.yaml", "pairings.yaml"):
                 required = f"semesters/{folder}/{name}"
                 if required not in paths:
                     self.add(Location(required), "X216", file=required)
 
-    def check_semester_dates(self, checked: Checked, folder: str, start: dt.date, end: dt.date) -> None:
+    def check_semester_dates(
+        self, checked: Checked, folder: str, start: dt.date, end: dt.date
+    ) -> None:
         if start > end:
-            self.add(checked.loc("end"), "X213",
-                     detail=_what(f"结束日期 {end} 早于开学日期 {start}", f"end {end} is before start {start}"))
+            self.add(
+                checked.loc("end"),
+                "X213",
+                detail=_what(
+                    f"结束日期 {end} 早于开学日期 {start}", f"end {end} is before start {start}"
+                ),
+            )
         parts = folder.split("-")
         if len(parts) != 3 or not all(p.isdigit() for p in parts):
             return
         first, second, term = (int(p) for p in parts)
         expected_year = first if term == 1 else second
         if second != first + 1 or start.year != expected_year:
-            self.add(checked.loc("start"), "X213", detail=_what(
-                f"学期 {folder} 应在 {expected_year} 年开学，且学年的两个年份应相邻",
-                f"semester {folder} must start in {expected_year}, its two years consecutive"))
+            self.add(
+                checked.loc("start"),
+                "X213",
+                detail=_what(
+                    f"学期 {folder} 应在 {expected_year} 年开学，且学年的两个年份应相邻",
+                    f"semester {folder} must start in {expected_year}, its two years consecutive",
+                ),
+            )
 
     def check_overlaps(self) -> None:
         ordered = sorted(self.semesters.values(), key=lambda s: s.start)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in itertools.pairwise(ordered):
             if later.start <= earlier.end:
                 where = Location(f"semesters/{later.id}/semester.yaml")
                 checked = next((c for c in self.by_role["semester"] if c.path == where.path), None)
-                self.add(checked.loc("start") if checked else where, "X213", detail=_what(
-                    f"与学期 {earlier.id}（至 {earlier.end}）重叠",
-                    f"overlaps semester {earlier.id} (ending {earlier.end})"))
+                self.add(
+                    checked.loc("start") if checked else where,
+                    "X213",
+                    detail=_what(
+                        f"与学期 {earlier.id}（至 {earlier.end}）重叠",
+                        f"overlaps semester {earlier.id} (ending {earlier.end})",
+                    ),
+                )
 
     def check_refs(self) -> None:
         known: dict[str, Mapping[str, Any]] = {
-            "student": self.students, "teacher": self.teachers, "class": self.classes,
-            "semester": self.semesters, "policy": self.forms.policies,
+            "student": self.students,
+            "teacher": self.teachers,
+            "class": self.classes,
+            "semester": self.semesters,
+            "policy": self.forms.policies,
         }
         for files in self.by_role.values():
             for checked in files:
@@ -209,14 +287,18 @@ class CrossChecker:
                     args: dict[str, Any] = {"id": ref.id}
                     if ref.target == "policy":
                         args["allowed"] = ", ".join(sorted(self.forms.policies))
-                    self.add(Location(checked.path, ref.line, ref.col), REF_CODES[ref.target], **args)
+                    self.add(
+                        Location(checked.path, ref.line, ref.col), REF_CODES[ref.target], **args
+                    )
 
     def folder_matches(self, checked: Checked) -> str | None:
         """The semester a per-semester file belongs to, reporting a mismatched ``semester``."""
         folder = checked.path.split("/")[1]
         stated = (checked.data or {}).get("semester")
         if stated is not None and stated != folder:
-            self.add(checked.loc("semester"), "X212", field="semester", in_path=folder, in_file=stated)
+            self.add(
+                checked.loc("semester"), "X212", field="semester", in_path=folder, in_file=stated
+            )
         return folder if folder in self.semesters else None
 
     def in_school(self, student: Student, semester: Semester) -> str | None:
@@ -224,8 +306,10 @@ class CrossChecker:
         if student.left is not None and student.left.date <= semester.start:
             return _what(f"已于 {student.left.date} 离校", f"left on {student.left.date}")
         if student.class_id not in {c.class_id for c in semester.classes}:
-            return _what(f"班级 {student.class_id} 不在本学期的在校班级中",
-                         f"class {student.class_id} is not in this semester's classes")
+            return _what(
+                f"班级 {student.class_id} 不在本学期的在校班级中",
+                f"class {student.class_id} is not in this semester's classes",
+            )
         return None
 
     def load_pairings(self) -> None:
@@ -246,7 +330,9 @@ class CrossChecker:
                 self.add_pairing(checked, i, p, semester)
             self.check_coverage(semester)
 
-    def add_pairing(self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester) -> None:
+    def add_pairing(
+        self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester
+    ) -> None:
         mentor = p["mentor"]
         students: list[str] = []
         for j, sid in enumerate(p.get("students", ())):
@@ -264,7 +350,13 @@ class CrossChecker:
             self.add(checked.loc("pairings", i, "key_student"), "X214", student=key, mentor=mentor)
         cap = self.ratio_cap(mentor, semester)
         if cap is not None and len(students) > cap:
-            self.add(checked.loc("pairings", i, "students"), "X210", mentor=mentor, count=len(students), cap=cap)
+            self.add(
+                checked.loc("pairings", i, "students"),
+                "X210",
+                mentor=mentor,
+                count=len(students),
+                cap=cap,
+            )
         self.mentees[(semester.id, mentor)].update(students)
         self.pairings.append(Pairing(semester.id, mentor, tuple(students), key, p.get("agreement")))
 
@@ -273,12 +365,15 @@ class CrossChecker:
         is_class_teacher = any(c.class_teacher == mentor for c in semester.classes)
         caps = [
             (pol.class_teacher_ratio_cap if is_class_teacher else pol.ratio_cap)
-            for pid in semester.policies if (pol := self.forms.policies.get(pid)) is not None
+            for pid in semester.policies
+            if (pol := self.forms.policies.get(pid)) is not None
         ]
         return min(caps) if caps else None
 
     def check_coverage(self, semester: Semester) -> None:
-        covered = {s for (sem, _), students in self.mentees.items() if sem == semester.id for s in students}
+        covered = {
+            s for (sem, _), students in self.mentees.items() if sem == semester.id for s in students
+        }
         for sid, student in self.students.items():
             if sid not in covered and self.in_school(student, semester) is None:
                 self.add(self.student_locs[sid], "X211", student=sid, semester=semester.id)
@@ -288,9 +383,20 @@ class CrossChecker:
         for checked in self.by_role.get("screening", []):
             semester_id = self.folder_matches(checked)
             for e in (checked.data or {}).get("students", ()):
-                if semester_id is not None and len(e.keys() & {"student", "categories", "proposed_by", "decided"}) == 4:
-                    entries.append(ScreeningEntry(semester_id, e["student"], e["categories"],
-                                                  e["proposed_by"], e["decided"], e.get("note")))
+                if (
+                    semester_id is not None
+                    and len(e.keys() & {"student", "categories", "proposed_by", "decided"}) == 4
+                ):
+                    entries.append(
+                        ScreeningEntry(
+                            semester_id,
+                            e["student"],
+                            e["categories"],
+                            e["proposed_by"],
+                            e["decided"],
+                            e.get("note"),
+                        )
+                    )
         return tuple(entries)
 
     def load_surveys(self) -> tuple[SurveyResult, ...]:
@@ -298,10 +404,16 @@ class CrossChecker:
         for checked in self.by_role.get("surveys", []):
             semester_id = self.folder_matches(checked)
             for r in (checked.data or {}).get("results", ()):
-                if semester_id is not None and len(r.keys() & {"mentor", "respondents", "responses"}) == 3:
+                if (
+                    semester_id is not None
+                    and len(r.keys() & {"mentor", "respondents", "responses"}) == 3
+                ):
                     scores = MappingProxyType({k: float(r[k]) for k in _SURVEY_SCORES if k in r})
-                    results.append(SurveyResult(semester_id, r["mentor"], r["respondents"],
-                                                r["responses"], scores))
+                    results.append(
+                        SurveyResult(
+                            semester_id, r["mentor"], r["respondents"], r["responses"], scores
+                        )
+                    )
         return tuple(results)
 
     def load_records(self) -> tuple[Record, ...]:
@@ -318,11 +430,15 @@ class CrossChecker:
         if rp is None:
             return
         subject = GROUP if group else data.get("student")
-        pairs = [("mentor", rp.mentor, data.get("mentor")),
-                 ("group" if group else "student", rp.subject, subject)]
+        pairs: list[tuple[str, str | None, Any]] = [
+            ("mentor", rp.mentor, data.get("mentor")),
+            ("group" if group else "student", rp.subject, subject),
+        ]
         if rp.kind is not None:
-            pairs += [("date", rp.date, str(data["date"]) if "date" in data else None),
-                      ("kind", rp.kind, data.get("kind"))]
+            pairs += [
+                ("date", rp.date, str(data["date"]) if "date" in data else None),
+                ("kind", rp.kind, data.get("kind")),
+            ]
         for name, in_path, in_file in pairs:
             if in_file is not None and in_path != in_file:
                 key = "participants" if name == "group" else name
@@ -339,8 +455,14 @@ class CrossChecker:
         semester = self.semesters.get(rp.semester) if rp is not None else None
         date, mentor = data.get("date"), data.get("mentor")
         if date is not None and semester is not None and not semester.contains(date):
-            self.add(checked.loc("date"), "X207", date=date, semester=semester.id,
-                     start=semester.start, end=semester.end)
+            self.add(
+                checked.loc("date"),
+                "X207",
+                date=date,
+                semester=semester.id,
+                start=semester.start,
+                end=semester.end,
+            )
         if date is not None and date > self.today:
             self.add(checked.loc("date"), "X208", date=date, today=self.today)
         students = self.record_students(checked, data, group)
@@ -348,15 +470,26 @@ class CrossChecker:
             mentees = self.mentees.get((semester.id, mentor), set())
             for key, sid in students:
                 if sid in self.students and sid not in mentees:
-                    self.add(checked.loc(*key), "X209", student=sid, mentor=mentor, semester=semester.id)
+                    self.add(
+                        checked.loc(*key), "X209", student=sid, mentor=mentor, semester=semester.id
+                    )
         if date is None or mentor is None or semester is None or not students:
             return None
         cls = RECORD_CLASSES.get(kind, Record)
-        return cls(path=checked.path, kind=kind, semester=semester.id, mentor=mentor, date=date,
-                   students=tuple(sid for _, sid in students), body=checked.body or "",
-                   fields=MappingProxyType(dict(data)))
+        return cls(
+            path=checked.path,
+            kind=kind,
+            semester=semester.id,
+            mentor=mentor,
+            date=date,
+            students=tuple(sid for _, sid in students),
+            body=checked.body or "",
+            fields=MappingProxyType(dict(data)),
+        )
 
-    def record_students(self, checked: Checked, data: Mapping[str, Any], group: bool) -> list[tuple[tuple[Any, ...], str]]:
+    def record_students(
+        self, checked: Checked, data: Mapping[str, Any], group: bool
+    ) -> list[tuple[tuple[Any, ...], str]]:
         """The students a record is about, with the key of each in the file."""
         if not group:
             return [(("student",), data["student"])] if "student" in data else []

@@ -33,13 +33,20 @@ def field_schema(field: FieldForm, kind: str | None = None) -> dict[str, Any]:
     if t in ("string", "text"):
         schema["type"] = "string"
     elif t in ("id", "ref"):
-        schema.update(type="string", pattern=field.pattern or "^" + ID_PATTERN.pattern.removesuffix(r"\Z") + "$")
+        schema.update(
+            type="string",
+            pattern=field.pattern or "^" + ID_PATTERN.pattern.removesuffix(r"\Z") + "$",
+        )
     elif t == "kind":
         schema["const" if kind else "type"] = kind or "string"
     elif t in ("integer", "number", "boolean"):
         schema["type"] = t
     elif t == "date":
-        schema.update(type="string", format="date", pattern="^" + DATE_PATTERN.pattern.removesuffix(r"\Z") + "$")
+        schema.update(
+            type="string",
+            format="date",
+            pattern="^" + DATE_PATTERN.pattern.removesuffix(r"\Z") + "$",
+        )
     elif t == "enum":
         schema["enum"] = list(field.values)
         schema["enumDescriptions"] = [f"{v.zh} {v.en}" for v in field.values.values()]
@@ -48,8 +55,13 @@ def field_schema(field: FieldForm, kind: str | None = None) -> dict[str, Any]:
         schema.update(type="array", items=field_schema(field.items))
     elif t == "object":
         schema.update(object_schema(field.fields))
-    bounds = {"min": "minimum", "max": "maximum", "min_items": "minItems", "max_items": "maxItems",
-              "max_length": "maxLength"}
+    bounds = {
+        "min": "minimum",
+        "max": "maximum",
+        "min_items": "minItems",
+        "max_items": "maxItems",
+        "max_length": "maxLength",
+    }
     for attr, key in bounds.items():
         if getattr(field, attr) is not None:
             schema[key] = getattr(field, attr)
@@ -70,18 +82,24 @@ def object_schema(fields: Mapping[str, FieldForm], kind: str | None = None) -> d
 
 def kind_schema(form: KindForm) -> dict[str, Any]:
     """The front matter of one record kind."""
-    return {"$schema": DRAFT, "$id": f"{form.kind}.schema.json",
-            "title": f"{form.label.zh} {form.label.en}",
-            "description": f"{form.help.zh}\n{form.help.en}",
-            **object_schema(form.fields, form.kind)}
+    return {
+        "$schema": DRAFT,
+        "$id": f"{form.kind}.schema.json",
+        "title": f"{form.label.zh} {form.label.en}",
+        "description": f"{form.help.zh}\n{form.help.en}",
+        **object_schema(form.fields, form.kind),
+    }
 
 
 def file_schema(form: FileForm) -> dict[str, Any]:
     """A data file (school.yaml, teachers, pairings ...)."""
-    return {"$schema": DRAFT, "$id": f"{form.name}.schema.json",
-            "title": f"{form.label.zh} {form.label.en}",
-            "description": f"{form.help.zh}\n{form.help.en}\n({form.path})",
-            **object_schema(form.fields)}
+    return {
+        "$schema": DRAFT,
+        "$id": f"{form.name}.schema.json",
+        "title": f"{form.label.zh} {form.label.en}",
+        "description": f"{form.help.zh}\n{form.help.en}\n({form.path})",
+        **object_schema(form.fields),
+    }
 
 
 def all_schemas(forms: Forms) -> dict[str, dict[str, Any]]:

@@ -52,7 +52,7 @@ class SourceFile:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+class _Loader(yaml.CSafeLoader):
     """libyaml composer whose resolver only says how a scalar was written."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
@@ -197,7 +197,12 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         return None, problems
     if "\r" in text:
         line = text.count("\n", 0, text.index("\r")) + 1
-        problems.append(problem(Location(path, line, text.index("\r") - text.rfind("\n", 0, text.index("\r"))), "F004"))
+        problems.append(
+            problem(
+                Location(path, line, text.index("\r") - text.rfind("\n", 0, text.index("\r"))),
+                "F004",
+            )
+        )
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         problems.append(problem(Location(path), "F006"))
@@ -258,7 +263,9 @@ def parse_text(text: str, path: str, markdown: bool) -> SourceFile:
 def parse_bytes(raw: bytes, path: str, markdown: bool) -> SourceFile:
     """Parse a file's bytes; every problem is located, nothing raises."""
     if len(raw) > MAX_BYTES:
-        return SourceFile(path, None, problems=[problem(Location(path), "F007", size=len(raw), limit=MAX_BYTES)])
+        return SourceFile(
+            path, None, problems=[problem(Location(path), "F007", size=len(raw), limit=MAX_BYTES)]
+        )
     text, problems = decode(raw, path)
     if text is None:
         return SourceFile(path, None, problems=problems)

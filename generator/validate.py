@@ -62,7 +62,9 @@ def school_today(root: Path) -> dt.date:
     return dt.datetime.now(zone).date()
 
 
-def _digests(root: Path, entries: list[Entry], cache: Cache) -> tuple[dict[str, str], dict[str, bytes | None]]:
+def _digests(
+    root: Path, entries: list[Entry], cache: Cache
+) -> tuple[dict[str, str], dict[str, bytes | None]]:
     """Content hash of every file; files not known to the cache are read (and kept)."""
     digests: dict[str, str] = {}
     fresh: dict[str, bytes | None] = {}
@@ -70,17 +72,25 @@ def _digests(root: Path, entries: list[Entry], cache: Cache) -> tuple[dict[str, 
         digest = cache.known_digest(entry.path, entry.size, entry.mtime_ns)
         if digest is None:
             try:
-                raw: bytes | None = (root / entry.path).read_bytes() if entry.size <= 4 << 20 else None
+                raw: bytes | None = (
+                    (root / entry.path).read_bytes() if entry.size <= 4 << 20 else None
+                )
             except OSError:
                 raw = None
             fresh[entry.path] = raw
-            digest = hashlib.sha1(raw).hexdigest() if raw is not None else f"unread:{entry.size}:{entry.mtime_ns}"
+            digest = (
+                hashlib.sha1(raw).hexdigest()
+                if raw is not None
+                else f"unread:{entry.size}:{entry.mtime_ns}"
+            )
         digests[entry.path] = digest
         cache.remember(entry.path, entry.size, entry.mtime_ns, digest)
     return digests, fresh
 
 
-def _summary(entries: list[Entry], checked: list[Checked], school: School | None, cached: bool = False) -> Summary:
+def _summary(
+    entries: list[Entry], checked: list[Checked], school: School | None, cached: bool = False
+) -> Summary:
     return Summary(
         files=len(entries),
         roles=dict(Counter(e.role for e in entries)),

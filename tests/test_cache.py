@@ -8,7 +8,9 @@ from .conftest import TALK, School
 
 
 def test_unchanged_run_answers_from_cache_with_the_same_lines(school: School) -> None:
-    school.write(TALK, (school.root / TALK).read_text("utf-8").replace("occasion: exam", "occasion: no"))
+    school.write(
+        TALK, (school.root / TALK).read_text("utf-8").replace("occasion: exam", "occasion: no")
+    )
     os.utime(school.root / TALK, ns=(1, 1))  # old enough not to be "racy"
     first = school.validate(cache=True)
     second = school.validate(cache=True)
@@ -20,11 +22,15 @@ def test_unchanged_run_answers_from_cache_with_the_same_lines(school: School) ->
 
 def test_a_changed_file_is_seen(school: School) -> None:
     assert school.validate(cache=True)[0] == 0
-    school.write(TALK, (school.root / TALK).read_text("utf-8").replace("occasion: exam", "occasion: bad!"))
+    school.write(
+        TALK, (school.root / TALK).read_text("utf-8").replace("occasion: exam", "occasion: bad!")
+    )
     code, lines = school.validate(cache=True)
     assert code == 1
     assert any(" R104 " in line for line in lines)
-    school.write(TALK, (school.root / TALK).read_text("utf-8").replace("occasion: bad!", "occasion: exam"))
+    school.write(
+        TALK, (school.root / TALK).read_text("utf-8").replace("occasion: bad!", "occasion: exam")
+    )
     assert school.validate(cache=True)[0] == 0
 
 

@@ -12,15 +12,31 @@ from generator.forms import BUNDLED_FORMS, load_forms
 from .conftest import SEMESTER, School
 
 BUILTIN_KINDS = {
-    "talk", "parent-contact", "home-visit", "group-activity", "case-analysis", "student-report",
-    "growth-message", "help-plan", "crisis-report", "optional-action",
+    "talk",
+    "parent-contact",
+    "home-visit",
+    "group-activity",
+    "case-analysis",
+    "student-report",
+    "growth-message",
+    "help-plan",
+    "crisis-report",
+    "optional-action",
 }
 
 
 def test_bundled_forms_define_every_kind_and_data_file() -> None:
     forms = load_forms()
     assert set(forms.kinds) == BUILTIN_KINDS
-    assert set(forms.files) == {"school", "teachers", "cohort", "semester", "pairings", "screening", "surveys"}
+    assert set(forms.files) == {
+        "school",
+        "teachers",
+        "cohort",
+        "semester",
+        "pairings",
+        "screening",
+        "surveys",
+    }
     assert set(forms.policies) == {"district", "taigu", "qingpu-exp", "zaozhuang"}
     assert [lv.id for lv in forms.levels] == ["staff", "mentor_team", "confidential", "crisis"]
 
@@ -43,15 +59,26 @@ def test_every_field_has_labels_help_and_a_known_sensitivity() -> None:
         assert f.label.zh and f.label.en and f.help.zh, f.name
         assert f.sensitivity in levels, f.name
     assert forms.kinds["crisis-report"].body.sensitivity == "crisis"
-    assert forms.files["screening"].fields["students"].items.fields["categories"].sensitivity == "confidential"
+    assert (
+        forms.files["screening"].fields["students"].items.fields["categories"].sensitivity
+        == "confidential"
+    )
 
 
 def test_school_adds_a_kind_and_a_field_in_its_own_forms(school: School) -> None:
     talk = (BUNDLED_FORMS / "kinds" / "talk.yaml").read_text("utf-8")
-    school.write("forms/kinds/talk.yaml", talk.replace(
-        "fields:\n", "fields:\n  mood:\n    type: enum\n    values: {good: 好, bad: 差}\n"
-        "    label: {zh: 情绪, en: Mood}\n    help: 学生当时的情绪。\n", 1))
-    school.write("forms/kinds/lunch.yaml", """\
+    school.write(
+        "forms/kinds/talk.yaml",
+        talk.replace(
+            "fields:\n",
+            "fields:\n  mood:\n    type: enum\n    values: {good: 好, bad: 差}\n"
+            "    label: {zh: 情绪, en: Mood}\n    help: 学生当时的情绪。\n",
+            1,
+        ),
+    )
+    school.write(
+        "forms/kinds/lunch.yaml",
+        """\
 kind: lunch
 base: student
 label: {zh: 午餐交流, en: Lunch}
@@ -63,22 +90,31 @@ fields:
     label: {zh: 菜, en: Dish}
     help: 吃了什么。
 body: {required: false, label: 说明, help: 简要说明。}
-""")
-    school.write(f"{SEMESTER}/journal/T001/S250001/2025-10-20-lunch.md",
-                 "---\nkind: lunch\nmentor: T001\nstudent: S250001\ndate: 2025-10-20\ndish: 饺子\n---\n")
-    school.write(f"{SEMESTER}/journal/T001/S250001/2025-10-21-talk.md",
-                 "---\nkind: talk\nmentor: T001\nstudent: S250001\ndate: 2025-10-21\n"
-                 "areas: [life]\nmood: great\n---\n聊天。\n")
+""",
+    )
+    school.write(
+        f"{SEMESTER}/journal/T001/S250001/2025-10-20-lunch.md",
+        "---\nkind: lunch\nmentor: T001\nstudent: S250001\ndate: 2025-10-20\ndish: 饺子\n---\n",
+    )
+    school.write(
+        f"{SEMESTER}/journal/T001/S250001/2025-10-21-talk.md",
+        "---\nkind: talk\nmentor: T001\nstudent: S250001\ndate: 2025-10-21\n"
+        "areas: [life]\nmood: great\n---\n聊天。\n",
+    )
     code, lines = school.validate()
     rel = f"{SEMESTER}/journal/T001/S250001/2025-10-21-talk.md"
-    assert lines[:-2] == [f"{school.path(rel)}:7:7: R104 “情绪”的值“great”不在允许范围内：good (好), bad (差)"]
+    assert lines[:-2] == [
+        f"{school.path(rel)}:7:7: R104 “情绪”的值“great”不在允许范围内：good (好), bad (差)"
+    ]
     assert code == 1
     assert "午餐交流 1" in lines[-2]
 
 
 def test_broken_school_form_is_located(tmp_path: Path) -> None:
     (tmp_path / "forms" / "kinds").mkdir(parents=True)
-    (tmp_path / "forms" / "kinds" / "talk.yaml").write_text("kind: Talk Kind\nbase: student\n", "utf-8")
+    (tmp_path / "forms" / "kinds" / "talk.yaml").write_text(
+        "kind: Talk Kind\nbase: student\n", "utf-8"
+    )
     with pytest.raises(ProjectError) as info:
         load_forms(tmp_path)
     [found] = info.value.problems

@@ -20,7 +20,9 @@ def test_new_talk_is_placed_commented_and_validates_once_filled(school: School) 
     assert code == 0
     assert out.strip() == str(school.root / rel)
     text = (school.root / rel).read_text("utf-8")
-    assert text.startswith("---\n# yaml-language-server: $schema=../../../../../schemas/talk.schema.json\n")
+    assert text.startswith(
+        "---\n# yaml-language-server: $schema=../../../../../schemas/talk.schema.json\n"
+    )
     assert "kind: talk\nmentor: T001\nstudent: S250002\ndate: 2025-11-03\n" in text
     assert "# 指导方面（必填）：“五导”中本次谈话涉及的方面，可多选。" in text
     code, lines = school.validate()
@@ -39,22 +41,49 @@ def test_second_record_same_day_gets_a_number(school: School) -> None:
 
 
 def test_group_activity_takes_several_students(school: School) -> None:
-    code, out, _ = _new(school, "group-activity", "--student", "S250001", "--student", "S250002",
-                        "--date", "2025-11-05")
+    code, out, _ = _new(
+        school,
+        "group-activity",
+        "--student",
+        "S250001",
+        "--student",
+        "S250002",
+        "--date",
+        "2025-11-05",
+    )
     assert code == 0
     assert out.strip().endswith(f"{SEMESTER}/journal/T001/group/2025-11-05-group-activity.md")
     assert "participants: [S250001, S250002]" in (school.root / out.strip()).read_text("utf-8")
 
 
 def test_mistakes_get_a_clear_message(school: School) -> None:
-    assert _new(school, "talk", "--student", "S999999", "--date", "2025-11-03")[2] == "错误：未知的学生学号 S999999\n"
+    assert (
+        _new(school, "talk", "--student", "S999999", "--date", "2025-11-03")[2]
+        == "错误：未知的学生学号 S999999\n"
+    )
     assert _new(school, "chat", "--student", "S250001", "--date", "2025-11-03")[2].startswith(
-        "错误：未知的记录种类 chat，可用：case-analysis, crisis-report")
-    assert _new(school, "talk", "--student", "S250001", "--date", "2025-08-01")[2] == "错误：2025-08-01 不在任何学期内\n"
-    assert _new(school, "talk", "--student", "S250003", "--date", "2025-11-03", "--mentor", "T001")[2] == (
-        "错误：S250003 在 2025-2026-1 学期不是 T001 的受导学生\n")
-    assert _new(school, "group-activity", "--student", "S250001", "--student", "S250003",
-                "--date", "2025-11-05")[2] == "错误：S250003 在 2025-2026-1 学期不是 T001 的受导学生\n"
+        "错误：未知的记录种类 chat，可用：case-analysis, crisis-report"
+    )
+    assert (
+        _new(school, "talk", "--student", "S250001", "--date", "2025-08-01")[2]
+        == "错误：2025-08-01 不在任何学期内\n"
+    )
+    assert _new(school, "talk", "--student", "S250003", "--date", "2025-11-03", "--mentor", "T001")[
+        2
+    ] == ("错误：S250003 在 2025-2026-1 学期不是 T001 的受导学生\n")
+    assert (
+        _new(
+            school,
+            "group-activity",
+            "--student",
+            "S250001",
+            "--student",
+            "S250003",
+            "--date",
+            "2025-11-05",
+        )[2]
+        == "错误：S250003 在 2025-2026-1 学期不是 T001 的受导学生\n"
+    )
     code, _, err = _new(school, "talk", "--student", "S250001", "--date", "2025-13-01")
     assert code == 2
     assert "日期应写成 2025-10-12：2025-13-01" in err

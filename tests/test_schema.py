@@ -24,7 +24,9 @@ def test_every_schema_is_valid_draft_07() -> None:
     assert talk["properties"]["kind"]["const"] == "talk"
     assert talk["additionalProperties"] is False
     assert set(talk["required"]) == {"kind", "mentor", "student", "date", "areas"}
-    assert talk["properties"]["areas"]["items"]["enumDescriptions"][0] == "思想引导 Thought guidance"
+    assert (
+        talk["properties"]["areas"]["items"]["enumDescriptions"][0] == "思想引导 Thought guidance"
+    )
 
 
 def _front_matter(text: str) -> object:
@@ -41,8 +43,10 @@ def test_schema_command_writes_files_that_accept_a_valid_record(school: School) 
     assert list(validator.iter_errors(good)) == []
     bad = dict(good, areas=["nope"], colour="red")  # type: ignore[arg-type]
     messages = sorted(e.message for e in validator.iter_errors(bad))
-    assert messages == ["'nope' is not one of ['thought', 'study', 'life', 'psych', 'creativity']",
-                        "Additional properties are not allowed ('colour' was unexpected)"]
+    assert messages == [
+        "'nope' is not one of ['thought', 'study', 'life', 'psych', 'creativity']",
+        "Additional properties are not allowed ('colour' was unexpected)",
+    ]
     # the school's schema folder is not part of the records layout, and is not reported
     code, _ = school.validate()
     assert code == 0
