@@ -51,7 +51,9 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--students", type=int, default=3000)
     parser.add_argument("--semesters", type=int, default=6)
     parser.add_argument("--seed", type=int, default=1)
@@ -64,11 +66,22 @@ def main() -> None:
     root = args.dir or work / "school"
     if not root.exists():
         start = time.perf_counter()
-        write_snapshot(root, DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed))
+        write_snapshot(
+            root, DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
+        )
         print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
     files = sum(1 for p in root.rglob("*") if p.is_file())
     env = dict(os.environ, XDG_CACHE_HOME=str(work / "cache"))
-    daoshi = [sys.executable, "-m", "generator", "validate", "-q", "--today", "2026-11-25", str(root)]
+    daoshi = [
+        sys.executable,
+        "-m",
+        "generator",
+        "validate",
+        "-q",
+        "--today",
+        "2026-11-25",
+        str(root),
+    ]
     floor = run([sys.executable, "-c", FLOOR, str(root)], env)
     cold = run(daoshi, env)
     warm = run(daoshi, env)

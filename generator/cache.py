@@ -44,6 +44,7 @@ class Index:
     salt: str = ""
     written_ns: int = 0
     stats: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    listings: dict[str, Any] = field(default_factory=dict)
     result_key: str = ""
     result: Any = None
 
@@ -74,6 +75,7 @@ class Cache:
         index = _load(self.dir / "index.pickle") if enabled else None
         self.index = index if isinstance(index, Index) and index.salt == salt else Index(salt)
         self.new_stats: dict[str, tuple[int, int, str]] = {}
+        self.new_listings: dict[str, Any] = {}
         self._files: dict[str, Any] | None = None
 
     def known_digest(self, path: str, size: int, mtime_ns: int) -> str | None:
@@ -81,9 +83,14 @@ class Cache:
         old = self.index.stats.get(path)
         if old is None or old[0] != size or old[1] != mtime_ns:
             return None
-        if mtime_ns >= self.index.written_ns - _RACY_NS:
+        if mtime_ns >= self.racy_ns:
             return None
         return old[2]
+
+    @property
+    def racy_ns(self) -> int:
+        """Files or folders changed after this instant may have changed again unseen."""
+        return self.index.written_ns - _RACY_NS
 
     def remember(self, path: str, size: int, mtime_ns: int, digest: str) -> None:
         self.new_stats[path] = (size, mtime_ns, digest)
@@ -104,5 +111,5 @@ class Cache:
             _dump(self.dir / "files.pickle", {"salt": self.salt, "files": files})
         _dump(
             self.dir / "index.pickle",
-            Index(self.salt, time.time_ns(), self.new_stats, result_key, result),
+            Index(self.salt, time.time_ns(), self.new_stats, self.new_listings, result_key, result),
         )

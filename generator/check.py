@@ -175,7 +175,9 @@ class FormChecker:
         return node.value if isinstance(node.value, bool) else self.wrong_type(node, spec)
 
     def date(self, node: Node, spec: FieldForm, key: Key) -> Any:
-        text = node.raw if node.raw is not None else ""
+        if node.raw is None:
+            return self.wrong_type(node, spec)
+        text = node.raw
         if not DATE_PATTERN.match(text):
             self.report(node, "R105", label=str(spec.label), value=text)
             return INVALID
@@ -186,6 +188,8 @@ class FormChecker:
             return INVALID
 
     def enum(self, node: Node, spec: FieldForm, key: Key) -> Any:
+        if node.raw is None:
+            return self.wrong_type(node, spec)
         if not isinstance(node.value, str) or node.value not in spec.values:
             allowed = ", ".join(f"{v} ({label})" for v, label in spec.values.items())
             self.report(node, "R104", label=str(spec.label), value=node.raw, allowed=allowed)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .errors import ProjectError
-from .messages import set_language
+from .messages import set_language, summary_text, verdict
 from .validate import Result, validate
 
 DEFAULT_RECORDS = os.environ.get("DAOSHI_RECORDS", "records")
@@ -32,7 +32,7 @@ def _date(value: str | None) -> dt.date | None:
 def _fail(exc: ProjectError, prefix: str = "") -> None:
     for p in exc.problems:
         click.echo(p.format(prefix))
-    click.echo(f"发现 {len(exc.problems)} 个问题。", err=True)
+    click.echo(verdict(len(exc.problems)), err=True)
     sys.exit(1)
 
 
@@ -41,15 +41,9 @@ def _summary_line(result: Result, root: Path) -> str:
 
     s = result.summary
     labels = {k.kind: str(k.label) for k in load_forms(root).kinds.values()}
-    kinds = "，".join(
-        f"{labels.get(k, k)} {n}" for k, n in sorted(s.kinds.items(), key=lambda kv: -kv[1])
-    )
-    records = sum(s.kinds.values())
-    head = f"已检查 {s.files} 个文件"
-    if s.students or s.teachers:
-        head += f"：{s.semesters} 个学期，{s.teachers} 名教师，{s.students} 名学生"
-    head += f"，{records} 份记录" + (f"（{kinds}）" if kinds else "")
-    return head + ("（使用缓存）" if s.cached else "") + "。"
+    kinds = [(labels.get(k, k), n) for k, n in sorted(s.kinds.items(), key=lambda kv: -kv[1])]
+    people = (s.semesters, s.teachers, s.students) if s.students or s.teachers else None
+    return summary_text(s.files, people, kinds, s.cached)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,14 +78,7 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
         click.echo(p.format(prefix))
     if not quiet:
         click.echo(_summary_line(result, path))
-        if result.problems:
-            click.echo(
-                f"发现 {len(result.problems)} 个问题。"
-                if lang == "zh"
-                else f"Found {len(result.problems)} problems."
-            )
-        else:
-            click.echo("没有发现问题。" if lang == "zh" else "No problems found.")
+        click.echo(verdict(len(result.problems)))
     sys.exit(1 if result.problems else 0)
 
 

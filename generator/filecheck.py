@@ -27,9 +27,14 @@ def check_file(path: str, role: str, raw: bytes, forms: Forms) -> Checked:
     kind_node = items.get("kind")
     rp = record_path(path)
     kind = kind_node.value if kind_node is not None else None
-    if kind not in forms.kinds:
+    if not isinstance(kind, str) or kind not in forms.kinds:
         if kind_node is not None and not kind_node.bad:
-            checker.report(kind_node, "R110", kind=kind, allowed=", ".join(sorted(forms.kinds)))
+            checker.report(
+                kind_node,
+                "R110",
+                kind=kind_node.raw or kind,
+                allowed=", ".join(sorted(forms.kinds)),
+            )
             kind_node.bad = True
         kind = rp.kind if rp is not None and rp.kind in forms.kinds else None
     if kind is None:

@@ -282,14 +282,20 @@ def _str_or_none(node: Node | None) -> str | None:
     return None if node is None else str(node.value)
 
 
-def _forms_files(dirs: list[Path]) -> dict[str, Path]:
-    """Relative forms path → file, later folders overriding earlier ones."""
-    found: dict[str, Path] = {}
-    for root in dirs:
+def _forms_files(bundled: Path, records_root: Path | None) -> dict[str, tuple[Path, str]]:
+    """Relative forms path → (file, how problems name it); the school's files override ours.
+
+    A school's file is named relative to its records root (as every record is), daoshi's
+    own by its absolute path.
+    """
+    found: dict[str, tuple[Path, str]] = {}
+    dirs = [(bundled, None)] + ([(records_root / "forms", "forms")] if records_root else [])
+    for root, label in dirs:
         if not root.is_dir():
             continue
         for file in sorted(root.rglob("*.yaml")):
-            found[file.relative_to(root).as_posix()] = file
+            rel = file.relative_to(root).as_posix()
+            found[rel] = (file, f"{label}/{rel}" if label else str(file.resolve()))
     return found
 
 
@@ -409,19 +415,18 @@ def _policy(path: str, data: Node) -> tuple[Policy | None, list[Problem]]:
 
 def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) -> Forms:
     """Load daoshi's forms, overridden by ``<records_root>/forms/``; raise on any problem."""
-    dirs = [bundled] + ([records_root / "forms"] if records_root is not None else [])
-    files = _forms_files(dirs)
+    files = _forms_files(bundled, records_root)
     problems: list[Problem] = []
     digest = hashlib.sha256()
     nodes: dict[str, Node] = {}
-    for rel, file in files.items():
+    for rel, (file, label) in files.items():
         digest.update(rel.encode() + b"\0" + file.read_bytes() + b"\0")
-        node = _read(file, str(file), problems)
+        node = _read(file, label, problems)
         if node is not None:
             nodes[rel] = node
     levels = _levels(
         nodes.get("sensitivity.yaml"),
-        str(files.get("sensitivity.yaml", "sensitivity.yaml")),
+        files["sensitivity.yaml"][1] if "sensitivity.yaml" in files else "sensitivity.yaml",
         problems,
     )
     level_ids = {lv.id for lv in levels}
@@ -434,7 +439,7 @@ def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) 
     file_forms: dict[str, FileForm] = {}
     policies: dict[str, Policy] = {}
     for rel, node in nodes.items():
-        path = str(files[rel])
+        path = files[rel][1]
         if rel.startswith("kinds/"):
             kform, found = _kind(path, node, bases, level_ids)
             if kform is not None:
@@ -458,5 +463,5 @@ def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) 
         MappingProxyType(file_forms),
         MappingProxyType(policies),
         digest.hexdigest(),
-        tuple(str(f) for f in files.values()),
+        tuple(str(f) for f, _ in files.values()),
     )

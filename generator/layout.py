@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -45,26 +45,68 @@ class RecordPath:
     kind: str | None
 
 
-def walk(root: Path) -> Iterator[tuple[str, int, int]]:
-    """Every file under ``root`` (relative POSIX path, size, mtime), hidden ones skipped."""
+Listing = tuple[int, tuple[tuple[str, str], ...]]  # (folder mtime, ((name, "d"|"f"|"o"), ...))
+
+
+@dataclass
+class Scan:
+    """What a walk found, and the folder listings to remember for the next walk.
+
+    A folder whose mtime is unchanged (and not within the racy window) has the same
+    entries as last time, so it is not read again: like git's untracked cache.
+    """
+
+    listings: dict[str, Listing] = field(default_factory=dict)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _list(path: Path, rel: str, old: Mapping[str, Listing], racy_ns: int) -> Listing:
+    mtime = os.stat(path).st_mtime_ns
+    known = old.get(rel)
+    if known is not None and known[0] == mtime and mtime < racy_ns:
+        return known
+    children = []
+    with os.scandir(path) as it:
+        for entry in it:
+            kind = "d" if entry.is_dir(follow_symlinks=False) else "f"
+            if entry.is_symlink() or not (kind == "d" or entry.is_file(follow_symlinks=False)):
+                kind = "o"
+            children.append((entry.name, kind))
+    return mtime, tuple(sorted(children))
+
+
+def walk(
+    root: Path, old: Mapping[str, Listing] | None = None, racy_ns: int = 0, scan: Scan | None = None
+) -> Iterator[tuple[str, int, int]]:
+    """Every file under ``root``: relative POSIX path, size and mtime (size -1: not a file).
+
+    Hidden files and folders are skipped; so are forms/, schemas/ and README.md at the top.
+    """
+    scan = scan if scan is not None else Scan()
     stack = [""]
     while stack:
         rel_dir = stack.pop()
-        with os.scandir(root / rel_dir if rel_dir else root) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for entry in entries:
-            if entry.name.startswith("."):
+        try:
+            listing = _list(root / rel_dir if rel_dir else root, rel_dir, old or {}, racy_ns)
+        except OSError as exc:
+            scan.unreadable.append((rel_dir or ".", exc.strerror or str(exc)))
+            continue
+        scan.listings[rel_dir] = listing
+        folders = []
+        for name, kind in listing[1]:
+            if name.startswith(".") or (not rel_dir and name in IGNORED_TOP):
                 continue
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if not rel_dir and entry.name in IGNORED_TOP:
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if kind == "d":
+                folders.append(rel)
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(rel)
-            elif entry.is_file(follow_symlinks=False):
-                st = entry.stat(follow_symlinks=False)
-                yield rel, st.st_size, st.st_mtime_ns
-            else:
-                yield rel, -1, 0
+            try:
+                st = os.stat(root / rel, follow_symlinks=False)
+            except OSError as exc:
+                scan.unreadable.append((rel, exc.strerror or str(exc)))
+                continue
+            yield (rel, st.st_size, st.st_mtime_ns) if kind == "f" else (rel, -1, 0)
+        stack.extend(reversed(folders))
 
 
 def _matches(path: str, glob: str) -> bool:
@@ -110,12 +152,27 @@ def _hint(path: str) -> str:
     return "请移走或改名" if zh else "move or rename it"
 
 
-def discover(root: Path, files: Mapping[str, FileForm]) -> tuple[list[Entry], list[Problem]]:
+def _symlink_hint() -> str:
+    if language() == "en":
+        return "must not be a symlink or special file"
+    return "不能是符号链接或特殊文件"
+
+
+def discover(
+    root: Path,
+    files: Mapping[str, FileForm],
+    old: Mapping[str, Listing] | None = None,
+    racy_ns: int = 0,
+) -> tuple[list[Entry], list[Problem], Scan]:
     """Classify every file; a file outside the layout is a problem, never silently skipped."""
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for rel, size, mtime in walk(root):
-        role = classify(rel, files) if size >= 0 else None
+    scan = Scan()
+    for rel, size, mtime in walk(root, old, racy_ns, scan):
+        if size < 0:
+            problems.append(problem(Location(rel), "F016", hint=_symlink_hint()))
+            continue
+        role = classify(rel, files)
         if role is None:
             problems.append(problem(Location(rel), "F016", hint=_hint(rel)))
             continue
@@ -124,4 +181,6 @@ def discover(root: Path, files: Mapping[str, FileForm]) -> tuple[list[Entry], li
             if rp is None or rp.kind is None:
                 problems.append(problem(Location(rel), "F016", hint=_hint(rel)))
         entries.append(Entry(rel, role, size, mtime))
-    return entries, problems
+    for rel, error in scan.unreadable:
+        problems.append(problem(Location(rel), "F001", error=error))
+    return entries, problems, scan

@@ -15,14 +15,17 @@ from .errors import Location, Problem
 MESSAGES: dict[str, tuple[str, str]] = {
     "F001": ("无法读取文件：{error}", "cannot read the file: {error}"),
     "F002": (
-        "不是 UTF-8 编码（第 {byte} 字节），请用 UTF-8 保存",
-        "not UTF-8 (byte {byte}); save the file as UTF-8",
+        "不是 UTF-8 编码（文件第 {byte} 个字节），请用 UTF-8 保存",
+        "not UTF-8 (byte {byte} of the file); save the file as UTF-8",
     ),
     "F003": (
         "文件以 BOM 开头，请保存为不带 BOM 的 UTF-8",
         "the file starts with a byte-order mark; save as UTF-8 without BOM",
     ),
-    "F004": ("使用了 Windows 换行符（CRLF），请改为 LF", "Windows line endings (CRLF); use LF"),
+    "F004": (
+        "使用了 CR 换行符（Windows 的 CRLF 或旧式 CR），请改为 LF",
+        "CR line endings (Windows CRLF or old CR); use LF",
+    ),
     "F005": ("YAML 中不能使用制表符（Tab），请改用空格", "tab character in YAML; use spaces"),
     "F006": ("文件是空的", "the file is empty"),
     "F007": (
@@ -55,6 +58,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "F016": (
         "不属于记录仓库结构的文件（见 docs/records.md）：{hint}",
         "file is not part of the records layout (see docs/records.md): {hint}",
+    ),
+    "F018": (
+        "不可见的控制字符或特殊换行符 {char}，请删除",
+        "invisible control character or line separator {char}; remove it",
     ),
     "F017": ("嵌套超过 {depth} 层", "nested deeper than {depth} levels"),
     "R101": (
@@ -204,3 +211,33 @@ def limit_text(kind: str, bound: object) -> str:
         "max_length": ("最长 {b} 个字", "allows at most {b} characters"),
     }[kind]
     return (en if _language == "en" else zh).format(b=bound)
+
+
+def summary_text(
+    files: int, people: tuple[int, int, int] | None, kinds: list[tuple[str, int]], cached: bool
+) -> str:
+    """The closing summary of ``daoshi validate``; ``people`` is (semesters, teachers, students)."""
+    records = sum(n for _, n in kinds)
+    if _language == "en":
+        text = f"Checked {files} files"
+        if people:
+            text += f": {people[0]} semesters, {people[1]} teachers, {people[2]} students"
+        text += f", {records} records"
+        text += f" ({', '.join(f'{label} {n}' for label, n in kinds)})" if kinds else ""
+        return text + (" (from cache)" if cached else "") + "."
+    text = f"已检查 {files} 个文件"
+    if people:
+        text += f"：{people[0]} 个学期，{people[1]} 名教师，{people[2]} 名学生"
+    text += f"，{records} 份记录" + (
+        f"（{'，'.join(f'{lb} {n}' for lb, n in kinds)}）" if kinds else ""
+    )
+    return text + ("（使用缓存）" if cached else "") + "。"
+
+
+def verdict(count: int) -> str:
+    """The last line of ``daoshi validate``."""
+    if _language == "en":
+        if count == 0:
+            return "No problems found."
+        return f"Found {count} problem{'s' if count != 1 else ''}."
+    return f"发现 {count} 个问题。" if count else "没有发现问题。"

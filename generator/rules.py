@@ -81,11 +81,12 @@ class CrossChecker:
 
     def run(self, paths: Iterable[str]) -> School | None:
         """Check everything; the model is returned even with problems (best effort)."""
-        school = self.one("school", "school.yaml")
-        self.one("teachers", "people/teachers.yaml")
+        paths = set(paths)
+        school = self.one("school", "school.yaml", paths)
+        self.one("teachers", "people/teachers.yaml", paths)
         self.load_teachers()
         self.load_cohorts()
-        self.load_semesters(set(paths))
+        self.load_semesters(paths)
         self.check_refs()
         self.load_pairings()
         screening = self.load_screening()
@@ -113,12 +114,12 @@ class CrossChecker:
             forms=self.forms,
         )
 
-    def one(self, role: str, path: str) -> Checked | None:
+    def one(self, role: str, path: str, paths: set[str]) -> Checked | None:
+        """The one file of a role; X216 only when it is absent (a broken one has its problems)."""
         files = self.by_role.get(role, [])
-        if not files:
+        if path not in paths:
             self.add(Location(path), "X216", file=path)
-            return None
-        return files[0]
+        return files[0] if files else None
 
     def load_teachers(self) -> None:
         seen: dict[str, Location] = {}

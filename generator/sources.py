@@ -88,11 +88,13 @@ def plain_scalar(text: str) -> tuple[Any, bool]:
         return text, False
     if _INT.match(text):
         return int(text), False
-    if _INT_OTHER.match(text):
-        return int(text, 0), False
+    if _INT_OTHER.match(text):  # 0x1F is a number in both YAML versions, 0o17 only in 1.2
+        return (text, True) if text.startswith("0o") else (int(text, 16), False)
     if _LEADING_ZERO.match(text):
         return text, True
-    if _FLOAT.match(text):
+    if _FLOAT.match(text):  # 1e3 without a dot is text in YAML 1.1
+        if "." not in text and ("e" in text or "E" in text):
+            return text, True
         return float(text), False
     if text.lower() in _SPECIAL_FLOAT:
         return _SPECIAL_FLOAT[text.lower()], False
@@ -102,59 +104,76 @@ def plain_scalar(text: str) -> tuple[Any, bool]:
 
 
 class _Builder:
-    """Turns libyaml nodes into ``Node`` trees, collecting problems on the way."""
+    """Turns libyaml nodes into ``Node`` trees, collecting problems on the way.
+
+    This is the hot loop of a cold validation, so marks are read inline.
+    """
 
     def __init__(self, path: str, line_offset: int) -> None:
         self.path = path
-        self.offset = line_offset
+        self.base = 1 + line_offset
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
+        self.anchors = False
 
-    def at(self, mark: Any) -> Location:
-        return Location(self.path, mark.line + 1 + self.offset, mark.column + 1)
+    def find_anchors(self, text: str) -> None:
+        """Report every anchor (&a) and alias (*a); only texts that contain & or * pay for it."""
+        if "&" not in text and "*" not in text:
+            return
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                self.anchors = True
+                self.report(event.start_mark, "F012")
 
     def report(self, mark: Any, code: str, **args: Any) -> None:
-        self.problems.append(problem(self.at(mark), code, **args))
+        where = Location(self.path, mark.line + self.base, mark.column + 1)
+        self.problems.append(problem(where, code, **args))
 
     def build(self, ynode: Any, depth: int = 0) -> Node:
         mark = ynode.start_mark
-        loc = self.at(mark)
-        if id(ynode) in self.seen:
-            self.report(mark, "F012")
-            return Node(None, loc.line, loc.col, bad=True)
+        line, col = mark.line + self.base, mark.column + 1
         if depth > MAX_DEPTH:
             self.report(mark, "F017", depth=MAX_DEPTH)
-            return Node(None, loc.line, loc.col, bad=True)
-        self.seen.add(id(ynode))
+            return Node(None, line, col, bad=True)
+        if self.anchors:
+            if id(ynode) in self.seen:  # an alias: reported where it was written, not expanded
+                return Node(None, line, col, bad=True)
+            self.seen.add(id(ynode))
         tag = ynode.tag
-        if tag not in (_PLAIN, _QUOTED, _MAP, _SEQ):
-            self.report(mark, "F011", tag=tag)
-            return Node(None, loc.line, loc.col, bad=True)
-        if tag == _PLAIN:
-            value, trap = plain_scalar(ynode.value)
+        if tag is _PLAIN:
+            raw = ynode.value
+            value, trap = plain_scalar(raw)
             if trap:
-                self.report(mark, "F014", text=ynode.value)
-            return Node(value, loc.line, loc.col, raw=ynode.value, bad=trap)
-        if tag == _QUOTED:
-            return Node(ynode.value, loc.line, loc.col, raw=ynode.value)
-        if tag == _SEQ:
-            return Node([self.build(item, depth + 1) for item in ynode.value], loc.line, loc.col)
-        return Node(self.mapping(ynode, depth), loc.line, loc.col)
+                self.report(mark, "F014", text=raw)
+            node = Node(value, line, col, raw=raw, bad=trap)
+        elif tag is _QUOTED:
+            node = Node(ynode.value, line, col, raw=ynode.value)
+        elif tag is _MAP or tag is _SEQ:
+            if tag is _SEQ:
+                items = [self.build(item, depth + 1) for item in ynode.value]
+                node = Node(items, line, col)
+            else:
+                node = Node(self.mapping(ynode, depth), line, col)
+        else:
+            self.report(mark, "F011", tag=tag)
+            return Node(None, line, col, bad=True)
+        return node
 
     def mapping(self, ynode: Any, depth: int) -> dict[str, Node]:
         result: dict[str, Node] = {}
+        base = self.base
         for knode, vnode in ynode.value:
-            if knode.tag not in (_PLAIN, _QUOTED):
-                self.report(knode.start_mark, "R111")
+            kmark = knode.start_mark
+            if knode.tag is not _PLAIN and knode.tag is not _QUOTED:
+                self.report(kmark, "R111")
                 continue
             key = knode.value
             if key in result:
-                first = result[key]
-                self.report(knode.start_mark, "F013", key=key, line=first.key_line)
+                self.report(kmark, "F013", key=key, line=result[key].key_line)
                 continue
             child = self.build(vnode, depth + 1)
-            kloc = self.at(knode.start_mark)
-            child.key_line, child.key_col = kloc.line, kloc.col
+            child.key_line = kmark.line + base
+            child.key_col = kmark.column + 1
             result[key] = child
         return result
 
@@ -163,12 +182,15 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Node | None,
     """Parse one YAML document into a located ``Node`` tree; never raises on bad input."""
     builder = _Builder(path, line_offset)
     try:
+        builder.find_anchors(text)
         ynode = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        loc = builder.at(mark) if mark is not None else Location(path, 1 + line_offset, 1)
-        return None, [problem(loc, "F010", detail=detail)]
+        loc = Location(path, 1 + line_offset, 1)
+        if mark is not None:
+            loc = Location(path, mark.line + builder.base, mark.column + 1)
+        return None, [*builder.problems, problem(loc, "F010", detail=detail)]
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         return None, [problem(Location(path, 1 + line_offset, 1), "F010", detail=str(exc))]
     if ynode is None:
@@ -186,28 +208,46 @@ def _utf8_error(raw: bytes, exc: UnicodeDecodeError) -> Location:
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Bytes to text, reporting BOM, bad UTF-8, CRLF and empty files."""
     problems: list[Problem] = []
+    bom = 0
     if raw.startswith(b"\xef\xbb\xbf"):
         problems.append(problem(Location(path), "F003"))
-        raw = raw[3:]
+        raw, bom = raw[3:], 3
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         where = _utf8_error(raw, exc)
-        problems.append(problem(Location(path, where.line, where.col), "F002", byte=exc.start))
+        problems.append(
+            problem(Location(path, where.line, where.col), "F002", byte=exc.start + bom + 1)
+        )
         return None, problems
     if "\r" in text:
-        line = text.count("\n", 0, text.index("\r")) + 1
-        problems.append(
-            problem(
-                Location(path, line, text.index("\r") - text.rfind("\n", 0, text.index("\r"))),
-                "F004",
-            )
-        )
+        problems.append(problem(_position(text, text.index("\r"), path), "F004"))
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         problems.append(problem(Location(path), "F006"))
         return None, problems
     return text, problems
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def _position(text: str, index: int, path: str) -> Location:
+    """The 1-based line and column of a character, counting only LF as a line break."""
+    line = text.count("\n", 0, index) + 1
+    return Location(path, line, index - text.rfind("\n", 0, index))
+
+
+def _control_characters(text: str, path: str, problems: list[Problem]) -> str:
+    """Report invisible control characters and Unicode line separators, then blank them.
+
+    libyaml would count U+2028 and U+0085 as line breaks (shifting every later line number)
+    and stops at a NUL without a position; editors show neither.
+    """
+    for m in _CONTROL.finditer(text):
+        char = f"U+{ord(m.group()):04X}"
+        problems.append(problem(_position(text, m.start(), path), "F018", char=char))
+    return _CONTROL.sub("", text)
 
 
 def _tabs(text: str, path: str, line_offset: int) -> list[Problem]:
@@ -243,9 +283,12 @@ def parse_text(text: str, path: str, markdown: bool) -> SourceFile:
     body_line = 0
     offset = 0
     problems: list[Problem] = []
+    if _CONTROL.search(text):
+        text = _control_characters(text, path, problems)
     yaml_text: str | None = text
     if markdown:
-        yaml_text, body, body_line, problems = split_front_matter(text, path)
+        yaml_text, body, body_line, split_problems = split_front_matter(text, path)
+        problems.extend(split_problems)
         offset = 1
     if yaml_text is None:
         return SourceFile(path, None, body, body_line, problems)

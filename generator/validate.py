@@ -118,7 +118,8 @@ def validate(
     forms = forms or load_forms(root)
     today = today or school_today(root)
     cache = Cache(root, f"{code_version()}:{forms.digest}:{language()}", enabled=use_cache)
-    entries, problems = discover(root, forms.files)
+    entries, problems, scan = discover(root, forms.files, cache.index.listings, cache.racy_ns)
+    cache.new_listings = scan.listings
     digests, fresh = _digests(root, entries, cache)
     tree = hashlib.sha256(f"{today}".encode())
     for entry in entries:
@@ -128,7 +129,7 @@ def validate(
     tree_key = tree.hexdigest()
     if not need_school and cache.index.result_key == tree_key and cache.index.result is not None:
         cached_problems, summary = cache.index.result
-        if fresh:  # re-read "racy" files: refresh their stat entries
+        if fresh or scan.listings != cache.index.listings:  # settle "racy" files and folders
             cache.save(tree_key, cache.index.result, None)
         return Result(cached_problems, Summary(**{**summary.__dict__, "cached": True}))
     if progress:

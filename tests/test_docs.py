@@ -1,0 +1,68 @@
+"""docs/errors.md documents every problem code, and only codes that exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from generator.messages import MESSAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = re.compile(r"\b[FRXM][0-9]{3}\b")
+ERRORS_MD = (ROOT / "docs" / "errors.md").read_text("utf-8")
+
+
+def codes_in_code_base() -> dict[str, set[str]]:
+    """Every code written as a string literal in generator/*.py, with the files using it."""
+    found: dict[str, set[str]] = {}
+    for file in sorted((ROOT / "generator").glob("*.py")):
+        for code in re.findall(r"""["']([FRXM][0-9]{3})["']""", file.read_text("utf-8")):
+            found.setdefault(code, set()).add(file.name)
+    return found
+
+
+def documented_codes() -> set[str]:
+    return set(CODE.findall(ERRORS_MD))
+
+
+def test_the_code_base_uses_codes() -> None:
+    assert len(codes_in_code_base()) >= len(MESSAGES) // 2  # the grep itself works
+
+
+def test_every_code_used_has_a_message() -> None:
+    unknown = {c: files for c, files in codes_in_code_base().items() if c not in MESSAGES}
+    assert not unknown
+
+
+def test_every_code_used_is_documented() -> None:
+    missing = {c: files for c, files in codes_in_code_base().items() if c not in documented_codes()}
+    assert not missing
+
+
+def test_every_message_is_documented() -> None:
+    assert set(MESSAGES) - documented_codes() == set()
+
+
+def test_every_documented_code_exists() -> None:
+    assert documented_codes() - set(MESSAGES) == set()
+
+
+def test_every_code_has_a_table_row() -> None:
+    """One row per code, in the table of its group, in order."""
+    rows = re.findall(r"^\| ([FRXM][0-9]{3}) \|", ERRORS_MD, flags=re.MULTILINE)
+    assert sorted(rows) == sorted(MESSAGES)
+    groups = re.findall(r"^## ([FRXM])：", ERRORS_MD, flags=re.MULTILINE)
+    assert groups == ["F", "R", "X", "M"]
+    for group, body in zip(
+        groups, re.split(r"^## [FRXM]：.*$", ERRORS_MD, flags=re.MULTILINE)[1:], strict=True
+    ):
+        in_section = re.findall(r"^\| ([FRXM][0-9]{3}) \|", body, flags=re.MULTILINE)
+        assert in_section == sorted(in_section)
+        assert {c[0] for c in in_section} == {group}
+
+
+def test_the_documented_output_format_is_the_printed_one() -> None:
+    assert "`路径:行:列: 代码 说明`" in ERRORS_MD
+    assert "`path:line:col: CODE message`" in ERRORS_MD
+    for option in ("--lang en", "--no-cache", "--today"):
+        assert option in ERRORS_MD
