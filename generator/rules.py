@@ -67,6 +67,7 @@ class CrossChecker:
         self.semesters: dict[str, Semester] = {}
         self.pairings: list[Pairing] = []
         self.mentees: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.paired: set[str] = set()  # semesters whose pairing table was read
 
     def add(self, location: Location, code: str, **args: Any) -> None:
         self.problems.append(problem(location, code, **args))
@@ -319,6 +320,7 @@ class CrossChecker:
             if semester_id is None:
                 continue
             semester = self.semesters[semester_id]
+            self.paired.add(semester_id)
             mentors: dict[str, Location] = {}
             for i, p in enumerate((checked.data or {}).get("pairings", ())):
                 mentor = p.get("mentor")
@@ -467,7 +469,7 @@ class CrossChecker:
         if date is not None and date > self.today:
             self.add(checked.loc("date"), "X208", date=date, today=self.today)
         students = self.record_students(checked, data, group)
-        if semester is not None and mentor in self.teachers:
+        if semester is not None and semester.id in self.paired and mentor in self.teachers:
             mentees = self.mentees.get((semester.id, mentor), set())
             for key, sid in students:
                 if sid in self.students and sid not in mentees:
