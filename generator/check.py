@@ -157,19 +157,21 @@ class FormChecker:
         allowed = int if spec.type == "integer" else (int, float)
         if isinstance(value, bool) or not isinstance(value, allowed):
             return self.wrong_type(node, spec)
+        return INVALID if self.out_of_bounds(node, spec, value, "min", "max") else value
+
+    def out_of_bounds(
+        self, node: Node, spec: FieldForm, measure: float, low: str, high: str
+    ) -> bool:
+        """Report R107 when ``measure`` is under the form's ``low`` or over its ``high``."""
         for bound, broken in (
-            ("min", spec.min is not None and value < spec.min),
-            ("max", spec.max is not None and value > spec.max),
+            (low, getattr(spec, low) is not None and measure < getattr(spec, low)),
+            (high, getattr(spec, high) is not None and measure > getattr(spec, high)),
         ):
             if broken:
-                self.report(
-                    node,
-                    "R107",
-                    label=str(spec.label),
-                    limit=limit_text(bound, getattr(spec, bound)),
-                )
-                return INVALID
-        return value
+                limit = limit_text(bound, getattr(spec, bound))
+                self.report(node, "R107", label=str(spec.label), limit=limit)
+                return True
+        return False
 
     def boolean(self, node: Node, spec: FieldForm, key: Key) -> Any:
         return node.value if isinstance(node.value, bool) else self.wrong_type(node, spec)
@@ -201,17 +203,7 @@ class FormChecker:
             return self.wrong_type(node, spec)
         assert spec.items is not None
         items: list[Node] = node.value
-        for bound, broken in (
-            ("min_items", spec.min_items is not None and len(items) < spec.min_items),
-            ("max_items", spec.max_items is not None and len(items) > spec.max_items),
-        ):
-            if broken:
-                self.report(
-                    node,
-                    "R107",
-                    label=str(spec.label),
-                    limit=limit_text(bound, getattr(spec, bound)),
-                )
+        self.out_of_bounds(node, spec, len(items), "min_items", "max_items")
         values = [self.value(item, spec.items, (*key, i)) for i, item in enumerate(items)]
         return tuple(v for v in values if v is not INVALID and v is not None)
 
