@@ -136,3 +136,58 @@ def new_command(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(planned.text, encoding="utf-8")
     click.echo(str(target))
+
+
+@main.command("demo")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--students",
+    default=160,
+    show_default=True,
+    type=click.IntRange(1, 20000),
+    help="第一个学期的在校学生数（不超过 200 为一个年级，否则三个年级）。",
+)
+@click.option(
+    "--semesters",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 12),
+    help="学期数，最后一个学期在 --as-of 当天进行中。",
+)
+@click.option(
+    "--seed", default=1, show_default=True, type=int, help="随机种子：同一种子生成完全相同的学校。"
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default="2026-11-20",
+    show_default=True,
+    help="演示数据的“今天”（YYYY-MM-DD）。",
+)
+@click.option(
+    "--snapshot", is_flag=True, help="只写出最终文件，不建 git 历史（用于更新 records/）。"
+)
+def demo_command(
+    path: Path, students: int, semesters: int, seed: int, as_of: str, snapshot: bool
+) -> None:
+    """生成一所合成的演示学校到 PATH：一个独立的记录仓库，带有教师提交的 git 历史。
+
+    姓名均为随机生成；默认参数生成的内容与 daoshi 仓库中的 records/ 完全一致。
+    """
+    from .demo import DemoOptions, write_demo, write_snapshot
+
+    day = _date(as_of)
+    assert day is not None
+    options = DemoOptions(students=students, semesters=semesters, seed=seed, as_of=day)
+    try:
+        if snapshot:
+            summary = write_snapshot(path, options)
+        else:
+            summary = write_demo(path, options, progress=_progress)
+    except ValueError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"已生成演示学校 {path}：{summary.teachers} 名教师，{summary.students} 名学生，"
+        f"{summary.semesters} 个学期，{summary.record_files} 份记录，{summary.commits} 次提交。"
+    )

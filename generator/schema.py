@@ -109,13 +109,21 @@ def all_schemas(forms: Forms) -> dict[str, dict[str, Any]]:
     return out
 
 
+def schema_texts(forms: Forms) -> dict[str, str]:
+    """File name → the JSON text written for it (stable, so a rewrite changes nothing)."""
+    return {
+        name: json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+        for name, schema in sorted(all_schemas(forms).items())
+    }
+
+
 def write_schemas(forms: Forms, out: Path) -> list[Path]:
     """Write every schema into ``out``; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, schema in sorted(all_schemas(forms).items()):
+    for name, text in schema_texts(forms).items():
         path = out / name
-        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 

@@ -33,6 +33,7 @@ pairings:
         + "policies: [district, zaozhuang]\n",
     )
     code, lines = school.validate()
+    assert code == 1
     pairings = school.path(f"{SEMESTER}/pairings.yaml")
     assert lines[:-2] == [
         f"{pairings}:5:67: X217 “S250001”在同一列表中出现了两次",
@@ -51,7 +52,7 @@ pairings:
   - {mentor: T003, students: [S250001, S250002, S250003, S250004, S250005]}
 """,
     )
-    code, lines = school.validate()
+    _, lines = school.validate()
     talk = school.path(f"{SEMESTER}/journal/T001/S250001/2025-10-12-talk.md")
     assert lines[:-2] == [
         f"{talk}:4:10: X209 学生 S250001 不是导师 T001 在 2025-2026-1 学期的受导学生",

@@ -1,0 +1,220 @@
+"""What each mentor of the demo school writes in a semester, and where the files go.
+
+How much a mentor writes depends on their diligence: about a third are diligent (a talk
+a month, two or three parent contacts, a home visit and a growth message for everyone),
+most are average (some gaps), a fifth neglect the work (many students without a talk,
+a home visit or a growth message).
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import demo_kinds as kinds
+from .demo_kinds import Draft, Subject, day_between
+from .demo_pairing import Crisis, TermPairing
+from .demo_school import DAY, Student, Teacher, Term, rng_for
+from .demo_yaml import YamlValue, front_matter
+
+
+@dataclass(frozen=True)
+class Habits:
+    """Chances (per student, per month or per round) that a mentor writes a record."""
+
+    talk: float  # per month
+    parents: tuple[int, int]  # parent contacts per semester
+    visit: float
+    growth: float
+    reporters: float  # share of mentees who report to the mentor
+    report: float  # per month, for those who do
+    optional: float
+    case: float  # per key student
+    plan: float  # per key student and school year
+    group: float  # per round
+    growth_plan: float  # per other student in term 1
+
+
+HABITS = {
+    "diligent": Habits(0.95, (2, 3), 0.97, 1.0, 0.45, 0.7, 0.3, 0.9, 1.0, 0.97, 0.12),
+    "average": Habits(0.5, (1, 2), 0.75, 0.85, 0.12, 0.5, 0.1, 0.6, 0.8, 0.75, 0.03),
+    "neglectful": Habits(0.15, (0, 1), 0.25, 0.35, 0.0, 0.0, 0.0, 0.15, 0.3, 0.3, 0.0),
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One journal file as first written."""
+
+    path: str
+    mentor: str
+    student: str | None  # None for a group activity
+    date: datetime.date
+    kind: str
+    content: str
+    urgent: bool = False
+
+
+def _months(start: datetime.date, end: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
+    """Calendar months of [start, end], clipped; slivers under a week are left out."""
+    windows = []
+    first = start
+    while first <= end:
+        following = (first.replace(day=28) + 4 * DAY).replace(day=1)
+        last = min(following - DAY, end)
+        if (last - first).days >= 6:
+            windows.append((first, last))
+        first = following
+    return windows
+
+
+def _group_day(low: datetime.date, high: datetime.date) -> datetime.date:
+    """Wednesday of a round's third week (Taigu's collective guidance slot)."""
+    day = low + 14 * DAY
+    day += ((2 - day.weekday()) % 7) * DAY
+    return min(day, high)
+
+
+def finish(term: Term, mentor: str, folder: str, drafts: list[Draft]) -> list[Record]:
+    """Give drafts their paths (``-2``, ``-3`` for a second record of a kind on a day)."""
+    records = []
+    seen: Counter[tuple[datetime.date, str]] = Counter()
+    for d in sorted(drafts, key=lambda d: (d.date, d.kind)):
+        seen[d.date, d.kind] += 1
+        n = seen[d.date, d.kind]
+        name = f"{d.date.isoformat()}-{d.kind}{'' if n == 1 else f'-{n}'}.md"
+        path = f"semesters/{term.id}/journal/{mentor}/{folder}/{name}"
+        head: dict[str, YamlValue] = {"kind": d.kind, "mentor": mentor}
+        if d.participants:
+            head["participants"] = list[YamlValue](d.participants)
+        else:
+            head["student"] = folder
+        head["date"] = d.date
+        head.update(d.fields)
+        content = front_matter(head, d.kind, d.body)
+        student = None if d.participants else folder
+        records.append(Record(path, mentor, student, d.date, d.kind, content, d.urgent))
+    return records
+
+
+@dataclass
+class Journal:
+    """Writes the records of one semester after another (help plans carry over)."""
+
+    seed: int
+    as_of: datetime.date
+    students: dict[str, Student]
+    teachers: dict[str, Teacher]
+    class_teachers: dict[str, str]
+    crisis: Crisis | None
+    planned: set[tuple[str, str, int]] = field(default_factory=set)
+
+    def term_records(self, term: Term, pairing: TermPairing) -> list[Record]:
+        records: list[Record] = []
+        for mentor, mentees in pairing.mentees.items():
+            rng = rng_for(self.seed, "journal", term.id, mentor)
+            habits = HABITS[self.teachers[mentor].diligence]
+            for sid in mentees:
+                student = self.students[sid]
+                sub = Subject(
+                    student,
+                    "她" if student.gender == "female" else "他",
+                    student.is_key(term.index),
+                    self.class_teachers[student.klass],
+                    mentor,
+                )
+                primary = pairing.mentors[sid][0] == mentor
+                drafts = self._student(rng, term, habits, sub, primary)
+                crisis = self.crisis
+                here = (term.index, sid, mentor)
+                if crisis and here == (crisis.term_index, crisis.student, crisis.mentor):
+                    drafts += kinds.crisis_drafts(sub, crisis.date, crisis.reported_to)
+                limit = min(self.as_of, student.last_day(term))
+                kept = [d for d in drafts if term.start <= d.date <= limit]
+                records += finish(term, mentor, sid, kept)
+            groups = self._groups(rng, term, habits, mentor, mentees)
+            records += finish(term, mentor, "group", groups)
+        return records
+
+    def _student(
+        self, rng: random.Random, term: Term, habits: Habits, sub: Subject, primary: bool
+    ) -> list[Draft]:
+        end = sub.student.last_day(term)
+        chance = habits.talk if primary else habits.talk * 0.4
+        drafts = [
+            kinds.talk(rng, term, sub, day_between(rng, low, high))
+            for low, high in _months(term.start, end)
+            if rng.random() < chance
+        ]
+        if sub.key and primary and rng.random() < 0.5 * habits.talk:
+            drafts.append(kinds.talk(rng, term, sub, day_between(rng, term.start, end)))
+        if primary:
+            drafts += self._duties(rng, term, habits, sub, end)
+        if sub.key and rng.random() < habits.case * (1.0 if primary else 0.5):
+            day = day_between(rng, term.start + 35 * DAY, term.end - 25 * DAY)
+            drafts.append(kinds.case_analysis(rng, sub, day))
+        return drafts
+
+    def _duties(
+        self, rng: random.Random, term: Term, habits: Habits, sub: Subject, end: datetime.date
+    ) -> list[Draft]:
+        """The primary mentor's part: parents, home visit, reports, plans, growth message."""
+        drafts = [
+            kinds.parent_contact(rng, sub, day_between(rng, term.start + 7 * DAY, end))
+            for _ in range(rng.randint(*habits.parents))
+        ]
+        if rng.random() < habits.visit:
+            day = day_between(rng, term.start + 14 * DAY, term.end - 20 * DAY)
+            drafts.append(kinds.home_visit(rng, sub, day))
+        if term.end <= self.as_of and rng.random() < habits.growth:  # end of semester only
+            day = day_between(rng, term.end - 14 * DAY, term.end - DAY)
+            drafts.append(kinds.growth_message(rng, sub, day))
+        if rng.random() < habits.reporters:
+            drafts += [
+                kinds.student_report(rng, sub, day_between(rng, low, high))
+                for low, high in _months(term.start, end)
+                if rng.random() < habits.report
+            ]
+        if rng.random() < habits.optional:
+            drafts.append(kinds.optional_action(rng, sub, day_between(rng, term.start, end)))
+        drafts += self._plan(rng, term, habits, sub)
+        return drafts
+
+    def _plan(self, rng: random.Random, term: Term, habits: Habits, sub: Subject) -> list[Draft]:
+        """A help plan for a key student once a school year; some growth plans for others."""
+        mark = (sub.mentor, sub.student.id, term.year)
+        if mark in self.planned:
+            return []
+        if sub.key:
+            self.planned.add(mark)
+            wanted = rng.random() < habits.plan
+        else:
+            wanted = term.number == 1 and rng.random() < habits.growth_plan
+        if not wanted:
+            return []
+        if not sub.key:
+            self.planned.add(mark)
+        day = day_between(rng, term.start + 5 * DAY, term.start + 25 * DAY)
+        return [kinds.help_plan(rng, term, sub, day, self.as_of)]
+
+    def _groups(
+        self, rng: random.Random, term: Term, habits: Habits, mentor: str, mentees: list[str]
+    ) -> list[Draft]:
+        drafts = []
+        for number, (low, high) in enumerate(term.rounds, 1):
+            if rng.random() >= habits.group:
+                continue
+            day = _group_day(low, high)
+            if day > min(self.as_of, term.end):
+                continue
+            present = [
+                sid for sid in mentees if (left := self.students[sid].left) is None or left > day
+            ]
+            if not present:
+                continue
+            size = max(min(2, len(present)), len(present) - rng.randint(0, 2))
+            chosen = sorted(rng.sample(present, size))
+            drafts.append(kinds.group_activity(rng, mentor, number, day, chosen))
+        return drafts
