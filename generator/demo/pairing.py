@@ -12,7 +12,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from .demo_school import DAY, Cohort, Student, Teacher, Term, rng_for
+from .school import DAY, Cohort, Student, Teacher, Term, rng_for
 
 CAP = 15  # district ratio cap 1:15
 CHURN = 0.04  # share of a cohort's students who change mentor between semesters

@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import demo_files as files
-from .demo_history import Amender, Commit, at, fast_import, final_files, record_commits, write_files
-from .demo_journal import Journal
-from .demo_pairing import Crisis, TermPairing, make_pairings
-from .demo_school import (
+from ..forms import load_forms
+from ..schema import SCHEMA_DIR, schema_texts
+from . import files
+from .history import Amender, Commit, at, fast_import, final_files, record_commits, write_files
+from .journal import Journal
+from .pairing import Crisis, TermPairing, make_pairings
+from .school import (
     DAY,
     GRADES,
     Cohort,
@@ -38,8 +40,6 @@ from .demo_school import (
     teacher_count,
     team_count,
 )
-from .forms import load_forms
-from .schema import SCHEMA_DIR, schema_texts
 
 Progress = Callable[[str], None]
 LEFT_LABELS = {"transferred": "转学", "dropped_out": "流失", "other": "离校"}

@@ -11,7 +11,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from . import demo_names as names
+from . import names
 
 GRADES = 3  # a junior middle school: 初一, 初二, 初三
 CLASS_SIZE = 45

@@ -10,9 +10,9 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from . import demo_texts as tx
-from .demo_school import DAY, Student, Term
-from .demo_yaml import YamlValue
+from . import texts as tx
+from .school import DAY, Student, Term
+from .yamlout import YamlValue
 
 AREAS = {"study": 40, "psych": 20, "life": 18, "thought": 15, "creativity": 7}
 

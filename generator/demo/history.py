@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import demo_texts as tx
-from .demo_journal import Record
-from .demo_school import DAY, Teacher, Term
+from . import texts as tx
+from .journal import Record
+from .school import DAY, Teacher, Term
 
 KIND_LABELS = {
     "talk": "谈话",

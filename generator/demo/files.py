@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 import random
 
-from . import demo_names as names
-from .demo_pairing import TermPairing
-from .demo_school import Cohort, Student, Teacher, Term
-from .demo_yaml import YamlValue, dump, modeline
+from . import names
+from .pairing import TermPairing
+from .school import Cohort, Student, Teacher, Term
+from .yamlout import YamlValue, dump, modeline
 
 SCHOOL_ID = "demo-school"
 SCHOOL_NAME = "示例市第一初级中学（演示）"

@@ -13,11 +13,11 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import demo_kinds as kinds
-from .demo_kinds import Draft, Subject, day_between
-from .demo_pairing import Crisis, TermPairing
-from .demo_school import DAY, Student, Teacher, Term, rng_for
-from .demo_yaml import YamlValue, front_matter
+from . import kinds
+from .kinds import Draft, Subject, day_between
+from .pairing import Crisis, TermPairing
+from .school import DAY, Student, Teacher, Term, rng_for
+from .yamlout import YamlValue, front_matter
 
 
 @dataclass(frozen=True)
