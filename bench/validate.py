@@ -82,6 +82,10 @@ def main() -> None:
         "2026-11-25",
         str(root),
     ]
+    # every measure reads the same files: warm the page cache first, so none pays for the disk
+    warm_up = FLOOR.replace("yaml.load(text, Loader=yaml.CSafeLoader)", "len(text)")
+    assert warm_up != FLOOR
+    run([sys.executable, "-c", warm_up, str(root)], env)
     floor = run([sys.executable, "-c", FLOOR, str(root)], env)
     cold = run(daoshi, env)
     warm = run(daoshi, env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -60,7 +61,7 @@ class Scan:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _list(path: Path, rel: str, old: Mapping[str, Listing], racy_ns: int) -> Listing:
+def _list(path: str, rel: str, old: Mapping[str, Listing], racy_ns: int) -> Listing:
     mtime = os.stat(path).st_mtime_ns
     known = old.get(rel)
     if known is not None and known[0] == mtime and mtime < racy_ns:
@@ -83,11 +84,12 @@ def walk(
     Hidden files and folders are skipped; so are forms/, schemas/ and README.md at the top.
     """
     scan = scan if scan is not None else Scan()
+    top = str(root)  # plain strings: pathlib costs more than the stat calls themselves
     stack = [""]
     while stack:
         rel_dir = stack.pop()
         try:
-            listing = _list(root / rel_dir if rel_dir else root, rel_dir, old or {}, racy_ns)
+            listing = _list(f"{top}/{rel_dir}" if rel_dir else top, rel_dir, old or {}, racy_ns)
         except OSError as exc:
             scan.unreadable.append((rel_dir or ".", exc.strerror or str(exc)))
             continue
@@ -101,7 +103,7 @@ def walk(
                 folders.append(rel)
                 continue
             try:
-                st = os.stat(root / rel, follow_symlinks=False)
+                st = os.stat(f"{top}/{rel}", follow_symlinks=False)
             except OSError as exc:
                 scan.unreadable.append((rel, exc.strerror or str(exc)))
                 continue
@@ -126,6 +128,7 @@ def classify(path: str, files: Mapping[str, FileForm]) -> str | None:
     return None
 
 
+@functools.cache
 def record_path(path: str) -> RecordPath | None:
     """Parse a journal path; date and kind are None when the file name is not well formed."""
     m = JOURNAL.match(path)

@@ -84,8 +84,8 @@ def plain_scalar(text: str) -> tuple[Any, bool]:
         return False, False
     if text.lower() in _YAML11_BOOLS:
         return text, True
-    if text[0] not in _NUMERIC_START:
-        return text, False
+    if text[0] not in _NUMERIC_START or ("-" in text[1:] and "e" not in text and "E" not in text):
+        return text, False  # most values: IDs, words, dates (a "-" past the sign is no number)
     if _INT.match(text):
         return int(text), False
     if _INT_OTHER.match(text):  # 0x1F is a number in both YAML versions, 0o17 only in 1.2

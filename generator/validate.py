@@ -68,13 +68,15 @@ def _digests(
     """Content hash of every file; files not known to the cache are read (and kept)."""
     digests: dict[str, str] = {}
     fresh: dict[str, bytes | None] = {}
+    top = str(root)
     for entry in entries:
         digest = cache.known_digest(entry.path, entry.size, entry.mtime_ns)
         if digest is None:
             try:
-                raw: bytes | None = (
-                    (root / entry.path).read_bytes() if entry.size <= 4 << 20 else None
-                )
+                raw: bytes | None = None
+                if entry.size <= 4 << 20:
+                    with open(f"{top}/{entry.path}", "rb") as fh:
+                        raw = fh.read()
             except OSError:
                 raw = None
             fresh[entry.path] = raw
