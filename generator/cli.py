@@ -191,3 +191,46 @@ def demo_command(
         f"已生成演示学校 {path}：{summary.teachers} 名教师，{summary.students} 名学生，"
         f"{summary.semesters} 个学期，{summary.record_files} 份记录，{summary.commits} 次提交。"
     )
+
+
+@main.command("build")
+@click.option(
+    "--records",
+    "records",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="记录仓库目录（默认：环境变量 DAOSHI_RECORDS 或 records/）。",
+)
+@click.option(
+    "-f",
+    "--config-file",
+    "config_file",
+    default="mkdocs.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="mkdocs 配置文件。",
+)
+@click.option(
+    "-d",
+    "--site-dir",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="输出目录（默认 site/）。",
+)
+@click.option("--today", help="把这一天当作今天（YYYY-MM-DD）。")
+def build_command(
+    records: Path | None, config_file: Path, site_dir: Path | None, today: str | None
+) -> None:
+    """校验记录并生成成长档案站点（等同于 mkdocs build --strict）。"""
+    from mkdocs.exceptions import MkDocsException
+
+    from .mkdocs_plugin import build_site
+
+    try:
+        if today is not None:
+            _date(today)  # a clear message for a malformed date
+        out = build_site(config_file, records, site_dir, today)
+    except MkDocsException as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"站点已生成：{out}/index.html")
+    click.echo(f"在本机浏览：python3 -m http.server -d {out} 8000，然后打开 http://127.0.0.1:8000/")

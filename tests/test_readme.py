@@ -61,7 +61,9 @@ def test_first_command_builds_the_demo_records_repository(tmp_path: Path) -> Non
         timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip().endswith("没有发现问题。"), done.stdout
+    assert "没有发现问题。" in done.stdout, done.stdout
+    assert "站点已生成" in done.stdout
+    assert (checkout / "site" / "students" / "S250001" / "index.html").is_file()
     demo = git.Repo(checkout / "demo-school")
     authors = {c.author.email for c in demo.iter_commits("main")}
     assert len(authors) > 5

@@ -1,0 +1,144 @@
+"""The mkdocs plugin: validate the records once, then add every page as a generated file.
+
+This is the only module that imports mkdocs. A validation problem stops the build with
+the same located lines as ``daoshi validate``: the site is never half built. Every page
+the plugin handles gets ``daoshi: true`` in its meta; the theme refuses to render a page
+without it, so an engine that skipped this plugin cannot publish the records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from .errors import ProjectError
+from .messages import verdict
+from .model import School
+from .pages import all_pages, home_page, nav
+from .validate import school_today, validate
+
+log = logging.getLogger("mkdocs.plugins.daoshi")
+MARKER = "daoshi.json"
+
+
+class DaoshiConfig(Config):
+    """Plugin options in mkdocs.yml."""
+
+    records = config_options.Type(str, default="records")
+    today = config_options.Optional(config_options.Type(str))
+
+
+class DaoshiPlugin(BasePlugin[DaoshiConfig]):
+    """Loads the records repository and generates the portfolio site."""
+
+    def __init__(self) -> None:
+        self.school: School | None = None
+        self.root = Path("records")
+        self.today = dt.date.today()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path or ".").resolve().parent
+        self.root = (base / self.config.records).resolve()
+        if not self.root.is_dir():
+            raise PluginError(f"找不到记录仓库 {self.root}（mkdocs.yml 中 daoshi 插件的 records）")
+        self.today = (
+            dt.date.fromisoformat(self.config.today)
+            if self.config.today
+            else school_today(self.root)
+        )
+        try:
+            result = validate(self.root, today=self.today, need_school=True)
+        except ProjectError as exc:
+            raise PluginError(_problem_text(exc.problems, self.root)) from exc
+        if result.problems or result.school is None:
+            raise PluginError(_problem_text(result.problems, self.root))
+        self.school = result.school
+        config.nav = nav(self.school, self.today)
+        config.site_name = f"{self.school.name} · 导师工作"
+        log.info(
+            "daoshi: %s 份记录，%s 名学生", len(self.school.records), len(self.school.students)
+        )
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.school is not None
+        placeholder = files.get_file_from_path("index.md")
+        if placeholder is not None:
+            files.remove(placeholder)
+        for page in [home_page(self.school, self.today), *all_pages(self.school, self.today)]:
+            files.append(File.generated(config, page.path, content=page.content))
+        return files
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        page.meta["daoshi"] = True
+        return markdown
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        server.watch(str(self.root))
+        return server
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self.school is not None
+        marker = {
+            "generator": "daoshi",
+            "school": self.school.id,
+            "today": self.today.isoformat(),
+            "records": len(self.school.records),
+            "students": len(self.school.students),
+        }
+        Path(config.site_dir, MARKER).write_text(
+            json.dumps(marker, ensure_ascii=False) + "\n", "utf-8"
+        )
+
+
+def _problem_text(problems: list[Any], root: Path) -> str:
+    lines = [p.format(str(root)) for p in problems]
+    return "记录有问题，站点未生成：\n" + "\n".join(lines) + "\n" + verdict(len(problems))
+
+
+def build_site(
+    config_file: Path,
+    records: Path | None = None,
+    site_dir: Path | None = None,
+    today: str | None = None,
+    strict: bool = True,
+) -> Path:
+    """Build the site as ``mkdocs build --strict`` would; returns the site folder."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    overrides: dict[str, Any] = {"strict": strict}
+    if site_dir is not None:
+        overrides["site_dir"] = str(site_dir)
+    config = load_config(str(config_file), **overrides)
+    plugin = config.plugins.get("daoshi")
+    if not isinstance(plugin, DaoshiPlugin):
+        raise PluginError("mkdocs.yml 没有启用 daoshi 插件")
+    if records is not None:
+        plugin.config.records = str(records.resolve())
+    if today is not None:
+        plugin.config.today = today
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    if not Path(config.site_dir, MARKER).is_file():
+        raise PluginError("daoshi 插件没有运行，站点不可发布")
+    return Path(config.site_dir)

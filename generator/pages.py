@@ -1,0 +1,479 @@
+"""Render the model into the site's pages: one function per page kind, Jinja templates for HTML.
+
+Each page is Markdown whose body is one block of HTML from ``generator/templates/``
+(autoescaped); teacher text enters only through ``render_markdown``. URLs carry IDs, never
+names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import escape
+
+from .charts import bar_chart
+from .markdown import render_markdown
+from .model import Record, School, Semester, Student, Teacher
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# the kinds counted in tables, in this order (the "三个一" and the most common ones first)
+KIND_COLUMNS = (
+    "talk",
+    "parent-contact",
+    "home-visit",
+    "growth-message",
+    "student-report",
+    "group-activity",
+    "case-analysis",
+)
+GENDERS = {"male": "男", "female": "女"}
+LEFT = {"graduated": "毕业", "transferred": "转学", "dropped_out": "流失", "other": "其他"}
+
+
+def cndate(day: dt.date) -> str:
+    """2025年10月12日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: where it goes, its title, its Markdown source."""
+
+    path: str
+    title: str
+    content: str
+
+
+class Site:
+    """Indexes over the model, built once, and the page renderers that read them."""
+
+    def __init__(self, school: School, today: dt.date) -> None:
+        self.school = school
+        self.today = today
+        self.current = self.current_semester()
+        self.by_student: dict[str, list[Record]] = defaultdict(list)
+        self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for r in school.records:
+            for sid in r.students:
+                self.by_student[sid].append(r)
+            self.by_mentor[(r.semester, r.mentor)].append(r)
+        self.mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.key_students: set[tuple[str, str]] = set()
+        for p in school.pairings:
+            for sid in p.students:
+                self.mentors[(p.semester, sid)].append(p.mentor)
+            if p.key_student:
+                self.key_students.add((p.semester, p.key_student))
+        self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
+        self.env = self._environment()
+
+    def current_semester(self) -> Semester:
+        """The semester containing today, else the latest that started before it."""
+        started = [s for s in self.school.semesters if s.start <= self.today]
+        return (started or list(self.school.semesters))[-1]
+
+    def _environment(self) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["cndate"] = cndate
+        env.globals.update(
+            url=url, teachers=self.school.teachers, labels={"kinds": self.kind_labels}
+        )
+        return env
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def class_name(self, class_id: str, semester: Semester | None = None) -> str:
+        klass = self.school.classes[class_id]
+        grade = self.school.grade_name(klass.cohort, semester or self.current)
+        return f"{grade}（{klass.number}）班"
+
+    def counts(self, records: Iterable[Record]) -> list[int]:
+        found = Counter(r.kind for r in records)
+        return [found[k] for k in KIND_COLUMNS]
+
+    def in_school(self, semester: Semester) -> list[Student]:
+        classes = {c.class_id for c in semester.classes}
+        return [
+            s
+            for s in self.school.students.values()
+            if s.class_id in classes and (s.left is None or s.left.date > semester.start)
+        ]
+
+    def behind(self, student: Student, semester: Semester) -> list[str]:
+        """Plain facts on the district's three ones this semester (policies come in issue 5)."""
+        kinds = {r.kind for r in self.by_student[student.id] if r.semester == semester.id}
+        missing = [self.kind_labels[k] for k in ("talk", "home-visit") if k not in kinds]
+        if semester.end < self.today and "growth-message" not in kinds:
+            missing.append(self.kind_labels["growth-message"])
+        return [f"缺{label}" for label in missing]
+
+
+@jinja2.pass_context
+def url(context: jinja2.runtime.Context, section: str, ident: object) -> str:
+    """Relative URL of an entity page from the page being rendered (``depth`` folders deep).
+
+    Links live in raw HTML, which mkdocs does not rewrite, so they are made right here.
+    """
+    return f"{'../' * context['depth']}{section}/{ident}/"
+
+
+def record_view(site: Site, r: Record) -> dict[str, Any]:
+    """What a record shows: its form's fields with labels, stages, sanitized body."""
+    form = site.school.forms.kinds[r.kind]
+    facts = []
+    for name, field in form.fields.items():
+        if (
+            name in ("kind", "mentor", "student", "participants", "date", "stages")
+            or name not in r.fields
+        ):
+            continue
+        value = r.fields[name]
+        if field.type == "enum":
+            value = field.values[value].zh
+        elif field.type == "list" and field.items is not None and field.items.type == "enum":
+            value = "、".join(field.items.values[v].zh for v in value)
+        elif field.type == "list":
+            value = "、".join(str(v) for v in value)
+        elif field.type == "boolean":
+            value = "是" if value else "否"
+        elif field.type == "ref" and value in site.school.teachers:
+            value = site.school.teachers[value].name
+        facts.append((field.label.zh, value))
+    stages = []
+    stage_form = form.fields.get("stages")
+    for st in r.fields.get("stages", ()):
+        status = st.get("status")
+        period = "至".join(cndate(st[k]) for k in ("start", "end") if k in st)
+        labels = stage_form.items.fields["status"].values if stage_form and stage_form.items else {}
+        stages.append(
+            {
+                "title": st.get("title", ""),
+                "period": period,
+                "goal": st.get("goal", ""),
+                "measures": st.get("measures", ""),
+                "status": labels[status].zh if status in labels else "",
+            }
+        )
+    anchor = r.path.rsplit("/", 1)[-1].removesuffix(".md")
+    return {
+        "kind": r.kind,
+        "date": r.date,
+        "mentor": r.mentor,
+        "students": r.students,
+        "facts": facts,
+        "stages": stages,
+        "body": render_markdown(r.body),
+        "anchor": anchor,
+    }
+
+
+def _page(path: str, title: str, html: str, search: bool = True) -> Page:
+    front = "" if search else "---\nsearch:\n  boost: 0\n---\n"
+    return Page(path, title, f"{front}# {escape(title)}\n\n{html.strip()}\n")
+
+
+def student_page(site: Site, s: Student) -> Page:
+    """成长档案: every semester from entry to graduation, across mentors."""
+    school = site.school
+    terms = []
+    for semester in school.semesters:
+        records = [r for r in site.by_student[s.id] if r.semester == semester.id]
+        mentors = site.mentors.get((semester.id, s.id), [])
+        if not records and not mentors:
+            continue
+        counts = zip(KIND_COLUMNS, site.counts(records), strict=True)
+        terms.append(
+            {
+                "semester": semester,
+                "grade": school.grade_name(s.cohort, semester),
+                "mentors": [school.teachers[m] for m in mentors if m in school.teachers],
+                "key": (semester.id, s.id) in site.key_students,
+                "counts": [(site.kind_labels[k], n) for k, n in counts],
+                "records": [record_view(site, r) for r in records],
+            }
+        )
+    profile_form = school.forms.files["cohort"].fields["students"].items
+    profile = [
+        (profile_form.fields[k].label.zh, v)
+        for k, v in s.profile.items()
+        if profile_form is not None and k in profile_form.fields
+    ]
+    html = site.render(
+        "student.html",
+        depth=2,
+        s=s,
+        class_name=site.class_name(s.class_id),
+        gender=GENDERS.get(s.gender or "", "—"),
+        profile=profile,
+        terms=terms,
+        left_reason=LEFT.get(s.left.reason, "") if s.left else "",
+    )
+    return _page(f"students/{s.id}.md", f"{s.name} {s.id} · {site.class_name(s.class_id)}", html)
+
+
+def mentor_page(site: Site, t: Teacher) -> Page:
+    """导师页面: mentees per semester with their records, what is due, activities led."""
+    school = site.school
+    terms = []
+    for semester in reversed(school.semesters):
+        pairing = [p for p in school.pairings if p.semester == semester.id and p.mentor == t.id]
+        records = site.by_mentor.get((semester.id, t.id), [])
+        if not pairing and not records:
+            continue
+        mentees = []
+        due = []
+        for sid in pairing[0].students if pairing else ():
+            student = school.students[sid]
+            mine = [r for r in records if sid in r.students]
+            mentees.append(
+                {
+                    "student": student,
+                    "class_name": site.class_name(student.class_id, semester),
+                    "key": (semester.id, sid) in site.key_students,
+                    "counts": site.counts(mine),
+                }
+            )
+            if semester is site.current:
+                due += [f"{student.name}：{item}" for item in site.behind(student, semester)]
+        terms.append(
+            {
+                "semester": semester,
+                "mentees": mentees,
+                "due": due,
+                "activities": [record_view(site, r) for r in records if r.kind == "group-activity"],
+            }
+        )
+    roles_form = school.forms.files["teachers"].fields["teachers"].items
+    role_values = (
+        roles_form.fields["roles"].items.values
+        if roles_form and roles_form.fields["roles"].items
+        else {}
+    )
+    html = site.render(
+        "mentor.html",
+        depth=2,
+        t=t,
+        terms=terms,
+        today=site.today,
+        roles=[role_values[r].zh for r in t.roles if r in role_values],
+        kind_columns=[site.kind_labels[k] for k in KIND_COLUMNS],
+    )
+    return _page(f"mentors/{t.id}.md", f"{t.name}老师 · 导师", html)
+
+
+def class_page(site: Site, class_id: str) -> Page:
+    """班级总览: coverage and records per student this semester; who is behind."""
+    semester = site.current
+    school = site.school
+    students = [s for s in site.in_school(semester) if s.class_id == class_id]
+    rows: list[dict[str, Any]] = []
+    for s in sorted(students, key=lambda s: s.id):
+        records = [r for r in site.by_student[s.id] if r.semester == semester.id]
+        mentors = site.mentors.get((semester.id, s.id), [])
+        rows.append(
+            {
+                "student": s,
+                "mentors": [school.teachers[m] for m in mentors],
+                "key": (semester.id, s.id) in site.key_students,
+                "counts": site.counts(records),
+                "behind": site.behind(s, semester),
+            }
+        )
+    totals = [sum(row["counts"][i] for row in rows) for i in range(len(KIND_COLUMNS))]
+    chart = bar_chart(
+        [(site.kind_labels[k], n) for k, n in zip(KIND_COLUMNS, totals, strict=True)],
+        "本学期各类记录数",
+    )
+    term = next((c for c in semester.classes if c.class_id == class_id), None)
+    html = site.render(
+        "class.html",
+        depth=2,
+        semester=semester,
+        rows=rows,
+        chart=chart,
+        class_teacher=school.teachers.get(term.class_teacher) if term else None,
+        covered=sum(1 for row in rows if row["mentors"]),
+        kind_columns=[site.kind_labels[k] for k in KIND_COLUMNS],
+    )
+    return _page(f"classes/{class_id}.md", site.class_name(class_id), html)
+
+
+def _class_rows(site: Site, semester: Semester, class_ids: Iterable[str]) -> list[dict[str, Any]]:
+    rows = []
+    in_school = site.in_school(semester)
+    for class_id in class_ids:
+        students = [s for s in in_school if s.class_id == class_id]
+        records = sum(
+            1 for s in students for r in site.by_student[s.id] if r.semester == semester.id
+        )
+        term = next(c for c in semester.classes if c.class_id == class_id)
+        rows.append(
+            {
+                "id": class_id,
+                "name": site.class_name(class_id, semester),
+                "students": len(students),
+                "class_teacher": site.school.teachers.get(term.class_teacher),
+                "covered": sum(1 for s in students if site.mentors.get((semester.id, s.id))),
+                "records": records,
+                "per_student": round(records / len(students), 1) if students else 0,
+                "behind": sum(1 for s in students if site.behind(s, semester)),
+            }
+        )
+    return rows
+
+
+def grade_page(site: Site, cohort: int) -> Page:
+    """年级总览: the grade's classes this semester."""
+    semester = site.current
+    class_ids = sorted(
+        c.class_id for c in semester.classes if site.school.classes[c.class_id].cohort == cohort
+    )
+    rows = _class_rows(site, semester, class_ids)
+    chart = bar_chart([(r["name"], r["per_student"]) for r in rows], "本学期人均记录数", "份")
+    leader = site.school.teachers.get(semester.grade_leaders.get(cohort, ""))
+    html = site.render(
+        "grade.html",
+        depth=2,
+        semester=semester,
+        cohort=cohort,
+        rows=rows,
+        chart=chart,
+        leader=leader,
+    )
+    return _page(
+        f"grades/{cohort}.md", f"{site.school.grade_name(cohort, semester)}（{cohort} 级）", html
+    )
+
+
+def school_page(site: Site) -> Page:
+    """学校总览: crisis panel first, then coverage per grade."""
+    school = site.school
+    semester = site.current
+    crises = []
+    for r in sorted(
+        (r for r in school.records if r.kind == "crisis-report"), key=lambda r: r.date, reverse=True
+    ):
+        level = school.forms.kinds["crisis-report"].fields["level"].values.get(r.get("level"))
+        crises.append(
+            {
+                "date": r.date,
+                "student": school.students[r.students[0]],
+                "mentor": school.teachers.get(r.mentor),
+                "level": level.zh if level else "",
+                "anchor": record_view(site, r)["anchor"],
+            }
+        )
+    cohorts = sorted({school.classes[c.class_id].cohort for c in semester.classes})
+    grades = []
+    for cohort in cohorts:
+        rows = _class_rows(
+            site,
+            semester,
+            [c.class_id for c in semester.classes if school.classes[c.class_id].cohort == cohort],
+        )
+        students = sum(r["students"] for r in rows)
+        records = sum(r["records"] for r in rows)
+        grades.append(
+            {
+                "cohort": cohort,
+                "name": school.grade_name(cohort, semester),
+                "classes": len(rows),
+                "students": students,
+                "covered": sum(r["covered"] for r in rows),
+                "records": records,
+                "per_student": round(records / students, 1) if students else 0,
+            }
+        )
+    in_school = site.in_school(semester)
+    kinds = Counter(r.kind for r in school.records if r.semester == semester.id)
+    chart = bar_chart([(site.kind_labels[k], kinds[k]) for k in KIND_COLUMNS], "本学期各类记录数")
+    policies = [
+        school.forms.policies[p].label.zh for p in semester.policies if p in school.forms.policies
+    ]
+    html = site.render(
+        "school.html",
+        depth=1,
+        crises=crises,
+        semester=semester,
+        grades=grades,
+        chart=chart,
+        teachers_count=len(school.teachers),
+        students_count=len(in_school),
+        policies=policies,
+        covered=sum(1 for s in in_school if site.mentors.get((semester.id, s.id))),
+        mentors=sorted(school.teachers.values(), key=lambda t: t.id),
+    )
+    return _page("school.md", f"{school.name} · 学校总览", html)
+
+
+def kinds_page(site: Site) -> Page:
+    """记录种类: every kind's fields, from forms/."""
+    forms = site.school.forms
+    html = site.render(
+        "kinds.html",
+        depth=1,
+        kinds=list(forms.kinds.values()),
+        levels={lv.id: lv.label.zh for lv in forms.levels},
+    )
+    return _page("kinds.md", "记录种类与填写说明", html)
+
+
+def all_pages(school: School, today: dt.date) -> list[Page]:
+    """Every generated page of the site."""
+    site = Site(school, today)
+    pages = [school_page(site), kinds_page(site)]
+    pages += [
+        grade_page(site, cohort)
+        for cohort in sorted({school.classes[c.class_id].cohort for c in site.current.classes})
+    ]
+    pages += [class_page(site, c.class_id) for c in site.current.classes]
+    pages += [student_page(site, s) for s in school.students.values()]
+    pages += [mentor_page(site, t) for t in school.teachers.values()]
+    return pages
+
+
+def nav(school: School, today: dt.date) -> list[Any]:
+    """The small global navigation: students are reached through grade and class pages."""
+    site = Site.__new__(Site)
+    site.school, site.today = school, today
+    current = site.current_semester()
+    cohorts = sorted({school.classes[c.class_id].cohort for c in current.classes})
+    grades = [{f"{school.grade_name(c, current)}（{c} 级）": f"grades/{c}.md"} for c in cohorts]
+    return [
+        {"首页": "index.md"},
+        {"学校总览": "school.md"},
+        {"年级": grades},
+        {"记录种类": "kinds.md"},
+        {"帮助": "help.md"},
+    ]
+
+
+def home_page(school: School, today: dt.date) -> Page:
+    """首页: where to go from here."""
+    site = Site(school, today)
+    semester = site.current
+    cohorts = sorted({school.classes[c.class_id].cohort for c in semester.classes})
+    links = "".join(
+        f'<li><a href="grades/{c}/">{escape(school.grade_name(c, semester))}（{c} 级）</a></li>'
+        for c in cohorts
+    )
+    html = (
+        f'<div class="daoshi daoshi-home"><p>{escape(semester.name)} · 今天是 {cndate(today)}</p>'
+        f'<ul><li><a href="school/">学校总览</a>（含危机上报）</li>{links}'
+        f'<li><a href="kinds/">记录种类与填写说明</a></li><li><a href="help/">帮助</a></li></ul>'
+        f"<p>学生的成长档案从年级和班级页面进入，也可以在上方搜索姓名或学号。</p></div>"
+    )
+    return _page("index.md", school.name, html)

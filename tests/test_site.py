@@ -1,0 +1,108 @@
+"""The portfolio site, built for real by mkdocs from the committed demo school."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import MkDocsException
+
+from generator.mkdocs_plugin import build_site
+
+REPO = Path(__file__).resolve().parent.parent
+RECORDS = REPO / "records"
+TODAY = "2026-11-25"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    return build_site(REPO / "mkdocs.yml", RECORDS, out / "site", TODAY)
+
+
+def _body_sentences(limit: int = 40) -> list[str]:
+    """The first sentence of some record bodies: text that must be on pages, not in search."""
+    found = []
+    for path in sorted(RECORDS.glob("semesters/*/journal/*/*/*.md"))[:limit]:
+        body = path.read_text("utf-8").split("\n---\n", 1)[1].strip()
+        if body:
+            found.append(body.split("。")[0])
+    return found
+
+
+def test_every_page_kind_is_built_with_the_marker(site: Path) -> None:
+    marker = json.loads((site / "daoshi.json").read_text("utf-8"))
+    assert marker["generator"] == "daoshi" and marker["students"] == 160
+    for page in (
+        "index.html",
+        "school/index.html",
+        "kinds/index.html",
+        "help/index.html",
+        "grades/2025/index.html",
+        "classes/C2025-01/index.html",
+        "students/S250001/index.html",
+        "mentors/T001/index.html",
+    ):
+        assert (site / page).is_file(), page
+    home = (site / "index.html").read_text("utf-8")
+    assert 'lang="zh"' in home and "fonts.googleapis" not in home
+
+
+def test_student_page_shows_every_record_about_the_student(site: Path) -> None:
+    mine = sorted(RECORDS.glob("semesters/*/journal/*/S250001/*.md"))
+    assert mine
+    page = (site / "students/S250001/index.html").read_text("utf-8")
+    for path in mine:
+        anchor = path.name.removesuffix(".md")
+        assert f'id="{anchor}"' in page
+        body = path.read_text("utf-8").split("\n---\n", 1)[1].strip()
+        if body:
+            assert body.split("。")[0] in page
+
+
+def test_search_holds_names_and_titles_but_no_record_text(site: Path) -> None:
+    index = (site / "search/search_index.json").read_text("utf-8")
+    text = index.replace("\\u200b", "").replace("\u200b", "")
+    assert "S250001" in text
+    leaked = [s for s in _body_sentences() if s.replace("\u200b", "") in text]
+    assert leaked == []
+
+
+def test_crisis_panel_is_at_the_top_of_the_school_page(site: Path) -> None:
+    page = (site / "school/index.html").read_text("utf-8")
+    assert page.index("危机上报（1）") < page.index("daoshi-chart")
+
+
+def test_a_bad_record_fails_the_build_with_located_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    records = tmp_path / "records"
+    shutil.copytree(RECORDS, records)
+    talk = sorted(records.glob("semesters/*/journal/*/*/*-talk.md"))[0]
+    talk.write_text(
+        talk.read_text("utf-8").replace("kind: talk\n", "kind: talk\nmood: no\n"), "utf-8"
+    )
+    with pytest.raises(MkDocsException) as info:
+        build_site(REPO / "mkdocs.yml", records, tmp_path / "site", TODAY)
+    rel = talk.relative_to(records).as_posix()
+    assert "BuildError" in str(info.value)
+    assert f"{records}/{rel}:4:1: R101 未知字段“mood”（谈话记录没有这个字段）" in caplog.text
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_a_build_that_skips_the_plugin_fails(tmp_path: Path) -> None:
+    config = (REPO / "mkdocs.yml").read_text("utf-8")
+    config = config.replace("  - daoshi:\n      records: !ENV [DAOSHI_RECORDS, records]\n", "")
+    config = config.replace(
+        "docs_dir: generator/site_docs", f"docs_dir: {REPO}/generator/site_docs"
+    )
+    config = config.replace("custom_dir: generator/theme", f"custom_dir: {REPO}/generator/theme")
+    (tmp_path / "mkdocs.yml").write_text(config, "utf-8")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    cfg = load_config(str(tmp_path / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    with pytest.raises(Exception, match="daoshi_plugin_did_not_run"):
+        build(cfg)
