@@ -180,9 +180,11 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
     }
 
 
-def _page(path: str, title: str, html: str, search: bool = True) -> Page:
-    front = "" if search else "---\nsearch:\n  boost: 0\n---\n"
-    return Page(path, title, f"{front}# {escape(title)}\n\n{html.strip()}\n")
+_FRONT = "---\nhide:\n  - navigation\n  - toc\n---\n"  # the tables need the whole width
+
+
+def _page(path: str, title: str, html: str) -> Page:
+    return Page(path, title, f"{_FRONT}# {escape(title)}\n\n{html.strip()}\n")
 
 
 def student_page(site: Site, s: Student) -> Page:
@@ -216,6 +218,7 @@ def student_page(site: Site, s: Student) -> Page:
         depth=2,
         s=s,
         class_name=site.class_name(s.class_id),
+        given_name=s.name[1:] if len(s.name) > 1 else s.name,
         gender=GENDERS.get(s.gender or "", "—"),
         profile=profile,
         terms=terms,
