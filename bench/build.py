@@ -17,14 +17,14 @@ one-record update ≤ 5 s, peak RSS ≤ 4 GiB.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import run, scale_arguments
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
@@ -62,21 +62,6 @@ for dirpath, dirs, files in os.walk(sys.argv[1]):
 """
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (bytes) and exit status of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()  # read before waiting: a full pipe would block the child
-    proc.stderr.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
-    elapsed = time.perf_counter() - start
-    if proc.returncode:
-        sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
-    return elapsed, usage.ru_maxrss * 1024, proc.returncode
-
-
 def edit_one_record(root: Path) -> Path:
     """Append a sentence to the body of the last talk record (by path) of the school."""
     talk = sorted(root.glob("semesters/*/journal/*/*/*-talk.md"))[-1]
@@ -85,14 +70,7 @@ def edit_one_record(root: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--students", type=int, default=3000)
-    parser.add_argument("--semesters", type=int, default=6)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dir", type=Path, help="reuse or create the school here (kept)")
-    args = parser.parse_args()
+    args = scale_arguments(__doc__, "reuse or create the school here (kept)")
 
     from generator.demo import DemoOptions, write_snapshot
 

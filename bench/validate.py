@@ -11,14 +11,14 @@ peak RSS ≤ 2 GiB.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import run, scale_arguments
 
 FLOOR = r"""
 import sys, os, yaml
@@ -39,27 +39,8 @@ print(n, file=sys.stderr)
 """
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (bytes) and exit status of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if proc.stderr is not None:
-        proc.stderr.read()
-        proc.stderr.close()
-    return elapsed, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--students", type=int, default=3000)
-    parser.add_argument("--semesters", type=int, default=6)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dir", type=Path, help="reuse or create the school here")
-    args = parser.parse_args()
+    args = scale_arguments(__doc__, "reuse or create the school here")
 
     from generator.demo import DemoOptions, write_snapshot
 

@@ -1,0 +1,37 @@
+"""Shared by the benchmarks: timing a child process, and the size of the generated school."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (bytes) and exit status of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()  # read before waiting: a full pipe would block the child
+    proc.stderr.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
+    return elapsed, usage.ru_maxrss * 1024, proc.returncode
+
+
+def scale_arguments(doc: str | None, dir_help: str) -> argparse.Namespace:
+    """--students, --semesters, --seed and --dir, with the full-scale defaults."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--students", type=int, default=3000)
+    parser.add_argument("--semesters", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dir", type=Path, help=dir_help)
+    return parser.parse_args()
