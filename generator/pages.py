@@ -36,6 +36,22 @@ GENDERS = {"male": "男", "female": "女"}
 LEFT = {"graduated": "毕业", "transferred": "转学", "dropped_out": "流失", "other": "其他"}
 
 
+def current_semester(school: School, today: dt.date) -> Semester:
+    """The semester containing today, else the latest that started before it."""
+    started = [s for s in school.semesters if s.start <= today]
+    return (started or list(school.semesters))[-1]
+
+
+def cohorts_in(school: School, semester: Semester) -> list[int]:
+    """The entry years (grades) at school in a semester, oldest first."""
+    return sorted({school.classes[c.class_id].cohort for c in semester.classes})
+
+
+def record_anchor(r: Record) -> str:
+    """The HTML id of a record on its pages: its file name."""
+    return r.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
 def cndate(day: dt.date) -> str:
     """2025年10月12日."""
     return f"{day.year}年{day.month}月{day.day}日"
@@ -56,7 +72,7 @@ class Site:
     def __init__(self, school: School, today: dt.date) -> None:
         self.school = school
         self.today = today
-        self.current = self.current_semester()
+        self.current = current_semester(school, today)
         self.by_student: dict[str, list[Record]] = defaultdict(list)
         self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for r in school.records:
@@ -72,11 +88,6 @@ class Site:
                 self.key_students.add((p.semester, p.key_student))
         self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
         self.env = self._environment()
-
-    def current_semester(self) -> Semester:
-        """The semester containing today, else the latest that started before it."""
-        started = [s for s in self.school.semesters if s.start <= self.today]
-        return (started or list(self.school.semesters))[-1]
 
     def _environment(self) -> jinja2.Environment:
         env = jinja2.Environment(
@@ -167,7 +178,6 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
                 "status": labels[status].zh if status in labels else "",
             }
         )
-    anchor = r.path.rsplit("/", 1)[-1].removesuffix(".md")
     return {
         "kind": r.kind,
         "date": r.date,
@@ -176,7 +186,7 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         "facts": facts,
         "stages": stages,
         "body": render_markdown(r.body),
-        "anchor": anchor,
+        "anchor": record_anchor(r),
     }
 
 
@@ -376,12 +386,11 @@ def school_page(site: Site) -> Page:
                 "student": school.students[r.students[0]],
                 "mentor": school.teachers.get(r.mentor),
                 "level": level.zh if level else "",
-                "anchor": record_view(site, r)["anchor"],
+                "anchor": record_anchor(r),
             }
         )
-    cohorts = sorted({school.classes[c.class_id].cohort for c in semester.classes})
     grades = []
-    for cohort in cohorts:
+    for cohort in cohorts_in(school, semester):
         rows = _class_rows(
             site,
             semester,
@@ -438,10 +447,7 @@ def all_pages(school: School, today: dt.date) -> list[Page]:
     """Every generated page of the site."""
     site = Site(school, today)
     pages = [school_page(site), kinds_page(site)]
-    pages += [
-        grade_page(site, cohort)
-        for cohort in sorted({school.classes[c.class_id].cohort for c in site.current.classes})
-    ]
+    pages += [grade_page(site, cohort) for cohort in cohorts_in(school, site.current)]
     pages += [class_page(site, c.class_id) for c in site.current.classes]
     pages += [student_page(site, s) for s in school.students.values()]
     pages += [mentor_page(site, t) for t in school.teachers.values()]
@@ -450,11 +456,11 @@ def all_pages(school: School, today: dt.date) -> list[Page]:
 
 def nav(school: School, today: dt.date) -> list[Any]:
     """The small global navigation: students are reached through grade and class pages."""
-    site = Site.__new__(Site)
-    site.school, site.today = school, today
-    current = site.current_semester()
-    cohorts = sorted({school.classes[c.class_id].cohort for c in current.classes})
-    grades = [{f"{school.grade_name(c, current)}（{c} 级）": f"grades/{c}.md"} for c in cohorts]
+    current = current_semester(school, today)
+    grades = [
+        {f"{school.grade_name(c, current)}（{c} 级）": f"grades/{c}.md"}
+        for c in cohorts_in(school, current)
+    ]
     return [
         {"首页": "index.md"},
         {"学校总览": "school.md"},
@@ -466,12 +472,10 @@ def nav(school: School, today: dt.date) -> list[Any]:
 
 def home_page(school: School, today: dt.date) -> Page:
     """首页: where to go from here."""
-    site = Site(school, today)
-    semester = site.current
-    cohorts = sorted({school.classes[c.class_id].cohort for c in semester.classes})
+    semester = current_semester(school, today)
     links = "".join(
         f'<li><a href="grades/{c}/">{escape(school.grade_name(c, semester))}（{c} 级）</a></li>'
-        for c in cohorts
+        for c in cohorts_in(school, semester)
     )
     html = (
         f'<div class="daoshi daoshi-home"><p>{escape(semester.name)} · 今天是 {cndate(today)}</p>'
