@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .errors import ProjectError
+from .forms import Forms, load_forms
 from .messages import set_language, summary_text, verdict
 from .validate import Result, validate
 
@@ -36,11 +37,9 @@ def _fail(exc: ProjectError, prefix: str = "") -> None:
     sys.exit(1)
 
 
-def _summary_line(result: Result, root: Path) -> str:
-    from .forms import load_forms
-
+def _summary_line(result: Result, forms: Forms) -> str:
     s = result.summary
-    labels = {k.kind: str(k.label) for k in load_forms(root).kinds.values()}
+    labels = {k.kind: str(k.label) for k in forms.kinds.values()}
     kinds = [(labels.get(k, k), n) for k, n in sorted(s.kinds.items(), key=lambda kv: -kv[1])]
     people = (s.semesters, s.teachers, s.students) if s.students or s.teachers else None
     return summary_text(s.files, people, kinds, s.cached)
@@ -70,14 +69,15 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
         raise click.BadParameter(f"找不到记录目录 {path}", param_hint="PATH")
     prefix = str(path).rstrip("/")
     try:
-        result = validate(path, today=_date(today), use_cache=not no_cache)
+        forms = load_forms(path)
+        result = validate(path, today=_date(today), use_cache=not no_cache, forms=forms)
     except ProjectError as exc:
         _fail(exc, prefix)
         return
     for p in result.problems:
         click.echo(p.format(prefix))
     if not quiet:
-        click.echo(_summary_line(result, path))
+        click.echo(_summary_line(result, forms))
         click.echo(verdict(len(result.problems)))
     sys.exit(1 if result.problems else 0)
 
@@ -91,7 +91,6 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
 )
 def schema_command(path: Path, out: Path | None) -> None:
     """导出 JSON Schema（draft-07），供 VS Code 等编辑器校验和自动补全。"""
-    from .forms import load_forms
     from .schema import SCHEMA_DIR, write_schemas
 
     try:
