@@ -1,5 +1,5 @@
 # Shared by .ci/demo and .ci/test: system packages via apt, the venv via pip.
-SYSTEM_PACKAGES=(git python3-venv chromium chromium-driver fonts-noto-cjk)
+SYSTEM_PACKAGES=(git python3-venv chromium chromium-driver fonts-noto-cjk gitolite3)
 
 install_system_packages() {
   local missing=()
