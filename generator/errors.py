@@ -8,14 +8,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True, slots=True)
 class Location:
-    """Where a problem is: a path relative to the records root, 1-based line and column."""
+    """Where a problem is: a path relative to the records root, 1-based line and column.
+
+    In a spreadsheet (roster, survey, preferences) ``sheet`` names the sheet and ``line``
+    is the row: ``roster.xlsx:学生!5:3``. A CSV file has ``sheet`` empty.
+    """
 
     path: str
     line: int = 1
     col: int = 1
+    sheet: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        where = f"{self.sheet}!" if self.sheet else ""
+        return f"{self.path}:{where}{self.line}:{self.col}"
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -32,7 +38,8 @@ class Problem:
         if prefix and prefix != "." and not path.startswith("/"):
             path = f"{prefix.rstrip('/')}/{path}"
         loc = self.location
-        return f"{path}:{loc.line}:{loc.col}: {self.code} {self.message}"
+        where = f"{loc.sheet}!" if loc.sheet else ""
+        return f"{path}:{where}{loc.line}:{loc.col}: {self.code} {self.message}"
 
 
 class ProjectError(Exception):
