@@ -216,20 +216,46 @@ def demo_command(
     help="输出目录（默认 site/）。",
 )
 @click.option("--today", help="把这一天当作今天（YYYY-MM-DD）。")
+@click.option(
+    "--audience",
+    help="为谁生成：leader（校领导，默认）、工号如 T005（该教师的全部角色）"
+    "或 角色:工号 如 mentor:T005。",
+)
+@click.option(
+    "--all-audiences",
+    is_flag=True,
+    help="为每位教师各生成一个站点：site/<受众>/，并写出 site/audiences.json（daoshi serve 用）。",
+)
 def build_command(
-    records: Path | None, config_file: Path, site_dir: Path | None, today: str | None
+    records: Path | None,
+    config_file: Path,
+    site_dir: Path | None,
+    today: str | None,
+    audience: str | None,
+    all_audiences: bool,
 ) -> None:
     """校验记录并生成成长档案站点（等同于 mkdocs build --strict）。"""
     from mkdocs.exceptions import MkDocsException
 
-    from .mkdocs_plugin import build_site
+    from .mkdocs_plugin import build_all_audiences, build_site
 
+    if audience and all_audiences:
+        raise click.UsageError("--audience 和 --all-audiences 只能选一个")
     try:
         if today is not None:
             _date(today)  # a clear message for a malformed date
-        out = build_site(config_file, records, site_dir, today)
+        if all_audiences:
+            root = records or Path(os.environ.get("DAOSHI_RECORDS", "records"))
+            out = site_dir or Path("site")
+            index = build_all_audiences(config_file, root, out, today, progress=_progress)
+            click.echo(f"已为 {len(index['audiences'])} 个受众生成站点：{out}/<受众>/")
+            click.echo(f"用 daoshi serve --site {out} 按登录身份提供各自的站点。")
+            return
+        out = build_site(config_file, records, site_dir, today, audience=audience)
     except MkDocsException as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    click.echo(f"站点已生成：{out}/index.html")
+    click.echo(f"站点已生成：{out}/index.html（受众：{audience or 'leader'}）")
+    if not audience or audience == "leader":
+        click.echo("注意：这是校领导视图，含全部记录，只能提供给校领导。")
     click.echo(f"在本机浏览：python3 -m http.server -d {out} 8000，然后打开 http://127.0.0.1:8000/")

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .access import EMPTY_ACCESS, AccessForm, read_access_form
 from .errors import Location, Problem, ProjectError
 from .messages import language, problem
 from .sources import Node, parse_bytes
@@ -142,6 +143,7 @@ class Forms:
     policies: Mapping[str, Policy]
     digest: str = ""
     paths: tuple[str, ...] = field(default=())
+    access: AccessForm = EMPTY_ACCESS
 
     def level_rank(self, level: str) -> int:
         """Position of a level from least (0) to most sensitive."""
@@ -455,6 +457,12 @@ def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) 
         else:
             continue
         problems.extend(found)
+    access = EMPTY_ACCESS
+    if "access.yaml" in nodes:
+        access, found = read_access_form(
+            files["access.yaml"][1], nodes["access.yaml"], level_ids, kinds
+        )
+        problems.extend(found)
     if problems:
         raise ProjectError(problems)
     return Forms(
@@ -464,4 +472,5 @@ def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) 
         MappingProxyType(policies),
         digest.hexdigest(),
         tuple(str(f) for f, _ in files.values()),
+        access,
     )

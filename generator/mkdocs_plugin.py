@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,19 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from .access import Access, AudienceError, all_audiences, audience_for_teacher, parse_audience
 from .errors import ProjectError
 from .messages import verdict
 from .model import School
-from .pages import all_pages, home_page, nav
+from .pages import all_pages, nav
 from .validate import school_today, validate
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
 MARKER = "daoshi.json"
+AUDIENCES = "audiences.json"
+# a school already validated in this process for (root, today): --all-audiences builds
+# every audience from one load instead of validating once per audience
+_PRELOADED: dict[tuple[Path, dt.date], School] = {}
 
 
 class DaoshiConfig(Config):
@@ -38,6 +44,8 @@ class DaoshiConfig(Config):
 
     records = config_options.Type(str, default="records")
     today = config_options.Optional(config_options.Type(str))
+    # whom this build is for (see generator/access.py): leader, T005, mentor:T005 ...
+    audience = config_options.Type(str, default="leader")
 
 
 class DaoshiPlugin(BasePlugin[DaoshiConfig]):
@@ -45,6 +53,7 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
 
     def __init__(self) -> None:
         self.school: School | None = None
+        self.access: Access | None = None
         self.root = Path("records")
         self.today = dt.date.today()
 
@@ -58,14 +67,12 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
             if self.config.today
             else school_today(self.root)
         )
+        self.school = _PRELOADED.get((self.root, self.today)) or _load(self.root, self.today)
         try:
-            result = validate(self.root, today=self.today, need_school=True)
-        except ProjectError as exc:
-            raise PluginError(_problem_text(exc.problems, self.root)) from exc
-        if result.problems or result.school is None:
-            raise PluginError(_problem_text(result.problems, self.root))
-        self.school = result.school
-        config.nav = nav(self.school, self.today)
+            self.access = Access(self.school, parse_audience(self.school, self.config.audience))
+        except AudienceError as exc:
+            raise PluginError(str(exc)) from exc
+        config.nav = nav(self.school, self.today, self.access)
         config.site_name = f"{self.school.name} · 导师工作"
         log.info(
             "daoshi: %s 份记录，%s 名学生", len(self.school.records), len(self.school.students)
@@ -77,7 +84,7 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         placeholder = files.get_file_from_path("index.md")
         if placeholder is not None:
             files.remove(placeholder)
-        for page in [home_page(self.school, self.today), *all_pages(self.school, self.today)]:
+        for page in all_pages(self.school, self.today, self.access):
             files.append(File.generated(config, page.path, content=page.content))
         return files
 
@@ -99,12 +106,23 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
             "generator": "daoshi",
             "school": self.school.id,
             "today": self.today.isoformat(),
+            "audience": self.access.audience.id if self.access else "",
             "records": len(self.school.records),
             "students": len(self.school.students),
         }
         Path(config.site_dir, MARKER).write_text(
             json.dumps(marker, ensure_ascii=False) + "\n", "utf-8"
         )
+
+
+def _load(root: Path, today: dt.date) -> School:
+    try:
+        result = validate(root, today=today, need_school=True)
+    except ProjectError as exc:
+        raise PluginError(_problem_text(exc.problems, root)) from exc
+    if result.problems or result.school is None:
+        raise PluginError(_problem_text(result.problems, root))
+    return result.school
 
 
 def _problem_text(problems: list[Any], root: Path) -> str:
@@ -118,6 +136,7 @@ def build_site(
     site_dir: Path | None = None,
     today: str | None = None,
     strict: bool = True,
+    audience: str | None = None,
 ) -> Path:
     """Build the site as ``mkdocs build --strict`` would; returns the site folder."""
     from mkdocs.commands.build import build
@@ -134,6 +153,8 @@ def build_site(
         plugin.config.records = str(records.resolve())
     if today is not None:
         plugin.config.today = today
+    if audience is not None:
+        plugin.config.audience = audience
     config.plugins.on_startup(command="build", dirty=False)
     try:
         build(config)
@@ -142,3 +163,42 @@ def build_site(
     if not Path(config.site_dir, MARKER).is_file():
         raise PluginError("daoshi 插件没有运行，站点不可发布")
     return Path(config.site_dir)
+
+
+def build_all_audiences(
+    config_file: Path,
+    records: Path,
+    site_dir: Path,
+    today: str | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """One site per audience under ``site_dir/<audience>/`` and ``audiences.json``.
+
+    The records are validated once; every build then asks ``Access`` what it may show.
+    ``audiences.json`` maps each teacher to the folder their login serves.
+    """
+    root = records.resolve()
+    day = dt.date.fromisoformat(today) if today else school_today(root)
+    school = _load(root, day)
+    audiences = all_audiences(school)
+    index: dict[str, Any] = {"audiences": {}, "teachers": {}}
+    _PRELOADED[(root, day)] = school
+    try:
+        for n, audience in enumerate(audiences, 1):
+            progress(f"生成 {audience.label} 的站点（{n}/{len(audiences)}）")
+            build_site(
+                config_file, root, site_dir / audience.id, day.isoformat(), audience=audience.id
+            )
+            index["audiences"][audience.id] = {
+                "label": audience.label,
+                "teacher": audience.teacher,
+                "roles": list(audience.roles),
+            }
+    finally:
+        _PRELOADED.pop((root, day), None)
+    for tid in sorted(school.teachers):
+        index["teachers"][tid] = audience_for_teacher(school, tid).id
+    Path(site_dir, AUDIENCES).write_text(
+        json.dumps(index, ensure_ascii=False, indent=1) + "\n", "utf-8"
+    )
+    return index

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import escape
 
+from .access import Access, leader_audience
 from .charts import bar_chart
 from .markdown import render_markdown
 from .model import Record, School, Semester, Student, Teacher
@@ -33,6 +34,8 @@ KIND_COLUMNS = (
     "case-analysis",
 )
 GENDERS = {"male": "男", "female": "女"}
+# the list in a data file that holds one item per student (or per pairing)
+LISTS = {"cohort": "students", "pairings": "pairings", "screening": "students"}
 LEFT = {"graduated": "毕业", "transferred": "转学", "dropped_out": "流失", "other": "其他"}
 
 
@@ -69,13 +72,15 @@ class Page:
 class Site:
     """Indexes over the model, built once, and the page renderers that read them."""
 
-    def __init__(self, school: School, today: dt.date) -> None:
+    def __init__(self, school: School, today: dt.date, access: Access | None = None) -> None:
         self.school = school
         self.today = today
+        self.access = access or Access(school, leader_audience(school))
         self.current = current_semester(school, today)
         self.by_student: dict[str, list[Record]] = defaultdict(list)
         self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
-        for r in school.records:
+        # only what this audience may see enters the indexes: every page reads them
+        for r in self.access.visible(school.records):
             for sid in r.students:
                 self.by_student[sid].append(r)
             self.by_mentor[(r.semester, r.mentor)].append(r)
@@ -99,12 +104,42 @@ class Site:
         )
         env.filters["cndate"] = cndate
         env.globals.update(
-            url=url, teachers=self.school.teachers, labels={"kinds": self.kind_labels}
+            url=url,
+            linked=self.linked,
+            teachers=self.school.teachers,
+            labels={"kinds": self.kind_labels},
         )
         return env
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
+
+    def is_key(self, semester_id: str, student_id: str) -> bool:
+        """The 重点帮扶 badge, for audiences allowed the pairing's key_student field."""
+        return (semester_id, student_id) in self.key_students and self.shows(
+            student_id, "pairings", "key_student"
+        )
+
+    def shows(self, student_id: str, file: str, name: str) -> bool:
+        """Whether a field of a data file (a list of items) about a student shows."""
+        form = self.school.forms.files[file]
+        items = form.fields[LISTS[file]].items
+        field = items.fields.get(name) if items is not None else None
+        level = field.sensitivity if field is not None else form.sensitivity
+        return self.access.allows(self.access.student_rank(student_id), level)
+
+    def linked(self, section: str, ident: object) -> bool:
+        """Whether this audience's build has the page a link would point to."""
+        access = self.access
+        if section == "students":
+            return access.sees_student(str(ident))
+        if section == "mentors":
+            return access.sees_mentor(str(ident))
+        if section == "classes":
+            return access.sees_class(str(ident))
+        if section == "grades":
+            return access.sees_grade(int(str(ident)))
+        return True
 
     def class_name(self, class_id: str, semester: Semester | None = None) -> str:
         klass = self.school.classes[class_id]
@@ -120,7 +155,9 @@ class Site:
         return [
             s
             for s in self.school.students.values()
-            if s.class_id in classes and (s.left is None or s.left.date > semester.start)
+            if s.class_id in classes
+            and (s.left is None or s.left.date > semester.start)
+            and self.access.sees_student(s.id)
         ]
 
     def behind(self, student: Student, semester: Semester) -> list[str]:
@@ -144,11 +181,14 @@ def url(context: jinja2.runtime.Context, section: str, ident: object) -> str:
 def record_view(site: Site, r: Record) -> dict[str, Any]:
     """What a record shows: its form's fields with labels, stages, sanitized body."""
     form = site.school.forms.kinds[r.kind]
+    rank = site.access.record_rank(r)
+    allows = site.access.allows
     facts = []
     for name, field in form.fields.items():
         if (
             name in ("kind", "mentor", "student", "participants", "date", "stages")
             or name not in r.fields
+            or not allows(rank, field.sensitivity)
         ):
             continue
         value = r.fields[name]
@@ -165,17 +205,26 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         facts.append((field.label.zh, value))
     stages = []
     stage_form = form.fields.get("stages")
-    for st in r.fields.get("stages", ()):
-        status = st.get("status")
-        period = "至".join(cndate(st[k]) for k in ("start", "end") if k in st)
-        labels = stage_form.items.fields["status"].values if stage_form and stage_form.items else {}
+    item_form = stage_form.items if stage_form is not None else None
+    stage_fields = item_form.fields if item_form is not None else {}
+    shown = {
+        name
+        for name, f in stage_fields.items()
+        if stage_form is not None
+        and allows(rank, stage_form.sensitivity)
+        and allows(rank, f.sensitivity)
+    }
+    for st in r.fields.get("stages", ()) if shown else ():
+        status = st.get("status") if "status" in shown else None
+        period = "至".join(cndate(st[k]) for k in ("start", "end") if k in st and k in shown)
+        labels = stage_fields["status"].values if "status" in stage_fields else {}
         stages.append(
             {
-                "title": st.get("title", ""),
+                "title": st.get("title", "") if "title" in shown else "",
                 "period": period,
-                "goal": st.get("goal", ""),
-                "measures": st.get("measures", ""),
-                "status": labels[status].zh if status in labels else "",
+                "goal": st.get("goal", "") if "goal" in shown else "",
+                "measures": st.get("measures", "") if "measures" in shown else "",
+                "status": labels[status].zh if isinstance(status, str) and status in labels else "",
             }
         )
     return {
@@ -185,7 +234,7 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         "students": r.students,
         "facts": facts,
         "stages": stages,
-        "body": render_markdown(r.body),
+        "body": render_markdown(r.body) if allows(rank, form.body.sensitivity) else "",
         "anchor": record_anchor(r),
     }
 
@@ -212,7 +261,7 @@ def student_page(site: Site, s: Student) -> Page:
                 "semester": semester,
                 "grade": school.grade_name(s.cohort, semester),
                 "mentors": [school.teachers[m] for m in mentors if m in school.teachers],
-                "key": (semester.id, s.id) in site.key_students,
+                "key": site.is_key(semester.id, s.id),
                 "counts": [(site.kind_labels[k], n) for k, n in counts],
                 "records": [record_view(site, r) for r in records],
             }
@@ -221,7 +270,7 @@ def student_page(site: Site, s: Student) -> Page:
     profile = [
         (profile_form.fields[k].label.zh, v)
         for k, v in s.profile.items()
-        if profile_form is not None and k in profile_form.fields
+        if profile_form is not None and k in profile_form.fields and site.shows(s.id, "cohort", k)
     ]
     html = site.render(
         "student.html",
@@ -249,13 +298,15 @@ def mentor_page(site: Site, t: Teacher) -> Page:
         mentees = []
         due = []
         for sid in pairing[0].students if pairing else ():
+            if not site.access.sees_student(sid):
+                continue
             student = school.students[sid]
             mine = [r for r in records if sid in r.students]
             mentees.append(
                 {
                     "student": student,
                     "class_name": site.class_name(student.class_id, semester),
-                    "key": (semester.id, sid) in site.key_students,
+                    "key": site.is_key(semester.id, sid),
                     "counts": site.counts(mine),
                 }
             )
@@ -300,7 +351,7 @@ def class_page(site: Site, class_id: str) -> Page:
             {
                 "student": s,
                 "mentors": [school.teachers[m] for m in mentors],
-                "key": (semester.id, s.id) in site.key_students,
+                "key": site.is_key(semester.id, s.id),
                 "counts": site.counts(records),
                 "behind": site.behind(s, semester),
             }
@@ -375,20 +426,7 @@ def school_page(site: Site) -> Page:
     """学校总览: crisis panel first, then coverage per grade."""
     school = site.school
     semester = site.current
-    crises = []
-    for r in sorted(
-        (r for r in school.records if r.kind == "crisis-report"), key=lambda r: r.date, reverse=True
-    ):
-        level = school.forms.kinds["crisis-report"].fields["level"].values.get(r.get("level"))
-        crises.append(
-            {
-                "date": r.date,
-                "student": school.students[r.students[0]],
-                "mentor": school.teachers.get(r.mentor),
-                "level": level.zh if level else "",
-                "anchor": record_anchor(r),
-            }
-        )
+    crises = crisis_panel(site)
     grades = []
     for cohort in cohorts_in(school, semester):
         rows = _class_rows(
@@ -410,7 +448,9 @@ def school_page(site: Site) -> Page:
             }
         )
     in_school = site.in_school(semester)
-    kinds = Counter(r.kind for r in school.records if r.semester == semester.id)
+    kinds = Counter(
+        r.kind for r in site.access.visible(school.records) if r.semester == semester.id
+    )
     chart = bar_chart([(site.kind_labels[k], kinds[k]) for k in KIND_COLUMNS], "本学期各类记录数")
     policies = [
         school.forms.policies[p].label.zh for p in semester.policies if p in school.forms.policies
@@ -431,6 +471,29 @@ def school_page(site: Site) -> Page:
     return _page("school.md", f"{school.name} · 学校总览", html)
 
 
+def crisis_panel(site: Site) -> list[dict[str, Any]]:
+    """Crisis reports this audience may see, newest first: the top of its pages."""
+    school = site.school
+    crises = []
+    reports = [r for r in site.access.visible(school.records) if r.kind == "crisis-report"]
+    level_form = school.forms.kinds["crisis-report"].fields.get("level")
+    for r in sorted(reports, key=lambda r: (r.date, r.path), reverse=True):
+        level = level_form.values.get(r.get("level")) if level_form is not None else None
+        shows_level = level_form is not None and site.access.allows(
+            site.access.record_rank(r), level_form.sensitivity
+        )
+        crises.append(
+            {
+                "date": r.date,
+                "student": school.students[r.students[0]],
+                "mentor": school.teachers.get(r.mentor),
+                "level": level.zh if level and shows_level else "",
+                "anchor": record_anchor(r),
+            }
+        )
+    return crises
+
+
 def kinds_page(site: Site) -> Page:
     """记录种类: every kind's fields, from forms/."""
     forms = site.school.forms
@@ -443,44 +506,72 @@ def kinds_page(site: Site) -> Page:
     return _page("kinds.md", "记录种类与填写说明", html)
 
 
-def all_pages(school: School, today: dt.date) -> list[Page]:
-    """Every generated page of the site."""
-    site = Site(school, today)
-    pages = [school_page(site), kinds_page(site)]
-    pages += [grade_page(site, cohort) for cohort in cohorts_in(school, site.current)]
-    pages += [class_page(site, c.class_id) for c in site.current.classes]
-    pages += [student_page(site, s) for s in school.students.values()]
-    pages += [mentor_page(site, t) for t in school.teachers.values()]
+def all_pages(school: School, today: dt.date, access: Access | None = None) -> list[Page]:
+    """Every generated page of the site this audience may see."""
+    site = Site(school, today, access)
+    access = site.access
+    pages = [home_page(site), kinds_page(site)]
+    if access.sees_school():
+        pages.append(school_page(site))
+    pages += [grade_page(site, c) for c in cohorts_in(school, site.current) if access.sees_grade(c)]
+    pages += [
+        class_page(site, c.class_id) for c in site.current.classes if access.sees_class(c.class_id)
+    ]
+    pages += [student_page(site, s) for s in school.students.values() if access.sees_student(s.id)]
+    pages += [mentor_page(site, t) for t in school.teachers.values() if access.sees_mentor(t.id)]
     return pages
 
 
-def nav(school: School, today: dt.date) -> list[Any]:
+def nav(school: School, today: dt.date, access: Access | None = None) -> list[Any]:
     """The small global navigation: students are reached through grade and class pages."""
+    access = access or Access(school, leader_audience(school))
     current = current_semester(school, today)
     grades = [
         {f"{school.grade_name(c, current)}（{c} 级）": f"grades/{c}.md"}
         for c in cohorts_in(school, current)
+        if access.sees_grade(c)
     ]
-    return [
-        {"首页": "index.md"},
-        {"学校总览": "school.md"},
-        {"年级": grades},
-        {"记录种类": "kinds.md"},
-        {"帮助": "help.md"},
-    ]
+    items: list[Any] = [{"首页": "index.md"}]
+    if access.sees_school():
+        items.append({"学校总览": "school.md"})
+    if grades:
+        items.append({"年级": grades})
+    teacher = access.audience.teacher
+    if teacher is not None and access.sees_mentor(teacher):
+        items.append({"我的导师页面": f"mentors/{teacher}.md"})
+    return [*items, {"记录种类": "kinds.md"}, {"帮助": "help.md"}]
 
 
-def home_page(school: School, today: dt.date) -> Page:
-    """首页: where to go from here."""
-    semester = current_semester(school, today)
-    links = "".join(
-        f'<li><a href="grades/{c}/">{escape(school.grade_name(c, semester))}（{c} 级）</a></li>'
-        for c in cohorts_in(school, semester)
-    )
-    html = (
-        f'<div class="daoshi daoshi-home"><p>{escape(semester.name)} · 今天是 {cndate(today)}</p>'
-        f'<ul><li><a href="school/">学校总览</a>（含危机上报）</li>{links}'
-        f'<li><a href="kinds/">记录种类与填写说明</a></li><li><a href="help/">帮助</a></li></ul>'
-        f"<p>学生的成长档案从年级和班级页面进入，也可以在上方搜索姓名或学号。</p></div>"
+def home_page(site: Site) -> Page:
+    """首页: crisis reports first (for those who may see them), then where to go from here."""
+    school, access = site.school, site.access
+    semester = site.current
+    teacher = access.audience.teacher
+    mentees: list[Student] = []
+    if teacher is not None:
+        mentees = [
+            school.students[sid]
+            for p in school.pairings
+            if p.semester == semester.id and p.mentor == teacher
+            for sid in p.students
+            if access.sees_student(sid)
+        ]
+    classes = [c.class_id for c in semester.classes if access.sees_class(c.class_id)]
+    html = site.render(
+        "home.html",
+        depth=0,
+        semester=semester,
+        today=site.today,
+        audience=access.audience,
+        crises=crisis_panel(site),
+        school_page=access.sees_school(),
+        grades=[
+            (c, school.grade_name(c, semester))
+            for c in cohorts_in(school, semester)
+            if access.sees_grade(c)
+        ],
+        classes=[(c, site.class_name(c, semester)) for c in classes],
+        mentees=mentees,
+        own_page=teacher is not None and access.sees_mentor(teacher),
     )
     return _page("index.md", school.name, html)

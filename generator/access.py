@@ -1,0 +1,361 @@
+"""Who sees what: the one module that decides access for every page, index and file.
+
+The rules are data (``forms/access.yaml``, which a school may replace in its records
+repository): roles with a scope of students, and a matrix role × record kind → the highest
+sensitivity level the role sees. An *audience* is what one site build is for: the school
+leaders (``leader``) or one teacher with all their roles (``T005``), or one role of a
+teacher (``mentor:T005``). Everything not allowed is left out of the build, never hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .errors import Location, Problem
+from .messages import problem
+from .sources import Node
+
+if TYPE_CHECKING:
+    from .model import Record, School
+
+SCOPES = ("school", "grade", "class", "mentees", "referred", "none")
+PAGES = ("school", "grades", "classes", "mentor")
+NONE = -1  # the rank of "none": not even the record's existence
+LEADER = "leader"
+# the screening categories that bring a student to the psychological teacher
+REFERRED_CATEGORIES = frozenset({"emotional"})
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role of the access matrix: whose students it sees and which pages besides theirs."""
+
+    id: str
+    label: str
+    scope: str
+    pages: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A level granted to one teacher for some semesters (e.g. a reviewer), with a reason."""
+
+    teacher: str
+    level: str
+    semesters: frozenset[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class AccessForm:
+    """``forms/access.yaml``: roles, the matrix (role → kind or "*" → level or "none"), grants."""
+
+    roles: Mapping[str, Role]
+    matrix: Mapping[str, Mapping[str, str]]
+    grants: tuple[Grant, ...] = ()
+
+    def level(self, role: str, kind: str) -> str:
+        """The highest level ``role`` sees of ``kind`` ("none" when not at all)."""
+        row = self.matrix.get(role, {})
+        return row.get(kind, row.get("*", "none"))
+
+
+EMPTY_ACCESS = AccessForm(MappingProxyType({}), MappingProxyType({}))
+
+
+def read_access_form(
+    path: str, data: Node, levels: Iterable[str], kinds: Iterable[str]
+) -> tuple[AccessForm, list[Problem]]:
+    """Read ``access.yaml`` from its node tree, reporting every mistake where it is written."""
+    problems: list[Problem] = []
+    level_ids = set(levels) | {"none"}
+    kind_ids = set(kinds) | {"*"}
+
+    def fail(node: Node, detail: str) -> None:
+        problems.append(problem(Location(path, node.line, node.col), "M301", detail=detail))
+
+    def mapping(node: Node | None, what: str, owner: Node) -> dict[str, Node]:
+        if node is None:
+            fail(owner, f"access.yaml: 缺少 {what}")
+            return {}
+        if not isinstance(node.value, dict):
+            fail(node, f"access.yaml: {what} 应为映射")
+            return {}
+        return node.value
+
+    spec = mapping(data, "内容", data)
+    roles: dict[str, Role] = {}
+    for rid, rnode in mapping(spec.get("roles"), "roles", data).items():
+        rspec = mapping(rnode, f"roles.{rid}", rnode)
+        scope = rspec.get("scope")
+        if scope is None or scope.value not in SCOPES:
+            fail(scope or rnode, f"access.yaml: 角色 {rid} 的 scope 应为 {'、'.join(SCOPES)} 之一")
+            continue
+        pages_node = rspec.get("pages")
+        pages = pages_node.value if pages_node is not None else []
+        names = [p.value for p in pages] if isinstance(pages, list) else []
+        for p in pages if isinstance(pages, list) else []:
+            if p.value not in PAGES:
+                fail(p, f"access.yaml: 未知的页面 {p.value!r}，可用：{'、'.join(PAGES)}")
+        label = rspec.get("label")
+        roles[rid] = Role(
+            rid, str(label.value) if label else rid, str(scope.value), frozenset(map(str, names))
+        )
+    matrix: dict[str, dict[str, str]] = {}
+    for rid, row in mapping(spec.get("matrix"), "matrix", data).items():
+        if rid not in roles:
+            fail(row, f"access.yaml: matrix 中的角色 {rid} 没有在 roles 中定义")
+        cells: dict[str, str] = {}
+        for kind, cell in mapping(row, f"matrix.{rid}", row).items():
+            if kind not in kind_ids:
+                fail(cell, f"access.yaml: 未知的记录种类 {kind!r}")
+            elif cell.value not in level_ids:
+                fail(cell, f"access.yaml: 未知的敏感级别 {cell.value!r}")
+            else:
+                cells[kind] = str(cell.value)
+        matrix[rid] = cells
+    for rid in roles:
+        if rid not in matrix:
+            fail(data, f"access.yaml: 角色 {rid} 在 matrix 中没有一行")
+    grants: list[Grant] = []
+    gnode = spec.get("grants")
+    for item in gnode.value if gnode is not None and isinstance(gnode.value, list) else []:
+        g = mapping(item, "grants 的一项", item)
+        teacher, level, reason = g.get("teacher"), g.get("level"), g.get("reason")
+        if teacher is None or level is None or level.value not in level_ids or reason is None:
+            fail(item, "access.yaml: 每项授权需要 teacher、level（敏感级别）和 reason")
+            continue
+        sems = g.get("semesters")
+        listed = sems.value if sems is not None and isinstance(sems.value, list) else []
+        grants.append(
+            Grant(
+                str(teacher.value),
+                str(level.value),
+                frozenset(str(s.value) for s in listed),
+                str(reason.value),
+            )
+        )
+    form = AccessForm(
+        MappingProxyType(roles),
+        MappingProxyType({k: MappingProxyType(v) for k, v in matrix.items()}),
+        tuple(grants),
+    )
+    return form, problems
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whom a build is for: the leaders, or one teacher (all roles, or one role)."""
+
+    id: str  # the site folder: "leader", "T005", "mentor-T005"
+    label: str
+    teacher: str | None
+    roles: tuple[str, ...]
+
+
+class AudienceError(ValueError):
+    """An --audience that names no one (message in Chinese)."""
+
+
+def teacher_roles(school: School, teacher_id: str) -> tuple[str, ...]:
+    """A teacher's roles in the matrix: listed ones, class teacher, grade leader, mentor."""
+    teacher = school.teachers[teacher_id]
+    known = school.forms.access.roles
+    roles = [r for r in teacher.roles if r in known]
+    if any(c.class_teacher == teacher_id for s in school.semesters for c in s.classes):
+        roles.append("class_teacher")
+    if any(t == teacher_id for s in school.semesters for t in s.grade_leaders.values()):
+        roles.append("grade_leader")
+    roles.append("mentor")
+    return tuple(r for r in dict.fromkeys(roles) if r in known)
+
+
+def audience_for_teacher(school: School, teacher_id: str) -> Audience:
+    """The audience a teacher's login maps to: ``leader`` for leaders, else their own."""
+    roles = teacher_roles(school, teacher_id)
+    if LEADER in roles:
+        return leader_audience(school)
+    labels = school.forms.access.roles
+    name = school.teachers[teacher_id].name
+    what = "、".join(labels[r].label for r in roles)
+    return Audience(teacher_id, f"{name}（{what}）", teacher_id, roles)
+
+
+def leader_audience(school: School) -> Audience:
+    role = school.forms.access.roles.get(LEADER)
+    return Audience(LEADER, role.label if role else "校领导", None, (LEADER,))
+
+
+def parse_audience(school: School, text: str) -> Audience:
+    """``leader``, ``T005`` / ``teacher:T005`` (all roles) or ``ROLE:T005`` (one role)."""
+    text = text.strip()
+    if text == LEADER:
+        return leader_audience(school)
+    role, _, ident = text.rpartition(":")
+    if ident not in school.teachers:
+        raise AudienceError(f"未知的受众 {text!r}：工号 {ident!r} 不在 people/teachers.yaml 中")
+    if role in ("", "teacher"):
+        return audience_for_teacher(school, ident)
+    held = teacher_roles(school, ident)
+    if role not in held:
+        have = "、".join(held)
+        raise AudienceError(f"{ident} 没有角色 {role!r}（TA 的角色：{have}）")
+    label = school.forms.access.roles[role].label
+    return Audience(f"{role}-{ident}", f"{school.teachers[ident].name}（{label}）", ident, (role,))
+
+
+def all_audiences(school: School) -> list[Audience]:
+    """One audience per teacher, the leaders sharing one: what ``--all-audiences`` builds."""
+    found: dict[str, Audience] = {}
+    for tid in sorted(school.teachers):
+        audience = audience_for_teacher(school, tid)
+        found.setdefault(audience.id, audience)
+    if LEADER not in found:
+        found[LEADER] = leader_audience(school)
+    return sorted(found.values(), key=lambda a: (a.id != LEADER, a.id))
+
+
+@dataclass
+class _Scope:
+    role: Role
+    students: frozenset[str] | None  # None: every student
+    semesters: frozenset[str] | None = None  # None: every semester
+    ranks: dict[str, int] = field(default_factory=dict)  # kind → rank
+
+
+class Access:
+    """What one audience may see, asked by every page, index and file of its build."""
+
+    def __init__(self, school: School, audience: Audience) -> None:
+        self.school = school
+        self.audience = audience
+        form = school.forms.access
+        order = [lv.id for lv in school.forms.levels]
+        self.rank_of = {lv: i for i, lv in enumerate(order)}
+        self.rank_of["none"] = NONE
+        self.scopes: list[_Scope] = []
+        for rid in audience.roles:
+            role = form.roles[rid]
+            scope = _Scope(role, self._students(role.scope, audience.teacher))
+            scope.ranks = {k: self.rank_of[form.level(rid, k)] for k in [*school.forms.kinds, "*"]}
+            self.scopes.append(scope)
+        self.grants = [
+            g for g in form.grants if audience.teacher is not None and g.teacher == audience.teacher
+        ]
+        self.pages = frozenset(p for s in self.scopes for p in s.role.pages)
+        self._record_rank: dict[str, int] = {}
+
+    # -- scopes -------------------------------------------------------------------------
+    def _students(self, scope: str, teacher: str | None) -> frozenset[str] | None:
+        school = self.school
+        if scope == "school":
+            return None
+        if scope == "none" or teacher is None:
+            return frozenset()
+        if scope == "grade":
+            cohorts = {
+                c for s in school.semesters for c, t in s.grade_leaders.items() if t == teacher
+            }
+            return frozenset(s.id for s in school.students.values() if s.cohort in cohorts)
+        if scope == "class":
+            classes = {
+                c.class_id
+                for s in school.semesters
+                for c in s.classes
+                if c.class_teacher == teacher
+            }
+            return frozenset(s.id for s in school.students.values() if s.class_id in classes)
+        if scope == "mentees":
+            mine = {sid for p in school.pairings if p.mentor == teacher for sid in p.students}
+            mine |= {sid for r in school.records if r.mentor == teacher for sid in r.students}
+            return frozenset(mine)
+        # referred: a crisis report, or screened for emotional problems
+        referred = {sid for r in school.records if r.kind == "crisis-report" for sid in r.students}
+        referred |= {e.student for e in school.screening if REFERRED_CATEGORIES & set(e.categories)}
+        return frozenset(referred)
+
+    # -- students and records -------------------------------------------------------------
+    def student_rank(self, student_id: str, kind: str = "*") -> int:
+        """The highest level rank this audience sees of ``kind`` about the student."""
+        best = NONE
+        for scope in self.scopes:
+            if scope.students is None or student_id in scope.students:
+                best = max(best, scope.ranks.get(kind, scope.ranks["*"]))
+        return best
+
+    def sees_student(self, student_id: str) -> bool:
+        """Whether the student's portfolio is in this build at all."""
+        return any(
+            scope.students is None or student_id in scope.students
+            for scope in self.scopes
+            if max(scope.ranks.values()) > NONE
+        )
+
+    def record_rank(self, r: Record) -> int:
+        """The highest level this audience sees of one record (``NONE``: not at all)."""
+        cached = self._record_rank.get(r.path)
+        if cached is not None:
+            return cached
+        rank = max((self.student_rank(sid, r.kind) for sid in r.students), default=NONE)
+        if rank > NONE:
+            for g in self.grants:
+                if not g.semesters or r.semester in g.semesters:
+                    rank = max(rank, self.rank_of[g.level])
+        self._record_rank[r.path] = rank
+        return rank
+
+    def sees_record(self, r: Record) -> bool:
+        return self.record_rank(r) > NONE
+
+    def allows(self, rank: int, level: str) -> bool:
+        """Whether a thing of sensitivity ``level`` shows at ``rank``."""
+        return rank >= self.rank_of[level]
+
+    def visible(self, records: Iterable[Record]) -> list[Record]:
+        return [r for r in records if self.sees_record(r)]
+
+    # -- pages ----------------------------------------------------------------------------
+    def sees_school(self) -> bool:
+        return "school" in self.pages
+
+    def sees_grade(self, cohort: int) -> bool:
+        if self.sees_school():
+            return True
+        if "grades" not in self.pages:
+            return False
+        return any(
+            self.sees_student(s.id) for s in self.school.students.values() if s.cohort == cohort
+        )
+
+    def sees_class(self, class_id: str) -> bool:
+        if self.sees_school():
+            return True
+        if "classes" not in self.pages:
+            return False
+        return any(
+            self.sees_student(s.id) for s in self.school.students.values() if s.class_id == class_id
+        )
+
+    def sees_mentor(self, teacher_id: str) -> bool:
+        """A mentor page: one's own, or every mentor's for school-wide roles."""
+        return self.sees_school() or (
+            "mentor" in self.pages and teacher_id == self.audience.teacher
+        )
+
+
+def matrix_table(school: School) -> list[dict[str, Any]]:
+    """The matrix as rows for documentation: role, scope, level per kind."""
+    form = school.forms.access
+    kinds = list(school.forms.kinds)
+    return [
+        {
+            "role": rid,
+            "label": role.label,
+            "scope": role.scope,
+            "levels": {k: form.level(rid, k) for k in kinds},
+        }
+        for rid, role in form.roles.items()
+    ]
