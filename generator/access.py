@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import Location, Problem
 from .messages import problem
 from .sources import Node
 
 if TYPE_CHECKING:
+    from .forms import Forms
     from .model import Record, School
 
 SCOPES = ("school", "grade", "class", "mentees", "referred", "none")
@@ -346,16 +347,31 @@ class Access:
         )
 
 
-def matrix_table(school: School) -> list[dict[str, Any]]:
-    """The matrix as rows for documentation: role, scope, level per kind."""
-    form = school.forms.access
-    kinds = list(school.forms.kinds)
-    return [
-        {
-            "role": rid,
-            "label": role.label,
-            "scope": role.scope,
-            "levels": {k: form.level(rid, k) for k in kinds},
-        }
-        for rid, role in form.roles.items()
-    ]
+SCOPE_LABELS = {
+    "school": "全校",
+    "grade": "所带年级",
+    "class": "所带班级",
+    "mentees": "本人的受导学生",
+    "referred": "危机上报及情绪问题学生",
+    "none": "无",
+}
+PAGE_LABELS = {"school": "学校总览", "grades": "年级", "classes": "班级", "mentor": "导师页"}
+
+
+def matrix_markdown(forms: Forms) -> str:
+    """The access matrix as the Markdown table in the README (a test keeps them equal)."""
+    form = forms.access
+    kinds = [*forms.kinds, "*"]
+    labels = {k: f.label.zh for k, f in forms.kinds.items()} | {"*": "档案与排查"}
+    head = ["角色", "学生范围", "其他页面", *(f"`{k}` {labels[k]}" for k in kinds)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for rid, role in form.roles.items():
+        pages = "、".join(PAGE_LABELS[p] for p in PAGES if p in role.pages) or "—"
+        cells = [
+            f"`{rid}` {role.label}",
+            f"`{role.scope}` {SCOPE_LABELS[role.scope]}",
+            pages,
+            *(f"`{form.level(rid, k)}`" for k in kinds),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

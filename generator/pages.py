@@ -246,6 +246,28 @@ def _page(path: str, title: str, html: str) -> Page:
     return Page(path, title, f"{_FRONT}# {escape(title)}\n\n{html.strip()}\n")
 
 
+def screening_view(site: Site, semester_id: str, student_id: str) -> list[tuple[str, str]]:
+    """The student's key-student screening that semester, field by field as allowed."""
+    entry = next(
+        (e for e in site.school.screening if e.semester == semester_id and e.student == student_id),
+        None,
+    )
+    form = site.school.forms.files["screening"].fields["students"].items
+    if entry is None or form is None:
+        return []
+    shown: list[tuple[str, str]] = []
+    categories = form.fields["categories"]
+    if site.shows(student_id, "screening", "categories") and categories.items is not None:
+        values = categories.items.values
+        text = "、".join(values[c].zh if c in values else c for c in entry.categories)
+        shown.append((categories.label.zh, text))
+    if site.shows(student_id, "screening", "decided"):
+        shown.append((form.fields["decided"].label.zh, "是" if entry.decided else "否（待定）"))
+    if entry.note and site.shows(student_id, "screening", "note"):
+        shown.append((form.fields["note"].label.zh, entry.note))
+    return shown
+
+
 def student_page(site: Site, s: Student) -> Page:
     """成长档案: every semester from entry to graduation, across mentors."""
     school = site.school
@@ -262,6 +284,7 @@ def student_page(site: Site, s: Student) -> Page:
                 "grade": school.grade_name(s.cohort, semester),
                 "mentors": [school.teachers[m] for m in mentors if m in school.teachers],
                 "key": site.is_key(semester.id, s.id),
+                "screening": screening_view(site, semester.id, s.id),
                 "counts": [(site.kind_labels[k], n) for k, n in counts],
                 "records": [record_view(site, r) for r in records],
             }
