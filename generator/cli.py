@@ -192,6 +192,25 @@ def demo_command(
     )
 
 
+def _watch(
+    config_file: Path,
+    records: Path | None,
+    site_dir: Path | None,
+    today: str | None,
+    audience: str | None,
+) -> None:
+    from .incremental import IncrementalSite, watch
+
+    root = records or Path(os.environ.get("DAOSHI_RECORDS", "records"))
+    site = IncrementalSite(config_file, root, site_dir, today, audience)
+    site.full_build()
+    click.echo(f"站点已生成：{site.config.site_dir}/index.html", err=True)
+    try:
+        watch(site, echo=lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        click.echo("已停止监视。", err=True)
+
+
 @main.command("build")
 @click.option(
     "--records",
@@ -222,6 +241,11 @@ def demo_command(
     "或 角色:工号 如 mentor:T005。",
 )
 @click.option(
+    "--watch",
+    is_flag=True,
+    help="生成后继续监视记录仓库：记录有变化时只重新生成受影响的页面（几秒内）。",
+)
+@click.option(
     "--all-audiences",
     is_flag=True,
     help="为每位教师各生成一个站点：site/<受众>/，并写出 site/audiences.json（daoshi serve 用）。",
@@ -232,6 +256,7 @@ def build_command(
     site_dir: Path | None,
     today: str | None,
     audience: str | None,
+    watch: bool,
     all_audiences: bool,
 ) -> None:
     """校验记录并生成成长档案站点（等同于 mkdocs build --strict）。"""
@@ -241,6 +266,8 @@ def build_command(
 
     if audience and all_audiences:
         raise click.UsageError("--audience 和 --all-audiences 只能选一个")
+    if watch and all_audiences:
+        raise click.UsageError("--watch 一次只能监视一个受众的站点，请用 --audience 指定")
     try:
         if today is not None:
             _date(today)  # a clear message for a malformed date
@@ -250,6 +277,9 @@ def build_command(
             index = build_all_audiences(config_file, root, out, today, progress=_progress)
             click.echo(f"已为 {len(index['audiences'])} 个受众生成站点：{out}/<受众>/")
             click.echo(f"用 daoshi serve --site {out} 按登录身份提供各自的站点。")
+            return
+        if watch:
+            _watch(config_file, records, site_dir, today, audience)
             return
         out = build_site(config_file, records, site_dir, today, audience=audience)
     except MkDocsException as exc:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -22,6 +23,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from .access import Access, AudienceError, all_audiences, audience_for_teacher, parse_audience
@@ -54,6 +56,9 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
     def __init__(self) -> None:
         self.school: School | None = None
         self.access: Access | None = None
+        self.nav: Navigation | None = None
+        self.files: Files | None = None
+        self.env: jinja2.Environment | None = None
         self.root = Path("records")
         self.today = dt.date.today()
 
@@ -87,6 +92,16 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         for page in all_pages(self.school, self.today, self.access):
             files.append(File.generated(config, page.path, content=page.content))
         return files
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav, self.files = nav, files  # kept for the incremental build
+        return nav
+
+    def on_env(
+        self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        self.env = env
+        return env
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files

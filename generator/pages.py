@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -529,19 +530,50 @@ def kinds_page(site: Site) -> Page:
     return _page("kinds.md", "记录种类与填写说明", html)
 
 
+def page_makers(site: Site) -> dict[str, Callable[[], Page]]:
+    """Every page this audience may see, by path, each made on demand (the incremental
+    build re-makes only the pages a changed record shows on)."""
+    school, access = site.school, site.access
+    makers: dict[str, Callable[[], Page]] = {
+        "index.md": partial(home_page, site),
+        "kinds.md": partial(kinds_page, site),
+    }
+    if access.sees_school():
+        makers["school.md"] = partial(school_page, site)
+    for cohort in cohorts_in(school, site.current):
+        if access.sees_grade(cohort):
+            makers[f"grades/{cohort}.md"] = partial(grade_page, site, cohort)
+    for c in site.current.classes:
+        if access.sees_class(c.class_id):
+            makers[f"classes/{c.class_id}.md"] = partial(class_page, site, c.class_id)
+    for s in school.students.values():
+        if access.sees_student(s.id):
+            makers[f"students/{s.id}.md"] = partial(student_page, site, s)
+    for t in school.teachers.values():
+        if access.sees_mentor(t.id):
+            makers[f"mentors/{t.id}.md"] = partial(mentor_page, site, t)
+    return makers
+
+
+def affected_pages(school: School, records: Iterable[Record]) -> set[str]:
+    """The pages that show something of these records (before or after a change)."""
+    paths = {"index.md", "school.md"}
+    for r in records:
+        paths.add(f"mentors/{r.mentor}.md")
+        for sid in r.students:
+            paths.add(f"students/{sid}.md")
+            paths.update(f"mentors/{m}.md" for m in school.mentors_of(sid, r.semester))
+            student = school.students.get(sid)
+            if student is not None:
+                paths.add(f"classes/{student.class_id}.md")
+                paths.add(f"grades/{student.cohort}.md")
+    return paths
+
+
 def all_pages(school: School, today: dt.date, access: Access | None = None) -> list[Page]:
     """Every generated page of the site this audience may see."""
     site = Site(school, today, access)
-    access = site.access
-    pages = [home_page(site), kinds_page(site)]
-    if access.sees_school():
-        pages.append(school_page(site))
-    pages += [grade_page(site, c) for c in cohorts_in(school, site.current) if access.sees_grade(c)]
-    pages += [
-        class_page(site, c.class_id) for c in site.current.classes if access.sees_class(c.class_id)
-    ]
-    pages += [student_page(site, s) for s in school.students.values() if access.sees_student(s.id)]
-    pages += [mentor_page(site, t) for t in school.teachers.values() if access.sees_mentor(t.id)]
+    pages = [make() for make in page_makers(site).values()]
     return pages
 
 

@@ -1,0 +1,223 @@
+"""The incremental path: after one full build, a changed record re-renders only its pages.
+
+``daoshi build --watch`` keeps the validated school, the mkdocs configuration, files,
+navigation and theme environment in memory. When record files change, only those files
+are read and checked (against the people, semesters and pairings already loaded), the
+model is updated, the pages that show the changed records are re-made, and those whose
+source differs go through mkdocs and the theme again. Anything else that changes (people,
+semesters, pairings, forms, school.yaml) means a full rebuild. A record with problems is
+reported as located lines and the site keeps its last good state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import _build_page, _populate_page, build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+
+from .access import Access
+from .errors import Problem
+from .filecheck import read_and_check
+from .layout import RECORD, classify, discover
+from .mkdocs_plugin import DaoshiPlugin
+from .model import Record, School
+from .pages import Site, affected_pages, page_makers
+from .rules import CrossChecker
+
+log = logging.getLogger("mkdocs.plugins.daoshi")
+
+
+@dataclass
+class Update:
+    """What one incremental update did."""
+
+    records: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    full: bool = False
+    seconds: float = 0.0
+
+
+class IncrementalSite:
+    """A built site that can be brought up to date after records change."""
+
+    def __init__(
+        self,
+        config_file: Path,
+        records: Path,
+        site_dir: Path | None = None,
+        today: str | None = None,
+        audience: str | None = None,
+    ) -> None:
+        self.config_file = config_file
+        self.root = records.resolve()
+        self.site_dir = site_dir
+        self.today = today
+        self.audience = audience
+        self.sources: dict[str, str] = {}
+
+    # -- full build -----------------------------------------------------------------------
+    def full_build(self) -> None:
+        overrides: dict[str, Any] = {"strict": True}
+        if self.site_dir is not None:
+            overrides["site_dir"] = str(self.site_dir)
+        config = load_config(str(self.config_file), **overrides)
+        plugin = config.plugins.get("daoshi")
+        if not isinstance(plugin, DaoshiPlugin):
+            raise PluginError("mkdocs.yml 没有启用 daoshi 插件")
+        plugin.config.records = str(self.root)
+        if self.today is not None:
+            plugin.config.today = self.today
+        if self.audience is not None:
+            plugin.config.audience = self.audience
+        config.plugins.on_startup(command="build", dirty=False)
+        build(config)
+        self.config: MkDocsConfig = config
+        self.plugin = plugin
+        assert plugin.files is not None
+        self.sources = {
+            f.src_uri: f.content_string
+            for f in plugin.files.documentation_pages()
+            if f.generated_by
+        }
+        self.others = self._non_records()
+
+    def _non_records(self) -> list[Any]:
+        """The checked people, semester, pairing ... files: what records are checked against."""
+        assert self.plugin.school is not None
+        forms = self.plugin.school.forms
+        entries, _, _ = discover(self.root, forms.files)
+        return [
+            read_and_check(str(self.root), e.path, e.role, e.size, forms)[1]
+            for e in entries
+            if e.role != RECORD
+        ]
+
+    # -- updates ---------------------------------------------------------------------------
+    def update(self, changed: Iterable[str]) -> Update:
+        """Bring the site up to date after the files at these paths (relative) changed."""
+        start = time.perf_counter()
+        school = self.plugin.school
+        assert school is not None
+        paths = sorted(set(changed))
+        result = Update(records=paths)
+        if any(classify(p, school.forms.files) != RECORD for p in paths):
+            self.full_build()
+            result.full = True
+            result.seconds = time.perf_counter() - start
+            return result
+        today = self.plugin.today
+        present = [p for p in paths if (self.root / p).is_file()]
+        checked = [
+            read_and_check(str(self.root), p, RECORD, (self.root / p).stat().st_size, school.forms)[
+                1
+            ]
+            for p in present
+        ]
+        crosser = CrossChecker([*self.others, *checked], school.forms, today)
+        mini = crosser.run([c.path for c in self.others] + present)
+        problems = [pr for c in checked for pr in c.problems] + [
+            pr for pr in crosser.problems if pr.location.path in present
+        ]
+        if problems or mini is None:
+            result.problems = sorted(problems)
+            result.seconds = time.perf_counter() - start
+            return result
+        before = [r for r in school.records if r.path in set(paths)]
+        kept = [r for r in school.records if r.path not in set(paths)]
+        records = tuple(sorted([*kept, *mini.records], key=lambda r: (r.date, r.path)))
+        new_school = dataclasses.replace(school, records=records)
+        result.pages = self._render(new_school, today, [*before, *mini.records])
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _render(self, school: School, today: dt.date, records: list[Record]) -> list[str]:
+        plugin = self.plugin
+        assert plugin.access is not None and plugin.files is not None and plugin.nav is not None
+        access = Access(school, plugin.access.audience)
+        site = Site(school, today, access)
+        makers = page_makers(site)
+        if set(makers) != {p for p in self.sources if p in makers or _generated_entity(p)}:
+            # a page appears or disappears (a new student in scope ...): rebuild everything
+            plugin.school, plugin.access = school, access
+            self.full_build()
+            return sorted(makers)
+        plugin.school, plugin.access = school, access
+        files, config = plugin.files, self.config
+        assert plugin.env is not None
+        doc_files = files.documentation_pages()
+        updated = []
+        for path in sorted(affected_pages(school, records) & set(makers)):
+            content = makers[path]().content
+            if self.sources.get(path) == content:
+                continue
+            file = files.get_file_from_path(path)
+            assert file is not None and file.page is not None
+            file.content_string = content
+            _populate_page(file.page, config, files)
+            _build_page(file.page, config, doc_files, plugin.nav, plugin.env)
+            self.sources[path] = content
+            updated.append(path)
+        return updated
+
+
+def _generated_entity(path: str) -> bool:
+    return path.split("/", 1)[0] in ("students", "mentors", "classes", "grades")
+
+
+def watch(site: IncrementalSite, settle: float = 0.2, echo: Callable[[str], None] = print) -> None:
+    """Watch the records (inotify through watchdog, as mkdocs serve does) and update."""
+    import queue
+
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    events: queue.Queue[str] = queue.Queue()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.is_directory:
+                return
+            for raw in (event.src_path, getattr(event, "dest_path", "")):
+                path = raw.decode() if isinstance(raw, bytes) else raw
+                if path:
+                    rel = Path(path).resolve().relative_to(site.root).as_posix()
+                    if not rel.startswith(".git/") and "/." not in f"/{rel}":
+                        events.put(rel)
+
+    observer = Observer()
+    observer.schedule(Handler(), str(site.root), recursive=True)
+    observer.start()
+    echo("正在监视记录的变化（Ctrl+C 退出）…")
+    try:
+        while True:
+            changed = {events.get()}
+            time.sleep(settle)  # an editor writes a file in several steps
+            while not events.empty():
+                changed.add(events.get_nowait())
+            report(site.update(changed), site.root, echo)
+    finally:
+        observer.stop()
+        observer.join()
+
+
+def report(result: Update, root: Path, echo: Callable[[str], None]) -> None:
+    """One line (or the located problems) per update, in Chinese."""
+    if result.problems:
+        for p in result.problems:
+            echo(p.format(str(root)))
+        echo("记录有问题，站点保持上一次的状态。")
+    elif result.full:
+        echo(f"完整重建（{result.seconds:.1f} 秒）")
+    else:
+        echo(f"已更新 {len(result.pages)} 个页面（{result.seconds:.2f} 秒）")

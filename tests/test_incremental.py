@@ -1,0 +1,126 @@
+"""The incremental path: a changed record re-renders only its pages, in a real mkdocs build."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.incremental import IncrementalSite
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-25"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> IncrementalSite:
+    work = tmp_path_factory.mktemp("incremental")
+    shutil.copytree(ROOT / "records", work / "records")
+    site = IncrementalSite(ROOT / "mkdocs.yml", work / "records", work / "site", TODAY)
+    site.full_build()
+    return site
+
+
+def html(site: IncrementalSite, page: str) -> str:
+    return (Path(site.config.site_dir) / page / "index.html").read_text("utf-8")
+
+
+def a_talk(site: IncrementalSite) -> Path:
+    return sorted(site.root.glob("semesters/2026-2027-1/journal/*/S*/*-talk.md"))[0]
+
+
+def test_an_edited_body_updates_only_the_students_page(built: IncrementalSite) -> None:
+    talk = a_talk(built)
+    sid = talk.parent.name
+    other = Path(built.config.site_dir, "students", "S250002", "index.html")
+    before = other.stat().st_mtime_ns
+    talk.write_text(talk.read_text("utf-8") + "\n晚上补记：他说数学考试有进步。\n", "utf-8")
+    result = built.update([talk.relative_to(built.root).as_posix()])
+    assert not result.problems and not result.full
+    assert result.pages == [f"students/{sid}.md"]  # counts elsewhere did not change
+    assert "晚上补记：他说数学考试有进步。" in html(built, f"students/{sid}")
+    assert other.stat().st_mtime_ns == before
+
+
+def test_a_new_record_updates_the_student_mentor_and_overview_pages(
+    built: IncrementalSite,
+) -> None:
+    talk = a_talk(built)
+    mentor, sid = talk.parent.parent.name, talk.parent.name
+    new = talk.with_name("2026-11-24-home-visit.md")
+    new.write_text(
+        "---\nkind: home-visit\n"
+        f"mentor: {mentor}\nstudent: {sid}\ndate: 2026-11-24\n"
+        "mode: in_person\ntheme: 期中考试后的学习安排\nattendees: [母亲]\n"
+        "---\n新的家访记录：家里很支持。\n",
+        "utf-8",
+    )
+    result = built.update([new.relative_to(built.root).as_posix()])
+    assert not result.problems, [p.format() for p in result.problems]
+    assert f"students/{sid}.md" in result.pages
+    assert f"mentors/{mentor}.md" in result.pages
+    assert "新的家访记录：家里很支持。" in html(built, f"students/{sid}")
+    # and deleting it takes it away again
+    new.unlink()
+    result = built.update([new.relative_to(built.root).as_posix()])
+    assert f"students/{sid}.md" in result.pages
+    assert "新的家访记录" not in html(built, f"students/{sid}")
+
+
+def test_a_bad_record_is_reported_and_the_site_keeps_its_last_good_state(
+    built: IncrementalSite,
+) -> None:
+    talk = a_talk(built)
+    sid = talk.parent.name
+    before = html(built, f"students/{sid}")
+    good = talk.read_text("utf-8")
+    talk.write_text(good.replace("kind: talk", "kind: tlak"), "utf-8")
+    rel = talk.relative_to(built.root).as_posix()
+    result = built.update([rel])
+    assert result.problems and result.pages == []
+    assert all(p.location.path == rel for p in result.problems)
+    assert html(built, f"students/{sid}") == before
+    talk.write_text(good, "utf-8")
+    assert not built.update([rel]).problems
+
+
+def test_a_change_to_people_or_pairings_rebuilds_everything(built: IncrementalSite) -> None:
+    pairings = built.root / "semesters/2026-2027-1/pairings.yaml"
+    pairings.write_text(pairings.read_text("utf-8") + "# 补充说明\n", "utf-8")
+    result = built.update(["semesters/2026-2027-1/pairings.yaml"])
+    assert result.full and not result.problems
+
+
+def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "records", tmp_path / "records")
+    site = tmp_path / "site"
+    argv = [sys.executable, "-m", "generator", "build", "--records", str(tmp_path / "records")]
+    argv += ["-f", str(ROOT / "mkdocs.yml"), "-d", str(site), "--today", TODAY, "--watch"]
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    threading.Thread(target=lambda: [lines.put(x) for x in stderr], daemon=True).start()
+    try:
+        deadline = time.monotonic() + 120
+        while not lines.get(timeout=max(1, deadline - time.monotonic())).startswith("正在监视"):
+            pass
+        talk = sorted((tmp_path / "records").glob("semesters/2026-2027-1/journal/*/S*/*-talk.md"))[
+            0
+        ]
+        talk.write_text(talk.read_text("utf-8") + "\n保存后几秒内就能看到。\n", "utf-8")
+        while not (line := lines.get(timeout=30)).startswith("已更新"):
+            assert "问题" not in line, line
+        page = site / "students" / talk.parent.name / "index.html"
+        assert "保存后几秒内就能看到。" in page.read_text("utf-8")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
