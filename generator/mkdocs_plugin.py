@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from .errors import ProjectError
 from .messages import verdict
 from .model import School
 from .pages import all_pages, nav
+from .pages_history import attach_history
 from .validate import school_today, validate
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
@@ -39,6 +42,9 @@ AUDIENCES = "audiences.json"
 # a school already validated in this process for (root, today): --all-audiences builds
 # every audience from one load instead of validating once per audience
 _PRELOADED: dict[tuple[Path, dt.date], School] = {}
+PRIVATE_OPEN = "<daoshi-private data-search-exclude>"
+PRIVATE_CLOSE = "</daoshi-private>"
+PRIVATE = re.compile(f"{PRIVATE_OPEN}(.*?){PRIVATE_CLOSE}", re.DOTALL)
 
 
 class DaoshiConfig(Config):
@@ -59,6 +65,8 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         self.nav: Navigation | None = None
         self.files: Files | None = None
         self.env: jinja2.Environment | None = None
+        self.aside: dict[str, list[str]] = {}
+        self.secret = secrets.token_hex(12)
         self.root = Path("records")
         self.today = dt.date.today()
 
@@ -77,6 +85,7 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
             self.access = Access(self.school, parse_audience(self.school, self.config.audience))
         except AudienceError as exc:
             raise PluginError(str(exc)) from exc
+        attach_history(self.root, self.school)  # the history pages (none without git)
         config.nav = nav(self.school, self.today, self.access)
         config.site_name = f"{self.school.name} · 导师工作"
         log.info(
@@ -107,7 +116,39 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
         page.meta["daoshi"] = True
-        return markdown
+        return self._set_aside(markdown, page)
+
+    def _set_aside(self, markdown: str, page: Page) -> str:
+        """Take the private blocks out until the page is written (see ``on_post_page``).
+
+        What is inside ``<daoshi-private data-search-exclude>`` is finished, escaped HTML
+        that the search index must not hold anyway; parsing it three more times (Markdown's
+        raw-HTML stash, mkdocs' anchor scan, the search plugin's parser) was two thirds of
+        the build. A placeholder goes through those steps instead, and the block is put back
+        into the page's final HTML.
+        """
+        parts = PRIVATE.split(markdown)
+        if len(parts) == 1:
+            return markdown
+        blocks = parts[1::2]
+        self.aside[page.file.src_uri] = blocks
+        return "".join(
+            part if i % 2 == 0 else f"{PRIVATE_OPEN}{self._token(page, i // 2)}{PRIVATE_CLOSE}"
+            for i, part in enumerate(parts)
+        )
+
+    def _token(self, page: Page, n: int) -> str:
+        # a secret per build: no record text can contain (or forge) a placeholder
+        return f"daoshi-aside-{self.secret}-{n}-{page.file.src_uri}"
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        blocks = self.aside.pop(page.file.src_uri, None)
+        for n, block in enumerate(blocks or ()):
+            token = self._token(page, n)
+            if output.count(token) != 1:
+                raise PluginError(f"daoshi: {page.file.src_uri} 的内容占位符丢失，站点未生成")
+            output = output.replace(token, block)
+        return output
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
