@@ -289,3 +289,32 @@ def build_command(
     if not audience or audience == "leader":
         click.echo("注意：这是校领导视图，含全部记录，只能提供给校领导。")
     click.echo(f"在本机浏览：python3 -m http.server -d {out} 8000，然后打开 http://127.0.0.1:8000/")
+
+
+from .cli_hook import hook_group  # noqa: E402
+
+main.add_command(hook_group)
+
+from .cli_year import YEAR_COMMANDS  # noqa: E402
+
+for _command in YEAR_COMMANDS:
+    main.add_command(_command)
+
+from .cli_appraise import appraise_command, surveys_command  # noqa: E402
+from .cli_year import import_group  # noqa: E402
+
+main.add_command(appraise_command)
+import_group.add_command(surveys_command)
+
+from .cli_audit import close_semester_command, review_command  # noqa: E402
+
+main.add_command(close_semester_command)
+main.add_command(review_command)
+
+from .cli_serve import serve_group  # noqa: E402
+
+main.add_command(serve_group)
+
+from .cli_edit import edit_command  # noqa: E402
+
+main.add_command(edit_command)

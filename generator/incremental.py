@@ -32,6 +32,7 @@ from .layout import RECORD, classify, discover
 from .mkdocs_plugin import DaoshiPlugin
 from .model import Record, School
 from .pages import Site, affected_pages, page_makers
+from .pages_history import carry_history
 from .rules import CrossChecker
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
@@ -137,6 +138,7 @@ class IncrementalSite:
         kept = [r for r in school.records if r.path not in set(paths)]
         records = tuple(sorted([*kept, *mini.records], key=lambda r: (r.date, r.path)))
         new_school = dataclasses.replace(school, records=records)
+        carry_history(school, new_school)
         result.pages = self._render(new_school, today, [*before, *mini.records])
         result.seconds = time.perf_counter() - start
         return result
@@ -145,7 +147,7 @@ class IncrementalSite:
         plugin = self.plugin
         assert plugin.access is not None and plugin.files is not None and plugin.nav is not None
         access = Access(school, plugin.access.audience)
-        site = Site(school, today, access)
+        site = Site(school, today, access, self.root)
         makers = page_makers(site)
         if set(makers) != {p for p in self.sources if p in makers or _generated_entity(p)}:
             # a page appears or disappears (a new student in scope ...): rebuild everything

@@ -133,6 +133,191 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "学生 {student} 在 {semester} 学期不在校（{why}）",
         "student {student} is not at school in {semester} ({why})",
     ),
+    # import: spreadsheets (I401-I409), rosters (I410-I429), preferences (I430-I449)
+    "I401": ("无法读取表格文件：{error}", "cannot read the spreadsheet: {error}"),
+    "I402": (
+        "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或直接用 XLSX",
+        "unknown encoding; save the CSV as UTF-8 or GBK, or use XLSX",
+    ),
+    "I403": (
+        "找不到表头或缺少必需的列：{columns}",
+        "no header row, or required columns missing: {columns}",
+    ),
+    "I404": (
+        "单元格是公式 {formula}，请复制后“粘贴为数值”再导入",
+        "the cell holds a formula {formula}; paste it as values before importing",
+    ),
+    "I405": (
+        "列“{header}”重复（第 {col} 列已是同一项）",
+        'column "{header}" appears twice (column {col} is the same field)',
+    ),
+    "I406": ("找不到工作表“{sheet}”（可用：{sheets}）", 'no sheet "{sheet}" (sheets: {sheets})'),
+    "I407": (
+        "不支持的文件类型 {suffix}，请用 .xlsx 或 .csv",
+        "unsupported file type {suffix}; use .xlsx or .csv",
+    ),
+    "I408": ("单元格是错误值 {value}，请改正公式或填写数值", "the cell is an error value {value}"),
+    "I410": ("“{column}”不能为空", '"{column}" must not be empty'),
+    "I411": ("编号 {id} 重复（第 {row} 行已有）", "ID {id} appears twice (already on row {row})"),
+    "I412": (
+        "编号“{id}”不合格：只能用字母、数字和连字符",
+        'ID "{id}" is not valid: use letters, digits and hyphens only',
+    ),
+    "I413": (
+        "性别“{value}”无法识别，请写 男 或 女",
+        'gender "{value}" not understood; write 男 or 女',
+    ),
+    "I414": (
+        "班级“{value}”无法识别，请写 3、3班、初一(3)班 或 C2025-03",
+        'class "{value}" not understood; write 3, 3班, 初一(3)班 or C2025-03',
+    ),
+    "I415": (
+        "无法确定入学年份（“{value}”）：请填写 入学年份 或 年级",
+        'cannot tell the entry year ("{value}"); fill in 入学年份 or 年级',
+    ),
+    "I416": (
+        "日期“{value}”无法识别，请写 2025-09-01",
+        'date "{value}" not understood; write 2025-09-01',
+    ),
+    "I417": (
+        "学号 {id} 已在 {cohort} 级名单中，不能改到 {other} 级（留级、跳级请手工调整）",
+        "student {id} is in cohort {cohort}, not {other} (move them by hand)",
+    ),
+    "I418": (
+        "“{value}”无法识别为职务或身份（可用：{known}）",
+        '"{value}" is not a known role or tag ({known})',
+    ),
+    "I419": ("邮箱“{value}”格式不对", 'e-mail "{value}" is not valid'),
+    "I420": (
+        "“{value}”太长（最多 {limit} 个字）",
+        '"{value}" is too long (at most {limit} characters)',
+    ),
+    "I421": (
+        "任教班级“{value}”不存在或无法识别",
+        'taught class "{value}" does not exist or is not understood',
+    ),
+    "I422": ("名单中没有一名学生", "the roster has no students"),
+    "I423": (
+        "教师 {id} 没有邮箱，请填写“邮箱”列（用于把提交对应到教师）",
+        "teacher {id} has no e-mail; fill in the e-mail column",
+    ),
+    "I430": ("未知的学生“{value}”", 'unknown student "{value}"'),
+    "I431": ("未知的导师“{value}”", 'unknown mentor "{value}"'),
+    "I432": (
+        "导师姓名“{value}”对应多位教师（{ids}），请写工号",
+        'mentor name "{value}" matches several teachers ({ids}); write the ID',
+    ),
+    "I433": ("志愿中重复选择了导师 {mentor}", "mentor {mentor} is chosen twice"),
+    "I434": (
+        "学生 {student} 的志愿出现两次（第 {row} 行已有）",
+        "student {student} appears twice (already on row {row})",
+    ),
+    "I435": (
+        "名额“{value}”应是 0 到 {limit} 的整数",
+        'capacity "{value}" must be a whole number from 0 to {limit}',
+    ),
+    "I436": (
+        "学生 {student} 在 {semester} 学期不在校",
+        "student {student} is not at school in {semester}",
+    ),
+    # write rules: the pre-receive hook (W7xx)
+    "W701": (
+        "只有管理员可以修改这个文件（{hint}）",
+        "only the admin may change this file ({hint})",
+    ),
+    "W702": (
+        "不能删除已推送的文件：更正请提交新的修改；确需删除（重复录入、文件名写错）请联系管理员",
+        "pushed files are not deleted: correct them in a new commit; ask the admin to remove a duplicate",
+    ),
+    "W703": (
+        "{semester} 学期已结束（有标签 close/{semester}），记录不能再修改；确需更正请联系管理员",
+        "semester {semester} is closed (tag close/{semester}); ask the admin for a correction",
+    ),
+    "W704": (
+        "{student} 不是 {teacher} 在 {semester} 学期的受导学生（见该学期 pairings.yaml），不能写这名学生的记录",
+        "{student} is not a mentee of {teacher} in {semester} (see that semester's pairings.yaml)",
+    ),
+    "W705": (
+        "{teacher} 不能改动导师 {mentor} 的记录：只能写自己受导学生的记录；班主任只能修改（不能新增）本班学生的记录",
+        "{teacher} may not change mentor {mentor}'s records; a class teacher may only edit records of the class's students",
+    ),
+    "W706": (
+        "只有管理员可以推送标签和分支以外的引用（推送者 {user}）",
+        "only the admin pushes tags and refs other than branches (pusher {user})",
+    ),
+    "W707": (
+        "不是快进推送：{old} 不是 {new} 的祖先，已推送的历史不能改写；请先 git pull 再推送",
+        "not a fast-forward: {old} is not an ancestor of {new}; pushed history is not rewritten, pull first",
+    ),
+    "W708": (
+        "不能删除分支：记录的历史要永久保留",
+        "branches are not deleted: the records' history is kept",
+    ),
+    "W709": (
+        "提交没有通过 daoshi validate 检查（{count} 个问题，前面已列出的不再重复）",
+        "the commit does not pass daoshi validate ({count} problems; those listed before are not repeated)",
+    ),
+    "W710": (
+        "无法确定推送者：环境变量 {variable} 为“{user}”，不是 people/teachers.yaml 中任何教师的工号或邮箱",
+        'unknown pusher: {variable} is "{user}", not the ID or e-mail of a teacher in people/teachers.yaml',
+    ),
+    "W711": (
+        "标签已存在，不能移动（管理员可以先删除旧标签再新建）",
+        "the tag exists and is not moved (the admin may delete it and create it again)",
+    ),
+    # server: daoshi serve (S8xx)
+    "S801": ("用户文件有误：{detail}", "bad users file: {detail}"),
+    "S802": (
+        "站点目录 {site} 中没有 audiences.json，请先运行 daoshi build --all-audiences",
+        "no audiences.json in {site}; run daoshi build --all-audiences first",
+    ),
+    "S803": (
+        "用户 {user} 的受众 {audience} 在 audiences.json 中没有对应的站点",
+        "user {user}: audience {audience} has no site in audiences.json",
+    ),
+    "S804": (
+        "audiences.json 中的站点目录“{folder}”不存在或名称不安全，不提供",
+        'site folder "{folder}" in audiences.json is missing or unsafe; not served',
+    ),
+    # import: surveys (I450-I459)
+    "I450": (
+        "导师 {mentor} 不在 people/teachers.yaml 中",
+        "mentor {mentor} is not in people/teachers.yaml",
+    ),
+    "I451": (
+        "评价人“{value}”应为“学生”或“家长”",
+        'respondents "{value}" must be students or parents',
+    ),
+    "I452": (
+        "“{column}”应是 1 到 5 之间的数，不是“{value}”",
+        '"{column}" must be a number from 1 to 5, not "{value}"',
+    ),
+    "I453": (
+        "有效问卷数“{value}”应是 0 到 1000 的整数",
+        'responses "{value}" must be a whole number from 0 to 1000',
+    ),
+    "I454": (
+        "导师 {mentor} 的{respondents}评价出现两次（第 {row} 行已有）",
+        "mentor {mentor}: {respondents} ratings appear twice (already on row {row})",
+    ),
+    "I455": (
+        "没有学期 {semester}（records 的 semesters/ 中找不到）",
+        "no semester {semester} in the records",
+    ),
+    # appraisal: policies and rubrics (A5xx)
+    "A501": (
+        "政策 {policy} 的第 {index} 项义务有误：{detail}",
+        "policy {policy}, obligation {index}: {detail}",
+    ),
+    "A502": ("考核表定义有误：{detail}", "bad rubric definition: {detail}"),
+    "A503": (
+        "{rubric} 按考试名次计分，区文件禁止按考试成绩给学生排名；只有 school.yaml 中 exam_ranking: true 的学校才能使用",
+        "{rubric} scores by exam rank, which the district forbids; it needs exam_ranking: true in school.yaml",
+    ),
+    "A504": (
+        "{semester} 学期的政策（{policies}）没有对应的考核表（forms/rubrics/）",
+        "semester {semester}: no rubric in forms/rubrics/ for its policies ({policies})",
+    ),
 }
 
 LANGUAGES = ("zh", "en")

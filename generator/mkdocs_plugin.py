@@ -98,7 +98,7 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         placeholder = files.get_file_from_path("index.md")
         if placeholder is not None:
             files.remove(placeholder)
-        for page in all_pages(self.school, self.today, self.access):
+        for page in all_pages(self.school, self.today, self.access, self.root):
             files.append(File.generated(config, page.path, content=page.content))
         return files
 

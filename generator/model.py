@@ -42,6 +42,8 @@ class Teacher:
     subjects: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()  # 任教班级, this school year
+    left: dt.date | None = None  # left the school (records keep their author)
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,17 @@ class Page:
 class Site:
     """Indexes over the model, built once, and the page renderers that read them."""
 
-    def __init__(self, school: School, today: dt.date, access: Access | None = None) -> None:
+    def __init__(
+        self,
+        school: School,
+        today: dt.date,
+        access: Access | None = None,
+        root: Path | None = None,
+    ) -> None:
         self.school = school
         self.today = today
+        self.root = root  # the records repository, for data beside the model (assessments)
+        self.paths: frozenset[str] = frozenset()  # every page of the build (page_makers)
         self.access = access or Access(school, leader_audience(school))
         self.current = current_semester(school, today)
         self.by_student: dict[str, list[Record]] = defaultdict(list)
@@ -162,12 +170,10 @@ class Site:
         ]
 
     def behind(self, student: Student, semester: Semester) -> list[str]:
-        """Plain facts on the district's three ones this semester (policies come in issue 5)."""
-        kinds = {r.kind for r in self.by_student[student.id] if r.semester == semester.id}
-        missing = [self.kind_labels[k] for k in ("talk", "home-visit") if k not in kinds]
-        if semester.end < self.today and "growth-message" not in kinds:
-            missing.append(self.kind_labels["growth-message"])
-        return [f"缺{label}" for label in missing]
+        """What the semester's obligations (its policies) lack for a student as of today."""
+        from .pages_appraisal import student_behind
+
+        return student_behind(self, student, semester)
 
 
 @jinja2.pass_context
@@ -306,12 +312,26 @@ def student_page(site: Site, s: Student) -> Page:
         profile=profile,
         terms=terms,
         left_reason=LEFT.get(s.left.reason, "") if s.left else "",
+        history=_has_history(site),
     )
     return _page(f"students/{s.id}.md", f"{s.name} {s.id} · {site.class_name(s.class_id)}", html)
 
 
+def _has_history(site: Site) -> bool:
+    """Whether the site has the git-history pages (a records repository with history)."""
+    return _has_history_of(site.school)
+
+
+def _has_history_of(school: School) -> bool:
+    from .pages_history import audit_of
+
+    return audit_of(school) is not None
+
+
 def mentor_page(site: Site, t: Teacher) -> Page:
     """导师页面: mentees per semester with their records, what is due, activities led."""
+    from .pages_appraisal import mentor_behind, student_todo
+
     school = site.school
     terms = []
     for semester in reversed(school.semesters):
@@ -334,8 +354,9 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                     "counts": site.counts(mine),
                 }
             )
-            if semester is site.current:
-                due += [f"{student.name}：{item}" for item in site.behind(student, semester)]
+            due += [f"{student.name}：{item}" for item in student_todo(site, student, semester)]
+        if pairing:
+            due[:0] = mentor_behind(site, t.id, semester)
         terms.append(
             {
                 "semester": semester,
@@ -353,6 +374,7 @@ def mentor_page(site: Site, t: Teacher) -> Page:
     html = site.render(
         "mentor.html",
         depth=2,
+        appraisal=f"appraisal/mentors/{t.id}.md" in site.paths,
         t=t,
         terms=terms,
         today=site.today,
@@ -552,6 +574,20 @@ def page_makers(site: Site) -> dict[str, Callable[[], Page]]:
     for t in school.teachers.values():
         if access.sees_mentor(t.id):
             makers[f"mentors/{t.id}.md"] = partial(mentor_page, site, t)
+    from .appraisal import read_inputs
+    from .pages_appraisal import appraisal_makers
+    from .pages_history import history_makers
+    from .pages_year import year_makers
+
+    # the appraisal is computed on the whole school (the same scores for every audience);
+    # the tables are for school-wide roles, a mentor sees their own page and its evidence
+    inputs = read_inputs(site.root, school) if site.root is not None else None
+    for path, make in appraisal_makers(site, inputs).items():
+        if access.sees_school() or path == f"appraisal/mentors/{access.audience.teacher}.md":
+            makers[path] = make
+    makers.update(history_makers(site))
+    makers.update(year_makers(site))
+    site.paths = frozenset(makers)
     return makers
 
 
@@ -567,12 +603,16 @@ def affected_pages(school: School, records: Iterable[Record]) -> set[str]:
             if student is not None:
                 paths.add(f"classes/{student.class_id}.md")
                 paths.add(f"grades/{student.cohort}.md")
-    return paths
+    from .pages_appraisal import appraisal_paths
+
+    return paths | appraisal_paths(school, records)
 
 
-def all_pages(school: School, today: dt.date, access: Access | None = None) -> list[Page]:
+def all_pages(
+    school: School, today: dt.date, access: Access | None = None, root: Path | None = None
+) -> list[Page]:
     """Every generated page of the site this audience may see."""
-    site = Site(school, today, access)
+    site = Site(school, today, access, root)
     pages = [make() for make in page_makers(site).values()]
     return pages
 
@@ -589,6 +629,10 @@ def nav(school: School, today: dt.date, access: Access | None = None) -> list[An
     items: list[Any] = [{"首页": "index.md"}]
     if access.sees_school():
         items.append({"学校总览": "school.md"})
+        items.append({"考核": "appraisal.md"})
+        items.append({"对接表": f"pairings/{current.id}/index.md"})
+        if _has_history_of(school):
+            items.append({"审核报告": f"review/{current.id}.md"})
     if grades:
         items.append({"年级": grades})
     teacher = access.audience.teacher

@@ -139,6 +139,8 @@ class CrossChecker:
                     subjects=t.get("subjects", ()),
                     roles=t.get("roles", ()),
                     tags=t.get("tags", ()),
+                    classes=t.get("classes", ()),
+                    left=(t.get("left") or {}).get("date"),
                 )
 
     def load_cohorts(self) -> None:

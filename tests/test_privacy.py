@@ -16,6 +16,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,9 +237,25 @@ def found_in(site: Path) -> dict[int, list[str]]:
 
 @pytest.fixture(scope="module")
 def planted_school(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, Planted]]:
+    """The demo school as a git repository whose second commit plants the sentinels, so
+    the history and review pages (field-by-field diffs) are scanned too."""
     records = tmp_path_factory.mktemp("privacy") / "records"
     shutil.copytree(ROOT / "records", records)
-    return records, plant(records)
+    git = [
+        "git",
+        "-C",
+        str(records),
+        "-c",
+        "user.name=夏国波",
+        "-c",
+        "user.email=t001@demo-school.invalid",
+    ]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "演示学校"], check=True)
+    planted = plant(records)
+    subprocess.run([*git, "commit", "-qam", "补充记录"], check=True)
+    return records, planted
 
 
 @pytest.fixture(scope="module")
@@ -279,6 +296,10 @@ def test_the_leader_sees_everything_and_a_mentor_only_their_own(planted_school, 
     _, planted = planted_school
     out, index = all_sites
     assert set(found_in(out / "leader")) == set(planted)
+    # the history pages and the review show the planted values as changes
+    histories = list((out / "leader" / "students").glob("*/history/index.html"))
+    assert histories and any(SENTINEL.search(h.read_text("utf-8").lower()) for h in histories)
+    assert list((out / "leader" / "review").glob("*/index.html"))
     mentors = [a for a, v in index["audiences"].items() if v["roles"] == ["mentor"]]
     assert mentors
     for folder in mentors:

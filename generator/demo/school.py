@@ -156,6 +156,7 @@ def make_teachers(seed: int, count: int, teams: int) -> list[Teacher]:
         teachers.append(Teacher(f"T{i + 1:03d}", name, gender, subjects, i % teams))
     for j, role in enumerate(SPECIAL_ROLES):
         teachers[j % count].roles.append(role)
+    teachers[0].roles.append("admin")  # the first leader also runs the records repository
     for t in range(teams):
         team = sorted((x for x in teachers if x.team == t), key=lambda x: len(x.roles))
         team[0].roles.append("grade_leader")

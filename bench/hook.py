@@ -1,0 +1,122 @@
+"""Benchmark: a teacher's ``git push`` through the pre-receive hook, against a plain push.
+
+    .venv/bin/python bench/hook.py --students 3000 --semesters 6
+
+Generates the school (a snapshot), commits it, clones it bare twice (one with the hook,
+one without) and times, each in a fresh process: a plain push of one edited record (the
+baseline), the same push through the hook the first time (the check tree is written and
+the cache is cold), a second push (warm), a push of 10 commits, and ``daoshi validate``
+cold and unchanged. Prints seconds and ratios to the plain push and to validate cold.
+Target: one warm push ≤ validate cold.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import run, scale_arguments
+
+OPEN = "2026-2027-1"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=bench", "-c", "user.email=b@example.edu.cn", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def main() -> None:
+    args = scale_arguments(__doc__, "reuse or create the school here")
+
+    from generator.demo import DemoOptions, write_snapshot
+    from generator.validate import load
+
+    work = Path(tempfile.mkdtemp(prefix="daoshi-bench-hook-"))
+    root = args.dir or work / "school"
+    if not root.exists():
+        start = time.perf_counter()
+        write_snapshot(
+            root, DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
+        )
+        print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
+    school = load(root, use_cache=False)
+    semester = school.semesters[-1].id
+    record = next(r for r in school.records if r.semester == semester and r.kind == "talk")
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", "school")
+    files = int(git(root, "ls-files").count("\n"))
+    hooked, plain = work / "hooked.git", work / "plain.git"
+    for bare in (hooked, plain):
+        git(work, "clone", "-q", "--bare", str(root), str(bare))
+    subprocess.run(
+        [sys.executable, "-m", "generator", "hook", "install", str(hooked)],
+        check=True,
+        capture_output=True,
+    )
+    clone = work / "clone"
+    git(work, "clone", "-q", str(hooked), str(clone))
+    git(clone, "remote", "add", "plain", str(plain))
+    env = dict(os.environ, XDG_CACHE_HOME=str(work / "cache"), GL_USER=record.mentor)
+
+    def edit(n: int) -> None:
+        for i in range(n):
+            path = clone / record.path
+            path.write_text(path.read_text("utf-8") + f"\n补充 {time.time_ns()} {i}。\n", "utf-8")
+            git(clone, "commit", "-qam", f"edit {i}")
+
+    measures = []
+    edit(1)
+    measures.append(
+        (
+            "plain git push, 1 commit",
+            run(["git", "-C", str(clone), "push", "-q", "plain", "HEAD:main"], env),
+        )
+    )
+    measures.append(
+        (
+            "hook push, 1 commit, first",
+            run(["git", "-C", str(clone), "push", "-q", "origin", "HEAD:main"], env),
+        )
+    )
+    edit(1)
+    run(["git", "-C", str(clone), "push", "-q", "plain", "HEAD:main"], env)
+    measures.append(
+        (
+            "hook push, 1 commit, warm",
+            run(["git", "-C", str(clone), "push", "-q", "origin", "HEAD:main"], env),
+        )
+    )
+    edit(10)
+    measures.append(
+        (
+            "hook push, 10 commits",
+            run(["git", "-C", str(clone), "push", "-q", "origin", "HEAD:main"], env),
+        )
+    )
+    daoshi = [sys.executable, "-m", "generator", "validate", "-q", str(clone)]
+    cache_env = dict(env, XDG_CACHE_HOME=str(work / "cache-validate"))
+    measures.append(("daoshi validate, cold", run(daoshi, cache_env)))
+    measures.append(("daoshi validate, unchanged", run(daoshi, cache_env)))
+    base = measures[0][1][0]
+    cold = measures[4][1][0]
+    print(f"\n{files} files, {args.students} students, {args.semesters} semesters")
+    print(f"{'measure':<30}{'seconds':>9}{'× plain push':>14}{'× validate cold':>17}")
+    for name, (secs, _rss, code) in measures:
+        print(f"{name:<30}{secs:>9.2f}{secs / base:>13.1f}×{secs / cold:>16.2f}×  exit {code}")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
