@@ -96,6 +96,9 @@ def edit_command(
             if not teacher:
                 raise click.UsageError("本机模式需要 --teacher 工号（服务器模式用 --users）")
             root = (records or Path(os.environ.get("DAOSHI_RECORDS", "records"))).resolve()
+            if not (root / ".git").exists():
+                click.echo(f"错误：{root} 不是 git 仓库（先 git clone 学校的记录仓库）", err=True)
+                sys.exit(1)
             clone = Clone(root)
             drafts = Drafts(clone.git_dir / "daoshi-drafts")
             editor = Editor(clone, drafts, today=day, push=push)

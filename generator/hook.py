@@ -33,10 +33,12 @@ from typing import Any, TextIO
 
 import yaml
 
+from .check import Checked
 from .errors import Location, Problem
+from .forms import load_forms
 from .messages import problem
 from .model import School
-from .validate import school_today, validate
+from .validate import check_records, school_today, validate
 
 ZERO = "0" * 40
 DEFAULT_USER_ENV = "GL_USER"
@@ -410,17 +412,42 @@ def check_push(
         progress(f"daoshi：检查 {pusher.name} 推送的 {len(commits)} 个新提交…")
     closed = closed_semesters(git)
     seen: set[tuple[str, str, str]] = set()
+    pushed = {c.sha for c in commits}
+    valid: set[str] = set()  # commits of this push whose whole tree validated
+    others: list[Checked] | None = None  # data files, while only records change
     with CheckTree(git) as tree:
         for n, commit in enumerate(commits, 1):
             if progress and len(commits) > 20 and n % 20 == 0:
                 progress(f"daoshi：已检查 {n}/{len(commits)} 个提交…")
             root = tree.checkout(commit.sha)
-            result = validate(root, today=school_today(root), need_school=True)
-            own = commit_problems(commit, changes(git, commit), pusher, result.school, closed)
-            own.extend(_validation_problems(commit, result.problems, seen))
+            changed = changes(git, commit)
+            today = school_today(root)
+            if _records_only(commit, changed, pushed, valid):
+                # only records changed since a valid tree: check them against its data files
+                forms = load_forms(root)
+                paths = [c.path for c in changed if c.status != "D"]
+                problems, school, others = check_records(root, paths, forms, today, others)
+            else:
+                result = validate(root, today=today, need_school=True)
+                problems, school, others = result.problems, result.school, None
+            own = commit_problems(commit, changed, pusher, school, closed)
+            own.extend(_validation_problems(commit, problems, seen))
+            if not problems:
+                valid.add(commit.sha)
             if own:
                 found[commit.sha] = own
     return Verdict({k: v for k, v in found.items() if v}, commits, pusher)
+
+
+def _records_only(commit: Commit, changed: list[Change], pushed: set[str], valid: set[str]) -> bool:
+    """Whether a commit only adds, edits or deletes records on top of a tree known to be
+    valid (one already on the server, or one of this push that validated)."""
+    if len(commit.parents) != 1 or not changed:
+        return False
+    parent = commit.parents[0]
+    if parent in pushed and parent not in valid:
+        return False
+    return all(_JOURNAL.match(c.path) and c.path.endswith(".md") for c in changed)
 
 
 def _validation_problems(

@@ -26,14 +26,14 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from .access import Access
+from .check import Checked
 from .errors import Problem
-from .filecheck import read_and_check
-from .layout import RECORD, classify, discover
+from .layout import RECORD, classify
 from .mkdocs_plugin import DaoshiPlugin
 from .model import Record, School
 from .pages import Site, affected_pages, page_makers
 from .pages_history import carry_history
-from .rules import CrossChecker
+from .validate import check_records
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
 
@@ -91,18 +91,7 @@ class IncrementalSite:
             for f in plugin.files.documentation_pages()
             if f.generated_by
         }
-        self.others = self._non_records()
-
-    def _non_records(self) -> list[Any]:
-        """The checked people, semester, pairing ... files: what records are checked against."""
-        assert self.plugin.school is not None
-        forms = self.plugin.school.forms
-        entries, _, _ = discover(self.root, forms.files)
-        return [
-            read_and_check(str(self.root), e.path, e.role, e.size, forms)[1]
-            for e in entries
-            if e.role != RECORD
-        ]
+        self.others: list[Checked] | None = None  # the data files, read at the first update
 
     # -- updates ---------------------------------------------------------------------------
     def update(self, changed: Iterable[str]) -> Update:
@@ -118,20 +107,11 @@ class IncrementalSite:
             result.seconds = time.perf_counter() - start
             return result
         today = self.plugin.today
-        present = [p for p in paths if (self.root / p).is_file()]
-        checked = [
-            read_and_check(str(self.root), p, RECORD, (self.root / p).stat().st_size, school.forms)[
-                1
-            ]
-            for p in present
-        ]
-        crosser = CrossChecker([*self.others, *checked], school.forms, today)
-        mini = crosser.run([c.path for c in self.others] + present)
-        problems = [pr for c in checked for pr in c.problems] + [
-            pr for pr in crosser.problems if pr.location.path in present
-        ]
+        problems, mini, self.others = check_records(
+            self.root, paths, school.forms, today, self.others
+        )
         if problems or mini is None:
-            result.problems = sorted(problems)
+            result.problems = problems
             result.seconds = time.perf_counter() - start
             return result
         before = [r for r in school.records if r.path in set(paths)]

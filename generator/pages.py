@@ -317,6 +317,24 @@ def student_page(site: Site, s: Student) -> Page:
     return _page(f"students/{s.id}.md", f"{s.name} {s.id} · {site.class_name(s.class_id)}", html)
 
 
+def audit_flags(
+    site: Site, semester: Semester, *, mentor: str | None = None, students: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The audit flags (backdated, late edit, edited by another …) this audience may see:
+    of one mentor's records, about some students, or the whole semester; each links to the
+    student's history page. Empty when the records have no git history."""
+    from .pages_history import audit_of, flag_summary
+
+    summary = flag_summary(audit_of(site.school), semester.id, mentor=mentor, students=students)
+    rows = [
+        {**row, "student": next(s for s in row["students"] if site.access.sees_student(s))}
+        for row in summary["rows"]
+        if any(site.access.sees_student(s) for s in row["students"])
+    ]
+    counts = Counter(row["label"] for row in rows)
+    return {"rows": rows, "counts": sorted(counts.items()), "total": len(rows)}
+
+
 def _has_history(site: Site) -> bool:
     """Whether the site has the git-history pages (a records repository with history)."""
     return _has_history_of(site.school)
@@ -374,6 +392,7 @@ def mentor_page(site: Site, t: Teacher) -> Page:
     html = site.render(
         "mentor.html",
         depth=2,
+        flags=audit_flags(site, site.current, mentor=t.id),
         appraisal=f"appraisal/mentors/{t.id}.md" in site.paths,
         t=t,
         terms=terms,
@@ -411,6 +430,7 @@ def class_page(site: Site, class_id: str) -> Page:
     html = site.render(
         "class.html",
         depth=2,
+        flags=audit_flags(site, semester, students=[s.id for s in students]),
         semester=semester,
         rows=rows,
         chart=chart,
@@ -504,6 +524,8 @@ def school_page(site: Site) -> Page:
     html = site.render(
         "school.html",
         depth=1,
+        flags=audit_flags(site, semester),
+        review=f"review/{semester.id}.md" in site.paths,
         crises=crises,
         semester=semester,
         grades=grades,

@@ -19,7 +19,7 @@ from .check import Checked
 from .errors import Problem, ProjectError
 from .filecheck import check_file, read_and_check
 from .forms import Forms, load_forms
-from .layout import RECORD, Entry, discover
+from .layout import RECORD, Entry, classify, discover
 from .messages import language
 from .model import School
 from .rules import CrossChecker
@@ -168,3 +168,46 @@ def load(root: Path | str, *, today: dt.date | None = None, use_cache: bool = Tr
     if result.problems or result.school is None:
         raise ProjectError(result.problems)
     return result.school
+
+
+def data_files(root: Path, forms: Forms) -> list[str]:
+    """The data files (people, semesters, pairings …) by their forms' path globs, without
+    walking the journal: what records are checked against."""
+    found: set[str] = set()
+    for form in forms.files.values():
+        found.update(p.relative_to(root).as_posix() for p in root.glob(form.path) if p.is_file())
+    return sorted(found)
+
+
+def check_records(
+    root: Path,
+    records: list[str],
+    forms: Forms,
+    today: dt.date,
+    others: list[Checked] | None = None,
+) -> tuple[list[Problem], School | None, list[Checked]]:
+    """Check some record files against the repository's data files, not reading the other
+    records: for when only these records changed since a state known to be valid (the
+    incremental build, the pre-receive hook).
+
+    Returns the problems located in these records, the school of the data files plus these
+    records, and the checked data files (pass them back as ``others`` to save reading them).
+    """
+    if others is None:
+        others = []
+        for path in data_files(root, forms):
+            role = classify(path, forms.files)
+            assert role is not None
+            others.append(
+                read_and_check(str(root), path, role, (root / path).stat().st_size, forms)[1]
+            )
+    present = [p for p in records if (root / p).is_file()]
+    checked = [
+        read_and_check(str(root), p, RECORD, (root / p).stat().st_size, forms)[1] for p in present
+    ]
+    crosser = CrossChecker([*others, *checked], forms, today)
+    school = crosser.run([c.path for c in others] + present)
+    mine = set(present)
+    problems = [p for c in checked for p in c.problems]
+    problems += [p for p in crosser.problems if p.location.path in mine]
+    return sorted(problems), school, others

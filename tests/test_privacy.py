@@ -332,3 +332,36 @@ def test_the_readme_table_is_the_access_matrix() -> None:
     text = (ROOT / "README.md").read_text("utf-8")
     documented = text.split("<!-- access-matrix -->\n")[1].split("<!-- /access-matrix -->")[0]
     assert documented == matrix_markdown(load_forms())
+
+
+def test_daoshi_serve_gives_each_login_only_its_audience(all_sites, tmp_path: Path) -> None:
+    """The real --all-audiences build behind the real server: a mentor signs in, reads a
+    mentee's portfolio, and gets 404 for every page only the leaders' build has."""
+    from generator.auth import add_user
+    from tests.test_server import login, start
+
+    out, index = all_sites
+    mentor = next(a for a, v in index["audiences"].items() if v["roles"] == ["mentor"])
+    users = tmp_path / "users.yaml"
+    add_user(users, "mentor", "一个足够长的密码", mentor, None)
+    add_user(users, "head", "另一个足够长的密码", "T001", None)
+    mine = {p.parent.name for p in (out / mentor / "students").glob("*/index.html")}
+    theirs = {p.parent.name for p in (out / "leader" / "students").glob("*/index.html")} - mine
+    assert mine and theirs
+    running = start(out, users)
+    try:
+        with running.client() as client:
+            assert login(client, "mentor", "一个足够长的密码").status_code == 303
+            assert index["audiences"][mentor]["label"] in client.get("/").text
+            assert client.get(f"/students/{sorted(mine)[0]}/").status_code == 200
+            for sid in sorted(theirs)[:20]:
+                assert client.get(f"/students/{sid}/").status_code == 404, sid
+            assert client.get("/school/").status_code == 404
+            assert client.get("/leader/school/").status_code == 404
+            assert client.get("/audiences.json").status_code == 404
+        with running.client() as client:
+            assert login(client, "head", "另一个足够长的密码").status_code == 303
+            assert client.get("/school/").status_code == 200
+            assert client.get(f"/students/{sorted(theirs)[0]}/").status_code == 200
+    finally:
+        running.stop()

@@ -1,0 +1,516 @@
+"""``daoshi edit`` over real HTTP: uvicorn on 127.0.0.1, a real git repository in tmp_path.
+
+Local mode (one teacher's clone, no sign-in) and server mode (sign-in from the users file,
+a working clone pushing to a bare repository whose pre-receive hook is daoshi's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from generator.auth import AuthConfig, add_user
+from generator.editor import Drafts, Editor
+from generator.editor_app import local_app, server_app
+from generator.editor_git import Clone
+from generator.hook import install
+from generator.newrecord import new_record
+from generator.validate import validate
+
+from .conftest import MINIMAL, SEMESTER, TALK
+
+TODAY = "2025-10-20"
+NEW_TALK = f"{SEMESTER}/journal/T001/S250002/{TODAY}-talk.md"
+CHINESE = "今天和学生乙谈了期中考试，他说数学最后一道大题没时间做完。"
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def make_repo(root: Path) -> Path:
+    """The minimal school (conftest) as a git repository, committed by the admin."""
+    for rel, text in MINIMAL.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(
+        root,
+        "-c",
+        "user.name=教务处",
+        "-c",
+        "user.email=admin@example.edu.cn",
+        "commit",
+        "-qm",
+        "建库",
+    )
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Running:
+    """uvicorn serving an app in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:  # waiting for start-up, not a timing assertion
+            assert self.thread.is_alive() and time.monotonic() < deadline
+            time.sleep(0.02)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=60)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "records"
+    root.mkdir()
+    return make_repo(root)
+
+
+def local_editor(root: Path, today: str = TODAY) -> Editor:
+    clone = Clone(root)
+    return Editor(
+        clone, Drafts(clone.git_dir / "daoshi-drafts"), today=dt.date.fromisoformat(today)
+    )
+
+
+@pytest.fixture
+def local(repo: Path) -> Iterator[Running]:
+    running = Running(local_app(local_editor(repo), "T001"))
+    yield running
+    running.stop()
+
+
+def hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', html)
+    assert found, f"no hidden {name}"
+    return found[1]
+
+
+def talk_form(client: httpx.Client, student: str = "S250002") -> dict[str, Any]:
+    page = client.get("/new", params={"kind": "talk", "student": student})
+    assert page.status_code == 200, page.text
+    return {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "talk",
+        "path": "",
+        "base_blob": "",
+        "students": student,
+        "date": TODAY,
+        "f.areas": ["study", "psych"],
+        "f.occasion": "exam",
+        "f.place": "办公室",
+        "f.minutes": "20",
+        "f.follow_up": "",
+        "body": CHINESE,
+        "action": "save",
+    }
+
+
+def head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def test_home_shows_the_mentees_and_what_is_due(local: Running) -> None:
+    page = local.client().get("/")
+    assert page.status_code == 200
+    assert "学生甲" in page.text and "学生乙" in page.text
+    assert "学生丙" not in page.text  # T002's mentee
+    # S250001 had a talk; both still lack a home visit and a growth message this semester
+    mentee = page.text[page.text.index('id="m-S250002"') :]
+    mentee = mentee[: mentee.index("</li>")]
+    assert "谈话记录还差 1 次" in mentee and "家访记录还差 1 次" in mentee
+    first = page.text[page.text.index('id="m-S250001"') :]
+    assert "谈话记录还差" not in first[: first.index("</li>")]
+
+
+def test_a_talk_is_committed_as_the_teacher_laid_out_as_daoshi_new(
+    local: Running, repo: Path
+) -> None:
+    client = local.client()
+    before = head(repo)
+    response = client.post("/save", data=talk_form(client))
+    assert response.status_code == 303, response.text
+    assert git(repo, "log", "-1", "--format=%an <%ae>|%cn").strip() == (
+        "张老师 <t001@example.edu.cn>|张老师"
+    )
+    assert git(repo, "rev-parse", "HEAD~1").strip() == before
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [NEW_TALK]
+    assert git(repo, "status", "--porcelain") == ""  # index and work tree agree with HEAD
+    text = (repo / NEW_TALK).read_text("utf-8")
+    # exactly daoshi new's layout: its file with the placeholders filled in
+    school = validate(repo, need_school=True).school
+    assert school is not None
+    planned = new_record(repo, school, "talk", ["S250002"], dt.date(2025, 10, 20))
+    expected = (
+        planned.text.replace("areas: []", "areas: [study, psych]")
+        .replace("occasion:\n", "occasion: exam\n")
+        .replace("place:\n", "place: 办公室\n")
+        .replace("minutes:\n", "minutes: 20\n")
+    )
+    expected = re.sub(r"<!--.*-->\n\Z", CHINESE + "\n", expected)
+    assert text == expected
+    result = validate(repo, today=dt.date(2025, 10, 20), use_cache=False)
+    assert result.problems == []
+    home = client.get(response.headers["location"])
+    assert (
+        NEW_TALK in home.text
+        and "谈话记录还差" not in home.text.split('id="m-S250002"')[1].split("</li>")[0]
+    )
+
+
+def test_a_record_that_does_not_validate_is_kept_as_a_draft_with_messages_at_the_fields(
+    local: Running, repo: Path
+) -> None:
+    client = local.client()
+    before = head(repo)
+    form = talk_form(client)
+    form.update({"f.areas": [], "f.minutes": "9999", "body": "只写了一句。"})
+    response = client.post("/save", data=form)
+    assert response.status_code == 422
+    assert head(repo) == before and not (repo / NEW_TALK).exists()
+    minutes = response.text[response.text.index('id="f-minutes"') :]
+    errors = re.search(r'<ul class="field-errors" id="e-minutes">(.*?)</ul>', minutes, re.S)
+    assert errors and "600" in errors[1]
+    assert re.search(r'id="e-areas">.*?</ul>', response.text, re.S)
+    assert "内容已存为草稿" in response.text
+    drafts = list((repo / ".git" / "daoshi-drafts" / "T001").glob("*.json"))
+    assert len(drafts) == 1 and "只写了一句。" in drafts[0].read_text("utf-8")
+    # fixed and saved again: the draft is gone, the record committed
+    form.update({"f.areas": ["study"], "f.minutes": "30"})
+    assert client.post("/save", data=form).status_code == 303
+    assert not list((repo / ".git" / "daoshi-drafts" / "T001").glob("*.json"))
+    assert "只写了一句。" in (repo / NEW_TALK).read_text("utf-8")
+
+
+def test_another_mentors_student_is_refused_with_a_clear_message(
+    local: Running, repo: Path
+) -> None:
+    client = local.client()
+    page = client.get("/new", params={"kind": "talk", "student": "S250003"})
+    assert page.status_code == 403
+    assert "S250003 在 2025-2026-1 学期不是 T001 的受导学生" in page.text
+    form = talk_form(client)
+    form["students"] = "S250003"
+    before = head(repo)
+    refused = client.post("/save", data=form)
+    assert refused.status_code == 422
+    assert "不是 T001 的受导学生" in refused.text and head(repo) == before
+    # T002 (neither the mentor nor the class teacher) cannot open T001's record to edit it
+    other = Running(local_app(local_editor(repo), "T002"))
+    try:
+        page = other.client().get("/edit", params={"path": TALK})
+    finally:
+        other.stop()
+    assert page.status_code == 403 and "W705" in page.text
+
+
+def test_a_closed_semester_is_refused(local: Running, repo: Path) -> None:
+    git(repo, "tag", "close/2025-2026-1")
+    page = local.client().get("/new", params={"kind": "talk", "student": "S250002"})
+    assert page.status_code == 403 and "2025-2026-1" in page.text and "W703" in page.text
+
+
+def edit_form(client: httpx.Client, path: str) -> dict[str, Any]:
+    page = client.get("/edit", params={"path": path})
+    assert page.status_code == 200, page.text
+    body = re.search(r'<textarea id="body" name="body"[^>]*>(.*?)</textarea>', page.text, re.S)
+    assert body
+    return {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "talk",
+        "path": path,
+        "base_blob": hidden(page.text, "base_blob"),
+        "f.areas": ["study", "psych"],
+        "f.occasion": "exam",
+        "body": body[1].replace("&#34;", '"'),
+        "action": "save",
+    }
+
+
+def commit_as(root: Path, name: str, email: str, message: str) -> None:
+    git(root, "-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "-qam", message)
+
+
+def test_concurrent_edits_lose_no_text(local: Running, repo: Path) -> None:
+    client = local.client()
+    mine = edit_form(client, TALK)
+    theirs = edit_form(client, TALK)  # the same record open twice (two tabs, two people)
+    # different lines: merged without asking
+    mine["body"] = "开头：我补充的一句。\n" + mine["body"]
+    theirs["body"] = theirs["body"] + "\n\n结尾：另一处补充。"
+    assert client.post("/save", data=theirs).status_code == 303
+    done = client.post("/save", data=mine)
+    assert done.status_code == 303, done.text
+    assert "自动合并" in client.get(done.headers["location"]).text
+    text = (repo / TALK).read_text("utf-8")
+    assert "开头：我补充的一句。" in text and "结尾：另一处补充。" in text
+    assert "期中考试后谈心" in text
+    # the same line, changed by the teacher in a text editor and in the web form
+    form = edit_form(client, TALK)
+    (repo / TALK).write_text(text.replace("开头：我补充的一句。", "开头：文本编辑器里改的。"))
+    commit_as(repo, "张老师", "t001@example.edu.cn", "在 VS Code 里修改")
+    form["body"] = form["body"].replace("开头：我补充的一句。", "开头：网页里改的。")
+    before = head(repo)
+    conflict = client.post("/save", data=form)
+    assert conflict.status_code == 422 and head(repo) == before
+    assert "他人的版本" in conflict.text and "开头：文本编辑器里改的。" in conflict.text
+    assert "开头：网页里改的。" in conflict.text  # ours stays in the form …
+    draft = (repo / ".git" / "daoshi-drafts" / "T001" / f"{form['draft']}.json").read_text()
+    assert "开头：网页里改的。" in draft  # … and in the stored draft
+    # merged by hand, saved on top of theirs
+    form["csrf"] = hidden(conflict.text, "csrf")
+    form["body"] = form["body"].replace(
+        "开头：网页里改的。", "开头：网页里改的；文本编辑器里改的。"
+    )
+    assert client.post("/save", data=form).status_code == 303
+    assert "开头：网页里改的；文本编辑器里改的。" in (repo / TALK).read_text("utf-8")
+
+
+def test_editing_keeps_comments_and_order(local: Running, repo: Path) -> None:
+    original = MINIMAL[TALK].replace(
+        "occasion: exam\n", "occasion: exam  # 期中考试\n# 班主任：下周家访\nplace: 操场\n"
+    )
+    (repo / TALK).write_text(original, "utf-8")
+    commit_as(repo, "张老师", "t001@example.edu.cn", "注释")
+    client = local.client()
+    form = edit_form(client, TALK)
+    form.update({"f.place": "图书馆", "f.minutes": "15"})
+    assert client.post("/save", data=form).status_code == 303
+    text = (repo / TALK).read_text("utf-8")
+    assert "occasion: exam  # 期中考试\n# 班主任：下周家访\nplace: 图书馆\nminutes: 15\n" in text
+    assert text.startswith("---\nkind: talk\nmentor: T001\nstudent: S250001\n")
+
+
+def test_drafts_survive_a_server_restart(repo: Path) -> None:
+    first = Running(local_app(local_editor(repo), "T001"))
+    client = first.client()
+    form = talk_form(client)
+    form["body"] = "写到一半，网络断了。"
+    saved = client.post("/autosave", data=form)
+    assert saved.status_code == 200 and saved.json()["draft"] == form["draft"]
+    first.stop()
+    second = Running(local_app(local_editor(repo), "T001"))
+    try:
+        client = second.client()
+        home = client.get("/")
+        assert f"/draft/{form['draft']}" in home.text
+        page = client.get(f"/draft/{form['draft']}")
+        assert "写到一半，网络断了。" in page.text
+    finally:
+        second.stop()
+
+
+def test_preview_uses_the_sites_sanitizer(local: Running) -> None:
+    client = local.client()
+    csrf = talk_form(client)["csrf"]
+    html = client.post(
+        "/preview", data={"body": "**数学**<script>alert(1)</script>", "csrf": csrf}
+    ).text
+    assert "<strong>数学</strong>" in html and "<script" not in html
+
+
+def test_posts_need_the_token_and_a_loopback_host(local: Running, repo: Path) -> None:
+    client = local.client()
+    form = talk_form(client)
+    form["csrf"] = "forged"
+    before = head(repo)
+    assert client.post("/save", data=form).status_code == 403
+    assert head(repo) == before
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_group_activity_with_several_mentees(local: Running, repo: Path) -> None:
+    client = local.client()
+    page = client.get("/new", params={"kind": "group-activity"})
+    assert page.status_code == 200
+    assert 'name="students" value="S250001"' in page.text
+    assert 'name="students" value="S250003"' not in page.text
+    form: dict[str, Any] = {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "group-activity",
+        "path": "",
+        "base_blob": "",
+        "students": ["S250001", "S250002"],
+        "date": TODAY,
+        "body": "一起讨论了学习计划。",
+        "action": "save",
+    }
+    for line in re.findall(r'name="(f\.[a-z_]+)"', page.text):
+        form.setdefault(line, "")
+    form["f.theme"] = "学习方法交流"
+    response = client.post("/save", data=form)
+    assert response.status_code == 303, response.text
+    text = (repo / f"{SEMESTER}/journal/T001/group/{TODAY}-group-activity.md").read_text()
+    assert "participants: [S250001, S250002]" in text
+
+
+# -- server mode --------------------------------------------------------------------------
+PASSWORD = "zhang-password-1"
+
+
+@pytest.fixture
+def school_server(tmp_path: Path, repo: Path) -> Iterator[tuple[Running, Path]]:
+    """A bare repository with daoshi's hook, the editor's working clone, a users file."""
+    bare = tmp_path / "school.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
+    install(bare, None, ["T003"], force=False)
+    users = tmp_path / "users.yaml"
+    add_user(users, "zhang", PASSWORD, "T001", None)
+    add_user(users, "li", "li-password-22", "T002", None)
+    clone = Clone.working_copy(str(bare), tmp_path / "state" / "clone", "main")
+    editor = Editor(clone, Drafts(tmp_path / "state" / "drafts"), today=dt.date(2025, 10, 20))
+    config = AuthConfig(users_file=users, secret=b"test-secret", secure_cookies=False)
+    running = Running(server_app(editor, config))
+    yield running, bare
+    running.stop()
+
+
+def sign_in(client: httpx.Client, name: str, password: str) -> None:
+    page = client.get("/_daoshi/login")
+    csrf = hidden(page.text, "csrf")
+    done = client.post(
+        "/_daoshi/login",
+        data={"username": name, "password": password, "csrf": csrf, "next": "/"},
+    )
+    assert done.status_code == 303, done.text
+
+
+def test_server_mode_signs_in_and_pushes_through_the_hook(
+    school_server: tuple[Running, Path],
+) -> None:
+    running, bare = school_server
+    client = running.client()
+    assert client.get("/").status_code == 303  # to the sign-in page
+    sign_in(client, "zhang", PASSWORD)
+    assert "学生乙" in client.get("/").text
+    response = client.post("/save", data=talk_form(client))
+    assert response.status_code == 303, response.text
+    assert git(bare, "log", "-1", "--format=%an", "main").strip() == "张老师"
+    assert CHINESE in git(bare, "show", f"main:{NEW_TALK}")
+
+
+def test_server_mode_shows_the_hooks_refusal_and_keeps_the_draft(
+    school_server: tuple[Running, Path], tmp_path: Path
+) -> None:
+    running, bare = school_server
+    client = running.client()
+    sign_in(client, "zhang", PASSWORD)
+    form = talk_form(client)
+    # the semester is closed on the server after the form was opened
+    git(bare, "tag", "close/2025-2026-1", "main")
+    response = client.post("/save", data=form)
+    assert response.status_code == 422 and "W703" in response.text
+    drafts = list((tmp_path / "state" / "drafts" / "T001").glob("*.json"))
+    assert len(drafts) == 1 and CHINESE in drafts[0].read_text("utf-8")
+    assert NEW_TALK not in git(bare, "ls-tree", "-r", "--name-only", "main")
+
+
+def test_server_mode_another_teacher_cannot_open_a_draft_or_forge_a_post(
+    school_server: tuple[Running, Path],
+) -> None:
+    running, _ = school_server
+    zhang, li = running.client(), running.client()
+    sign_in(zhang, "zhang", PASSWORD)
+    sign_in(li, "li", "li-password-22")
+    form = talk_form(zhang)
+    assert zhang.post("/autosave", data=form).status_code == 200
+    assert li.get(f"/draft/{form['draft']}").status_code == 403
+    form["csrf"] = talk_form(li, "S250003")["csrf"]
+    assert zhang.post("/save", data=form).status_code == 403  # li's token in zhang's session
+
+
+def test_every_kind_has_a_form_with_its_labels(local: Running, repo: Path) -> None:
+    forms = validate(repo, need_school=True).school
+    assert forms is not None
+    client = local.client()
+    for kind, form in forms.forms.kinds.items():
+        page = client.get("/new", params={"kind": kind, "student": "S250002"})
+        if form.base == "group":
+            page = client.get("/new", params={"kind": kind})
+        assert page.status_code == 200, kind
+        for name, field in form.fields.items():
+            if name not in ("kind", "mentor", "student", "participants", "date"):
+                assert f'name="f.{name}"' in page.text, (kind, name)
+                assert field.label.zh in page.text, (kind, name)
+        assert form.body.label.zh in page.text
+
+
+def test_a_help_plan_with_stages_written_as_yaml(local: Running, repo: Path) -> None:
+    client = local.client()
+    page = client.get("/new", params={"kind": "help-plan", "student": "S250002"})
+    plan_type = re.search(
+        r'name="f.plan_type"[^>]*>\s*<option value="">[^<]*</option>\s*'
+        r'<option value="([^"]+)"',
+        page.text,
+    )
+    assert plan_type
+    form: dict[str, Any] = {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "help-plan",
+        "students": "S250002",
+        "date": TODAY,
+        "f.plan_type": plan_type[1],
+        "f.long_term_goal": "数学成绩稳定在良好。",
+        "f.stages": "- title: 期中前\n  goal: [没有闭合",
+        "body": "与学生共同制定。",
+    }
+    bad = client.post("/save", data=form)
+    assert bad.status_code == 422
+    assert re.search(r'id="e-stages"><li>不是有效的 YAML', bad.text)
+    form["f.stages"] = "- title: 期中前\n  start: 2025-10-20\n  goal: 每天整理一道错题\n"
+    assert client.post("/save", data=form).status_code == 303
+    text = (repo / f"{SEMESTER}/journal/T001/S250002/{TODAY}-help-plan.md").read_text()
+    assert "- title: 期中前\n  start: 2025-10-20\n  goal: 每天整理一道错题\n" in text
+
+
+def test_the_teachers_own_staged_work_stays_out_of_the_commit(local: Running, repo: Path) -> None:
+    (repo / "notes.md").write_text("还没想好要不要提交。\n", "utf-8")
+    git(repo, "add", "notes.md")
+    client = local.client()
+    assert client.post("/save", data=talk_form(client)).status_code == 303
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [NEW_TALK]
+    assert git(repo, "diff", "--cached", "--name-only").split() == ["notes.md"]
+    assert git(repo, "status", "--porcelain", "--", NEW_TALK) == ""
