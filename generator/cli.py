@@ -144,7 +144,7 @@ def new_command(
     default=160,
     show_default=True,
     type=click.IntRange(1, 20000),
-    help="第一个学期的在校学生数（不超过 200 为一个年级，否则三个年级）。",
+    help="第一个学期的在校学生数（不到 90 为一个年级，否则三个年级）。",
 )
 @click.option(
     "--semesters",

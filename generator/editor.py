@@ -250,6 +250,8 @@ class Editor:
             for p in self.school.pairings
             if p.semester == semester.id and p.mentor == teacher_id
             for sid in p.students
+            # after a mid-year change of mentor, only the mentees of today
+            if p.covers(sid, today) or not semester.contains(today)
         ]
         return [
             Mentee(self.school.students[sid], dues(engine.student_checks(sid, today), labels))

@@ -318,6 +318,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{semester} 学期的政策（{policies}）没有对应的考核表（forms/rubrics/）",
         "semester {semester}: no rubric in forms/rubrics/ for its policies ({policies})",
     ),
+    # rules across files: dated pairings (a mid-year change of mentor)
+    "X219": (
+        "对接的结束日期 {end} 早于开始日期 {start}",
+        "the pairing ends on {end}, before it starts on {start}",
+    ),
+    "X220": (
+        "学生 {student} 在 {date} 不是导师 {mentor} 的受导学生（对接期间：{spans}）",
+        "student {student} is not a mentee of {mentor} on {date} (paired {spans})",
+    ),
 }
 
 LANGUAGES = ("zh", "en")

@@ -120,15 +120,30 @@ class Semester:
         return self.start <= day <= self.end
 
 
+Span = tuple[dt.date, dt.date]  # first and last day, both included
+
+
 @dataclass(frozen=True)
 class Pairing:
-    """A mentor's mentees in one semester (导师与学生对接); ``key_student`` is the 1 of 1+X."""
+    """A mentor's mentees in one semester (导师与学生对接); ``key_student`` is the 1 of 1+X.
+
+    ``periods`` holds the students paired for part of the semester only (a mid-year change
+    of mentor), with their first and last days; the others are paired for the whole semester.
+    """
 
     semester: str
     mentor: str
     students: tuple[str, ...]
     key_student: str | None = None
     agreement: bool | None = None
+    periods: Mapping[str, tuple[Span, ...]] = field(default_factory=lambda: _EMPTY)
+
+    def covers(self, student_id: str, day: dt.date) -> bool:
+        """Whether the student is this mentor's mentee on that day (a day of the semester)."""
+        if student_id not in self.students:
+            return False
+        spans = self.periods.get(student_id)
+        return spans is None or any(start <= day <= end for start, end in spans)
 
 
 @dataclass(frozen=True)
@@ -271,6 +286,26 @@ class School:
             for p in self.pairings
             if p.semester == semester_id and student_id in p.students
         )
+
+    def mentors_on(self, student_id: str, day: dt.date) -> tuple[str, ...]:
+        """The student's mentors on one day (a mid-year change counts from its date)."""
+        return tuple(
+            p.mentor
+            for p in self.pairings
+            if p.covers(student_id, day) and self.semester(p.semester).contains(day)
+        )
+
+    def mentor_spans(self, student_id: str, semester_id: str) -> tuple[tuple[str, Span], ...]:
+        """Who mentored the student when in a semester: (mentor, (first, last day)), by date."""
+        semester = self.semester(semester_id)
+        whole = (semester.start, semester.end)
+        spans = [
+            (p.mentor, span)
+            for p in self.pairings
+            if p.semester == semester_id and student_id in p.students
+            for span in p.periods.get(student_id, (whole,))
+        ]
+        return tuple(sorted(spans, key=lambda m: (m[1], m[0])))
 
     def records_of(self, student_id: str) -> tuple[Record, ...]:
         """Every record about a student, all semesters and mentors, by date."""

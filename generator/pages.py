@@ -95,11 +95,21 @@ class Site:
             self.by_mentor[(r.semester, r.mentor)].append(r)
         self.mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.key_students: set[tuple[str, str]] = set()
+        # who mentored whom when, by (semester, student): one pass, not a scan per student
+        self.spans: dict[tuple[str, str], list[tuple[str, tuple[dt.date, dt.date]]]] = defaultdict(
+            list
+        )
+        terms = {t.id: (t.start, t.end) for t in school.semesters}
         for p in school.pairings:
             for sid in p.students:
                 self.mentors[(p.semester, sid)].append(p.mentor)
+                for span in p.periods.get(sid, (terms[p.semester],)):
+                    self.spans[(p.semester, sid)].append((p.mentor, span))
             if p.key_student:
                 self.key_students.add((p.semester, p.key_student))
+        for found in self.spans.values():
+            found.sort(key=lambda m: (m[1], m[0]))
+        self.screening = {(e.semester, e.student): e for e in school.screening}
         self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
         self.env = self._environment()
 
@@ -255,10 +265,7 @@ def _page(path: str, title: str, html: str) -> Page:
 
 def screening_view(site: Site, semester_id: str, student_id: str) -> list[tuple[str, str]]:
     """The student's key-student screening that semester, field by field as allowed."""
-    entry = next(
-        (e for e in site.school.screening if e.semester == semester_id and e.student == student_id),
-        None,
-    )
+    entry = site.screening.get((semester_id, student_id))
     form = site.school.forms.files["screening"].fields["students"].items
     if entry is None or form is None:
         return []
@@ -275,13 +282,22 @@ def screening_view(site: Site, semester_id: str, student_id: str) -> list[tuple[
     return shown
 
 
+def span_label(span: tuple[dt.date, dt.date], semester: Semester) -> str:
+    """A mentor's dates within a semester: "" (all of it), 11月11日起, 9月1日–11月10日."""
+    start, end = span
+    if span == (semester.start, semester.end):
+        return ""
+    first = f"{start.month}月{start.day}日"
+    return f"{first}起" if end == semester.end else f"{first}–{end.month}月{end.day}日"
+
+
 def student_page(site: Site, s: Student) -> Page:
     """成长档案: every semester from entry to graduation, across mentors."""
     school = site.school
     terms = []
     for semester in school.semesters:
         records = [r for r in site.by_student[s.id] if r.semester == semester.id]
-        mentors = site.mentors.get((semester.id, s.id), [])
+        mentors = site.spans.get((semester.id, s.id), [])
         if not records and not mentors:
             continue
         counts = zip(KIND_COLUMNS, site.counts(records), strict=True)
@@ -289,7 +305,11 @@ def student_page(site: Site, s: Student) -> Page:
             {
                 "semester": semester,
                 "grade": school.grade_name(s.cohort, semester),
-                "mentors": [school.teachers[m] for m in mentors if m in school.teachers],
+                "mentors": [
+                    {"teacher": school.teachers[m], "dates": span_label(span, semester)}
+                    for m, span in mentors
+                    if m in school.teachers
+                ],
                 "key": site.is_key(semester.id, s.id),
                 "screening": screening_view(site, semester.id, s.id),
                 "counts": [(site.kind_labels[k], n) for k, n in counts],

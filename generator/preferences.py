@@ -329,7 +329,10 @@ def plan_match(
                 item["students"] = flow_list([str(s) for s in kept])
                 if item.get("key_student") is not None and str(item["key_student"]) in moving:
                     del item["key_student"]
-    items = {str(item["mentor"]): item for item in doc["pairings"]}
+    items: dict[str, Any] = {}  # a mentor's whole-semester item (not one of a mid-year change)
+    for item in doc["pairings"]:
+        if item.get("start") is None and item.get("end") is None:
+            items.setdefault(str(item["mentor"]), item)
     keys = key_students(school, semester)
     class_teacher_of: dict[str, set[str]] = {}
     for c in semester.classes:

@@ -280,7 +280,10 @@ def _carry_pairings(
         teacher = school.teachers.get(pairing.mentor)
         if teacher is None or (teacher.left is not None and teacher.left <= start):
             continue
-        students = [s for s in pairing.students if s in at_school]
+        # after a mid-year change only the mentor of the semester's last day carries on
+        students = [
+            s for s in pairing.students if s in at_school and pairing.covers(s, current.end)
+        ]
         if not students:
             continue
         item = CommentedMap()

@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -29,6 +30,7 @@ from .model import (
     SchoolClass,
     ScreeningEntry,
     Semester,
+    Span,
     Student,
     SurveyResult,
     Teacher,
@@ -43,6 +45,17 @@ REF_CODES = {
 }
 _SURVEY_SCORES = ("method", "attitude", "frequency", "effect")
 _PROFILE = ("interests", "family", "health")
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One item of a pairing table, checked; a mentor has several after a mid-year change."""
+
+    students: tuple[str, ...]
+    span: Span
+    key: str | None
+    agreement: bool | None
+    where: Location
 
 
 def _what(zh: str, en: str) -> str:
@@ -68,6 +81,7 @@ class CrossChecker:
         self.pairings: list[Pairing] = []
         self.mentees: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.paired: set[str] = set()  # semesters whose pairing table was read
+        self.spans: dict[tuple[str, str, str], list[Span]] = defaultdict(list)  # (sem, mentor, sid)
 
     def add(self, location: Location, code: str, **args: Any) -> None:
         self.problems.append(problem(location, code, **args))
@@ -305,9 +319,11 @@ class CrossChecker:
             )
         return folder if folder in self.semesters else None
 
-    def in_school(self, student: Student, semester: Semester) -> str | None:
-        """Why a student is not at school in a semester, or None when they are."""
-        if student.left is not None and student.left.date <= semester.start:
+    def in_school(
+        self, student: Student, semester: Semester, on: dt.date | None = None
+    ) -> str | None:
+        """Why a student is not at school in a semester (from ``on``), or None when they are."""
+        if student.left is not None and student.left.date <= (on or semester.start):
             return _what(f"已于 {student.left.date} 离校", f"left on {student.left.date}")
         if student.class_id not in {c.class_id for c in semester.classes}:
             return _what(
@@ -323,47 +339,110 @@ class CrossChecker:
                 continue
             semester = self.semesters[semester_id]
             self.paired.add(semester_id)
-            mentors: dict[str, Location] = {}
+            items: dict[str, list[_Item]] = defaultdict(list)
             for i, p in enumerate((checked.data or {}).get("pairings", ())):
                 mentor = p.get("mentor")
                 if mentor is None:
                     continue
-                if mentor in mentors:
+                span = self.pairing_span(checked, i, p, semester)
+                if any(item.span == span for item in items[mentor]):
                     self.add(checked.loc("pairings", i, "mentor"), "X217", id=mentor)
                     continue
-                mentors[mentor] = checked.loc("pairings", i, "mentor")
-                self.add_pairing(checked, i, p, semester)
+                items[mentor].append(self.pairing_item(checked, i, p, semester, span))
+            for mentor, mine in items.items():
+                self.add_pairing(mentor, mine, semester)
             self.check_coverage(semester)
 
-    def add_pairing(
+    def pairing_span(
         self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester
-    ) -> None:
+    ) -> Span:
+        """An item's first and last day: the semester's unless dated (a mid-year change)."""
+        start, end = p.get("start") or semester.start, p.get("end") or semester.end
+        for key, day in (("start", start), ("end", end)):
+            if key in p and not semester.contains(day):
+                self.add(
+                    checked.loc("pairings", i, key),
+                    "X207",
+                    date=day,
+                    semester=semester.id,
+                    start=semester.start,
+                    end=semester.end,
+                )
+        if start > end:
+            self.add(checked.loc("pairings", i, "end"), "X219", start=start, end=end)
+        return (start, end)
+
+    def pairing_item(
+        self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester, span: Span
+    ) -> _Item:
+        """One item of the table, its students checked (at school, not listed twice)."""
         mentor = p["mentor"]
         students: list[str] = []
         for j, sid in enumerate(p.get("students", ())):
             where = checked.loc("pairings", i, "students", j)
-            if sid in students:
+            if sid in students or any(
+                span[0] <= other[1] and other[0] <= span[1]
+                for other in self.spans.get((semester.id, mentor, sid), ())
+            ):
                 self.add(where, "X217", id=sid)
                 continue
             students.append(sid)
+            self.spans[(semester.id, mentor, sid)].append(span)
             student = self.students.get(sid)
-            why = self.in_school(student, semester) if student is not None else None
+            why = self.in_school(student, semester, span[0]) if student is not None else None
             if why is not None:
                 self.add(where, "X218", student=sid, semester=semester.id, why=why)
         key = p.get("key_student")
         if key is not None and key not in students:
             self.add(checked.loc("pairings", i, "key_student"), "X214", student=key, mentor=mentor)
-        cap = self.ratio_cap(mentor, semester)
-        if cap is not None and len(students) > cap:
-            self.add(
-                checked.loc("pairings", i, "students"),
-                "X210",
-                mentor=mentor,
-                count=len(students),
-                cap=cap,
-            )
         self.mentees[(semester.id, mentor)].update(students)
-        self.pairings.append(Pairing(semester.id, mentor, tuple(students), key, p.get("agreement")))
+        return _Item(
+            tuple(students), span, key, p.get("agreement"), checked.loc("pairings", i, "students")
+        )
+
+    def add_pairing(self, mentor: str, items: list[_Item], semester: Semester) -> None:
+        """One mentor's items merged into the model's pairing; the cap on concurrent mentees."""
+        whole = (semester.start, semester.end)
+        cap = self.ratio_cap(mentor, semester)
+        if cap is not None:
+            peak, where = self.peak(items)
+            if peak > cap:
+                self.add(where, "X210", mentor=mentor, count=peak, cap=cap)
+        students = tuple(dict.fromkeys(sid for item in items for sid in item.students))
+        periods = {
+            sid: tuple(sorted(spans))
+            for sid in students
+            if (spans := self.spans[(semester.id, mentor, sid)]) != [whole]
+        }
+        agreements = {item.agreement for item in items} - {None}
+        self.pairings.append(
+            Pairing(
+                semester.id,
+                mentor,
+                students,
+                next((item.key for item in items if item.key is not None), None),
+                None if not agreements else all(agreements),
+                MappingProxyType(periods),
+            )
+        )
+
+    def peak(self, items: list[_Item]) -> tuple[int, Location]:
+        """The most mentees at once (a student who left stops counting), and where."""
+        best: tuple[int, Location] = (0, items[0].where)
+        for item in items:
+            day = item.span[0]
+            count = len(
+                {
+                    sid
+                    for other in items
+                    if other.span[0] <= day <= other.span[1]
+                    for sid in other.students
+                    if (s := self.students.get(sid)) is None or s.in_school(day)
+                }
+            )
+            if count > best[0]:
+                best = (count, item.where)
+        return best
 
     def ratio_cap(self, mentor: str, semester: Semester) -> int | None:
         """The strictest cap of the semester's policies; class teachers have their own cap."""
@@ -478,6 +557,19 @@ class CrossChecker:
                     self.add(
                         checked.loc(*key), "X209", student=sid, mentor=mentor, semester=semester.id
                     )
+                elif sid in mentees and isinstance(date, dt.date):
+                    spans = self.spans[(semester.id, mentor, sid)]
+                    if not any(a <= date <= b for a, b in spans):
+                        self.add(
+                            checked.loc("date"),
+                            "X220",
+                            student=sid,
+                            mentor=mentor,
+                            date=date,
+                            spans=_what("、", ", ").join(
+                                _what(f"{a} 至 {b}", f"{a} to {b}") for a, b in sorted(spans)
+                            ),
+                        )
         if date is None or mentor is None or semester is None or not students:
             return None
         cls = RECORD_CLASSES.get(kind, Record)

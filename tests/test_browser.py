@@ -28,7 +28,7 @@ RECORDS = REPO / "records"
 TODAY = "2026-11-25"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-STUDENT = "S250001"
+STUDENT = "S250014"  # a student with many records in both semesters of the demo
 WAIT = 20  # seconds; the search worker loads and indexes ~560 sections first
 FLAGS = [
     "--headless=new",
@@ -194,7 +194,7 @@ def test_class_page_links_to_every_student(web: tuple[Any, str]) -> None:
         for s in cohort["students"]
         if s["class"] == "C2025-01" and "left" not in s
     }
-    assert len(expected) >= 30
+    assert len(expected) >= 20  # a class of 27 in the three-grade demo
     links = {
         a.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]: a.text
         for a in driver.find_elements(by.CSS_SELECTOR, "article a[href*='/students/']")
@@ -221,8 +221,8 @@ def test_screenshot(web: tuple[Any, str], kind: str, tmp_path: Path) -> None:
 def test_student_page_prints_each_semester_on_a_new_page(
     web: tuple[Any, str], student: str
 ) -> None:
-    # S250001's first semester happens to fill whole pages; S250002 is the student whose second
-    # semester would start mid-page (y ≈ 340 pt) without daoshi.css's break-before: page.
+    # Whatever height a semester has, the next one starts on a new page (daoshi.css's
+    # break-before: page): a student with many records and one with few.
     by = _by()
     driver = _open(web, f"students/{student}/")
     semesters = [h2.text for h2 in driver.find_elements(by.CSS_SELECTOR, ".daoshi-semester h2")]

@@ -51,7 +51,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "school"
     summary = write_demo(path, OPTIONS)
     assert summary.commits > 20
-    assert summary.students == OPTIONS.students
+    entered = len(load(path / "people/cohorts/2026.yaml")["students"])  # at the year start
+    assert summary.students == OPTIONS.students + entered
     return path
 
 
@@ -63,7 +64,8 @@ def records(demo: Path) -> list[tuple[Path, dict[str, Any]]]:
 def test_demo_passes_the_validator(demo: Path) -> None:
     result = validate(demo, today=OPTIONS.as_of, use_cache=False)
     assert [p.format() for p in result.problems] == []
-    assert result.summary.students == OPTIONS.students
+    entered = len(load(demo / "people/cohorts/2026.yaml")["students"])  # at the year start
+    assert result.summary.students == OPTIONS.students + entered
 
 
 def test_same_seed_gives_same_commits_and_files(demo: Path, tmp_path: Path) -> None:
@@ -126,14 +128,19 @@ def test_records_agree_with_path_and_semester(
 def test_records_are_by_one_of_the_students_mentors(
     demo: Path, records: list[tuple[Path, dict[str, Any]]]
 ) -> None:
-    mentees = {}
+    spans: dict[tuple[str, str, str], list[tuple[datetime.date, datetime.date]]] = {}
     for p in demo.glob("semesters/*/pairings.yaml"):
+        semester = load(p.parent / "semester.yaml")
         for item in load(p)["pairings"]:
-            mentees[p.parent.name, item["mentor"]] = set(item["students"])
+            span = (item.get("start", semester["start"]), item.get("end", semester["end"]))
+            for sid in item["students"]:
+                spans.setdefault((p.parent.name, item["mentor"], sid), []).append(span)
     for path, data in records:
         students = data.get("participants") or [data["student"]]
         semester = path.relative_to(demo).parts[1]
-        assert set(students) <= mentees[semester, data["mentor"]], path
+        for sid in students:  # a mentee on the record's date (a mid-year change is dated)
+            dates = spans[semester, data["mentor"], sid]
+            assert any(a <= data["date"] <= b for a, b in dates), path
 
 
 def test_authors_are_teachers(demo: Path) -> None:
@@ -173,7 +180,10 @@ def test_every_student_in_school_has_a_mentor_and_no_mentor_has_too_many(demo: P
         assert paired == in_school, p
         for item in pairings:
             assert len(item["students"]) <= 15
-            assert item["key_student"] in item["students"]
+            if "start" in item or "end" in item:  # a mid-year change of mentor
+                assert len(item["students"]) == 1 and "key_student" not in item
+            else:
+                assert item["key_student"] in item["students"]
 
 
 def test_whole_school_has_graduation_and_new_cohort(tmp_path: Path) -> None:
@@ -188,3 +198,80 @@ def test_whole_school_has_graduation_and_new_cohort(tmp_path: Path) -> None:
     assert {g["cohort"] for g in current["grade_leaders"]} == {2024, 2025, 2026}
     assert not (tmp_path / "semesters/2026-2027-1/surveys.yaml").exists()
     assert not list(tmp_path.glob("semesters/2026-2027-1/journal/*/*/*growth-message*"))
+
+
+def show(demo: Path, grep: str, what: str = "%an|%ae|%s") -> list[str]:
+    return git(demo, "log", "--reverse", f"--format={what}", f"--grep={grep}").splitlines()
+
+
+def test_history_has_a_school_year_start(demo: Path) -> None:
+    """Roster import, graduation, the two-way selection round, the office's edits."""
+    admin = load(demo / "people/teachers.yaml")["teachers"][0]
+    assert "admin" in admin["roles"]
+    (imported,) = show(demo, "导入学生名单")
+    assert imported.startswith(f"{admin['name']}|{admin['email']}|导入学生名单 2026级新生名单.xlsx")
+    added = git(demo, "log", "--diff-filter=A", "--format=", "--name-only", "--grep=导入学生名单")
+    assert added.split() == ["people/cohorts/2026.yaml"]
+    cohort = load(demo / "people/cohorts/2026.yaml")
+    assert {c["id"] for c in cohort["classes"]} == {"C2026-01", "C2026-02"}
+    assert all("family" not in s for s in cohort["students"])  # what a roster carries
+    graduated = load(demo / "people/cohorts/2023.yaml")["students"]
+    assert {s["left"]["reason"] for s in graduated} <= {"graduated", "transferred", "dropped_out"}
+    assert (
+        sum(
+            s["left"] == {"date": datetime.date(2026, 7, 6), "reason": "graduated"}
+            for s in graduated
+        )
+        > 40
+    )
+    folder = "semesters/2026-2027-1"
+    steps = [
+        line.split("|")[2]
+        for line in git(
+            demo,
+            "log",
+            "--reverse",
+            "--format=%an|%ae|%s",
+            "--",
+            f"{folder}/pairings.yaml",
+            f"{folder}/preferences.yaml",
+        ).splitlines()
+    ]
+    assert [s.split(" ", 1)[0].split("：")[0] for s in steps] == [
+        "新学期",
+        "导入志愿",
+        "双向选择",
+        "手工调整对接表（2026-2027-1）",
+        "学期中更换导师",
+    ]
+    prefs = load(demo / f"{folder}/preferences.yaml")
+    assert {e["student"][:3] for e in prefs["students"]} == {"S26"}
+    assert all(1 <= len(e["choices"]) <= 3 for e in prefs["students"])
+    match = git(demo, "log", "-1", "--format=%H", "--grep=双向选择：").strip()
+    proposal = yaml.safe_load(git(demo, "show", f"{match}:{folder}/pairings.yaml"))
+    proposed = {sid for i in proposal["pairings"] for sid in i["students"]}
+    assert {e["student"] for e in prefs["students"]} <= proposed  # everyone who chose
+    assert all("agreement" not in i for i in proposal["pairings"])  # signed after the edits
+
+
+def test_history_has_a_mid_year_change_and_a_transfer(
+    demo: Path, records: list[tuple[Path, dict[str, Any]]]
+) -> None:
+    items = load(demo / "semesters/2026-2027-1/pairings.yaml")["pairings"]
+    (old,) = [i for i in items if "end" in i]
+    (new,) = [i for i in items if "start" in i]
+    assert old["students"] == new["students"] and old["end"] + datetime.timedelta(1) == new["start"]
+    sid = old["students"][0]
+    about = [
+        d
+        for p, d in records
+        if sid in (d.get("participants") or [d.get("student")]) and "2026-2027-1" in str(p)
+    ]
+    assert {d["mentor"] for d in about if d["date"] >= new["start"]} == {new["mentor"]}
+    assert {d["mentor"] for d in about if d["date"] <= old["end"]} <= {old["mentor"]}
+    assert any(d["mentor"] == new["mentor"] for d in about)
+    students = [s for p in demo.glob("people/cohorts/*.yaml") for s in load(p)["students"]]
+    transferred = [s for s in students if s.get("left", {}).get("reason") == "transferred"]
+    assert transferred
+    for s in transferred:  # their portfolio stays
+        assert list(demo.glob(f"semesters/*/journal/*/{s['id']}/*.md"))

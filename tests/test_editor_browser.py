@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generator.auth import AuthConfig, add_user
 from generator.editor import Drafts, Editor
@@ -33,9 +34,28 @@ from .test_editor import Running, git
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
 MENTOR, NAME, PASSWORD = "T015", "薛雯蕾", "xue-password-1"
-MENTEE, OTHER = "S250001", "S250002"
 TEXT = "今天和她聊了期中考试的数学成绩，她说最后一道大题没有时间做完，约定下周一起整理错题。"
-EDITED = "semesters/2026-2027-1/journal/T015/S250013/2026-10-24-talk.md"
+
+
+def _demo_choices() -> tuple[str, str, str]:
+    """From the demo school: a whole-semester mentee of MENTOR, another mentor's student,
+    and one of MENTOR's talk records about a mentee (the demo may change; these follow)."""
+    pairings = yaml.safe_load(
+        (REPO / "records/semesters/2026-2027-1/pairings.yaml").read_text("utf-8")
+    )["pairings"]
+    whole = [p for p in pairings if p["mentor"] == MENTOR and not ({"start", "end"} & set(p))]
+    mine = sorted({s for p in whole for s in p["students"]})
+    anyone = {s for p in pairings if p["mentor"] == MENTOR for s in p["students"]}
+    other = sorted({s for p in pairings for s in p["students"]} - anyone)[0]
+    talks = sorted(
+        p.relative_to(REPO / "records").as_posix()
+        for sid in mine
+        for p in (REPO / "records/semesters/2026-2027-1/journal" / MENTOR / sid).glob("*-talk.md")
+    )
+    return mine[0], other, talks[0]
+
+
+MENTEE, OTHER, EDITED = _demo_choices()
 
 
 @dataclass

@@ -38,6 +38,10 @@ LAYOUT_HINT = "F016 不属于记录仓库结构的文件（见 docs/records.md�
 CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 
 
+CHANGE = "  - mentor: T003\n    students: [S250003]\n    start: {start}\n    end: {end}\n"
+DATED = "  - mentor: {mentor}\n    students: [S250003]\n    {dates}\n"
+
+
 def talk(extra: str = "", *, head: str = HEAD, body: str = "谈心。\n") -> str:
     """A talk record for S250001 on 2025-10-13; ``extra`` lines start at line 7."""
     return f"---\n{head}{extra}---\n{body}"
@@ -897,6 +901,76 @@ X_CASES = [
             },
         ),
         id="X218-class-not-at-school",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:11:10: X219 对接的结束日期 2025-11-10 早于开始日期 2025-11-11",
+            {PAIRINGS: MINIMAL[PAIRINGS] + CHANGE.format(start="2025-11-11", end="2025-11-10")},
+        ),
+        id="X219",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:10:12: X207 日期 2025-08-20 不在学期 "
+            "2025-2026-1（2025-09-01 至 2026-01-20）内",
+            {PAIRINGS: MINIMAL[PAIRINGS] + CHANGE.format(start="2025-08-20", end="2025-11-10")},
+        ),
+        id="X207-pairing-start",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER}/journal/T003/S250003/2025-10-13-talk.md:5:7: X220 学生 S250003 "
+            "在 2025-10-13 不是导师 T003 的受导学生"
+            "（对接期间：2025-11-11 至 2026-01-20）",
+            {
+                PAIRINGS: MINIMAL[PAIRINGS].replace("[S250003, S250004]", "[S250004]")
+                + DATED.format(mentor="T002", dates="end: 2025-11-10")
+                + DATED.format(mentor="T003", dates="start: 2025-11-11"),
+                TALK2.replace("T001/S250001", "T003/S250003"): talk(
+                    head=HEAD.replace("T001", "T003").replace("S250001", "S250003")
+                ),
+            },
+        ),
+        id="X220-before-the-change",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER}/journal/T002/S250003/2025-12-01-talk.md:5:7: X220 学生 S250003 "
+            "在 2025-12-01 不是导师 T002 的受导学生（对接期间：2025-09-01 至 2025-11-10）",
+            {
+                PAIRINGS: MINIMAL[PAIRINGS].replace("[S250003, S250004]", "[S250004]")
+                + DATED.format(mentor="T002", dates="end: 2025-11-10")
+                + DATED.format(mentor="T003", dates="start: 2025-11-11"),
+                f"{SEMESTER}/journal/T002/S250003/2025-12-01-talk.md": talk(
+                    head=HEAD.replace("T001", "T002")
+                    .replace("S250001", "S250003")
+                    .replace("2025-10-13", "2025-12-01")
+                ),
+            },
+        ),
+        id="X220-after-the-change",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:9:16: X217 “S250003”在同一列表中出现了两次",
+            {PAIRINGS: MINIMAL[PAIRINGS] + DATED.format(mentor="T002", dates="end: 2025-11-10")},
+        ),
+        id="X217-overlapping-dates",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:11:15: X210 导师 T003 有 2 名受导学生，超过政策上限 1",
+            {
+                "forms/policies/tiny.yaml": TINY_POLICY,
+                "school.yaml": minimal("school.yaml", "[district]", "[tiny]"),
+                PAIRINGS: "semester: 2025-2026-1\npairings:\n"
+                "  - mentor: T001\n    students: [S250001]\n"
+                "  - mentor: T002\n    students: [S250002]\n"
+                "  - mentor: T003\n    students: [S250003]\n    end: 2025-11-10\n"
+                "  - mentor: T003\n    students: [S250004]\n    start: 2025-11-10\n",
+            },
+        ),
+        id="X210-concurrent",
     ),
 ]
 

@@ -23,7 +23,7 @@ from generator.mkdocs_plugin import build_site
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
-MENTOR, STUDENT = "T001", "S250121"  # paired in records/semesters/2026-2027-1/pairings.yaml
+MENTOR, STUDENT = "T001", "S250032"  # paired in records/semesters/2026-2027-1/pairings.yaml
 RECORD = f"semesters/2026-2027-1/journal/{MENTOR}/{STUDENT}/2026-10-08-talk.md"
 ANCHOR = "2026-10-08-talk"
 CHINESE = "今天他主动来办公室谈心，说期中考试前很紧张，我们一起制定了复习计划。"

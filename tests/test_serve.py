@@ -38,7 +38,8 @@ def _wait_for(url: str, text: str, seconds: float) -> str:
 def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
     records = tmp_path / "records"
     shutil.copytree(REPO / "records", records)
-    talk = sorted(records.glob("semesters/*/journal/*/S250001/*-talk.md"))[0]
+    student = "S250014"  # a demo student with talks in both semesters
+    talk = sorted(records.glob(f"semesters/*/journal/*/{student}/*-talk.md"))[0]
     port = _free_port()
     env = dict(os.environ, DAOSHI_RECORDS=str(records), XDG_CACHE_HOME=str(tmp_path / "cache"))
     server = subprocess.Popen(
@@ -50,8 +51,8 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        page = f"http://127.0.0.1:{port}/students/S250001/"
-        _wait_for(page, "S250001", 120)
+        page = f"http://127.0.0.1:{port}/students/{student}/"
+        _wait_for(page, student, 120)
         text = talk.read_text("utf-8")
         talk.write_text(text.rstrip("\n") + "\n\n补记：家长来电表示感谢。\n", "utf-8")
         _wait_for(page, "补记：家长来电表示感谢。", 120)

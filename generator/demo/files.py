@@ -7,7 +7,7 @@ import random
 
 from . import names
 from .pairing import TermPairing
-from .school import Cohort, Student, Teacher, Term
+from .school import DAY, Cohort, Student, Teacher, Term
 from .yamlout import YamlValue, dump, modeline
 
 SCHOOL_ID = "demo-school"
@@ -98,11 +98,22 @@ def semester_yaml(term: Term, cohorts: list[Cohort], grade_leaders: dict[int, st
 
 
 def pairings_yaml(
-    rng: random.Random, term: Term, pairing: TermPairing, teachers: dict[str, Teacher]
+    seed: int,
+    term: Term,
+    pairing: TermPairing,
+    teachers: dict[str, Teacher],
+    *,
+    changed: bool = True,
 ) -> str:
+    """The semester's table; with ``changed`` the mid-year change is in it as two dated
+    items (the old mentor's last day, the new mentor's first)."""
     items: list[YamlValue] = []
     for mentor, students in pairing.mentees.items():
+        rng = random.Random(f"{seed}:agreement:{term.id}:{mentor}")
         signed = teachers[mentor].diligence != "neglectful" or rng.random() < 0.6
+        c = pairing.change  # before it is made, the student is still the old mentor's
+        if c is not None and (mentor == c.new or (changed and mentor == c.old)):
+            students = [s for s in students if s != c.student]
         items.append(
             {
                 "mentor": mentor,
@@ -111,7 +122,35 @@ def pairings_yaml(
                 "agreement": signed,
             }
         )
+    c = pairing.change
+    if c is not None and changed:
+        items.append({"mentor": c.old, "students": [c.student], "end": c.day - DAY})
+        items.append({"mentor": c.new, "students": [c.student], "start": c.day})
     return dump({"semester": term.id, "pairings": items}, modeline("pairings", 2))
+
+
+def table_yaml(term: Term, table: dict[str, list[str]], keys: dict[str, str]) -> str:
+    """A pairing table as ``daoshi new-semester`` or ``daoshi match`` leaves it: no
+    agreements yet (they are signed anew each school year)."""
+    items: list[YamlValue] = []
+    for mentor in sorted(table):
+        item: dict[str, YamlValue] = {"mentor": mentor, "students": list[YamlValue](table[mentor])}
+        if mentor in keys:
+            item["key_student"] = keys[mentor]
+        items.append(item)
+    return dump({"semester": term.id, "pairings": items}, modeline("pairings", 2))
+
+
+def preferences_yaml(term: Term, choices: dict[str, list[str]], capacities: dict[str, int]) -> str:
+    """What ``daoshi import preferences`` keeps of the questionnaire and the capacities."""
+    data: dict[str, YamlValue] = {
+        "semester": term.id,
+        "students": [
+            {"student": sid, "choices": list[YamlValue](choices[sid])} for sid in sorted(choices)
+        ],
+        "mentors": [{"mentor": m, "capacity": capacities[m]} for m in sorted(capacities)],
+    }
+    return dump(data, modeline("preferences", 2))
 
 
 def screening_yaml(

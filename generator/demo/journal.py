@@ -125,16 +125,17 @@ class Journal:
                     self.class_teachers[student.klass],
                     mentor,
                 )
-                primary = pairing.mentors[sid][0] == mentor
+                primary = pairing.is_primary(mentor, sid)
                 drafts = self._student(rng, term, habits, sub, primary)
                 crisis = self.crisis
                 here = (term.index, sid, mentor)
                 if crisis and here == (crisis.term_index, crisis.student, crisis.mentor):
                     drafts += kinds.crisis_drafts(sub, crisis.date, crisis.reported_to)
-                limit = min(self.as_of, student.last_day(term))
-                kept = [d for d in drafts if term.start <= d.date <= limit]
+                first, last = pairing.span(term, mentor, sid)  # a mid-year change
+                limit = min(self.as_of, student.last_day(term), last)
+                kept = [d for d in drafts if first <= d.date <= limit]
                 records += finish(term, mentor, sid, kept)
-            groups = self._groups(rng, term, habits, mentor, mentees)
+            groups = self._groups(rng, term, habits, mentor, mentees, pairing)
             records += finish(term, mentor, "group", groups)
         return records
 
@@ -200,7 +201,13 @@ class Journal:
         return [kinds.help_plan(rng, term, sub, day, self.as_of)]
 
     def _groups(
-        self, rng: random.Random, term: Term, habits: Habits, mentor: str, mentees: list[str]
+        self,
+        rng: random.Random,
+        term: Term,
+        habits: Habits,
+        mentor: str,
+        mentees: list[str],
+        pairing: TermPairing,
     ) -> list[Draft]:
         drafts = []
         for number, (low, high) in enumerate(term.rounds, 1):
@@ -210,7 +217,10 @@ class Journal:
             if day > min(self.as_of, term.end):
                 continue
             present = [
-                sid for sid in mentees if (left := self.students[sid].left) is None or left > day
+                sid
+                for sid in mentees
+                if ((left := self.students[sid].left) is None or left > day)
+                and pairing.span(term, mentor, sid)[0] <= day <= pairing.span(term, mentor, sid)[1]
             ]
             if not present:
                 continue

@@ -184,8 +184,9 @@ def teacher_count(students: int) -> int:
 
 
 def team_count(students: int) -> int:
-    """About one grade for a small demo; a whole school (three grades) otherwise."""
-    return 1 if students <= 200 else GRADES
+    """One grade for a tiny demo; otherwise a whole school (three grades), so that two
+    semesters already hold a graduating grade and an entering one."""
+    return 1 if students < 90 else GRADES
 
 
 def cohort_years(terms: list[Term], teams: int) -> list[int]:
@@ -280,11 +281,12 @@ def add_leavers(seed: int, terms: list[Term], cohorts: list[Cohort], as_of: date
 
 
 def add_graduations(terms: list[Term], cohorts: list[Cohort]) -> None:
-    """Students of a cohort that finished 初三 before a later term in the demo graduated."""
+    """Students of a cohort that finished 初三 before a later term in the demo graduated,
+    on the day after the last semester (as ``daoshi new-semester`` writes it)."""
     years = {t.year for t in terms}
     for cohort in cohorts:
         if cohort.year + GRADES in years:
             end = term_dates(cohort.year + GRADES - 1, 2)[1]
             for s in cohort.students:
                 if s.left is None:
-                    s.left, s.left_reason = end, "graduated"
+                    s.left, s.left_reason = end + DAY, "graduated"
