@@ -36,6 +36,7 @@ from .pages_history import carry_history
 from .validate import check_records
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
+WRITES = frozenset({"created", "modified", "deleted", "moved", "closed"})
 
 
 @dataclass
@@ -168,7 +169,9 @@ def watch(site: IncrementalSite, settle: float = 0.2, echo: Callable[[str], None
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
-            if event.is_directory:
+            # only writes: watchdog also reports files being opened and read, and the
+            # update itself reads files
+            if event.is_directory or event.event_type not in WRITES:
                 return
             for raw in (event.src_path, getattr(event, "dest_path", "")):
                 path = raw.decode() if isinstance(raw, bytes) else raw

@@ -121,6 +121,9 @@ def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> Non
             assert "问题" not in line, line
         page = site / "students" / talk.parent.name / "index.html"
         assert "保存后几秒内就能看到。" in page.read_text("utf-8")
+        # reading files (the update's own reads) is not a change: no further updates follow
+        time.sleep(2)
+        assert not [x for x in list(lines.queue) if x.startswith(("已更新", "完整重建"))]
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
