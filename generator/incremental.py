@@ -162,7 +162,16 @@ def watch(site: IncrementalSite, settle: float = 0.2, echo: Callable[[str], None
     """Watch the records (inotify through watchdog, as mkdocs serve does) and update."""
     import queue
 
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.events import (
+        DirCreatedEvent,
+        FileClosedEvent,
+        FileCreatedEvent,
+        FileDeletedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+        FileSystemEvent,
+        FileSystemEventHandler,
+    )
     from watchdog.observers import Observer
 
     events: queue.Queue[str] = queue.Queue()
@@ -181,7 +190,17 @@ def watch(site: IncrementalSite, settle: float = 0.2, echo: Callable[[str], None
                         events.put(rel)
 
     observer = Observer()
-    observer.schedule(Handler(), str(site.root), recursive=True)
+    # writes only: unfiltered, inotify also reports every folder watchdog itself opens while
+    # adding its watches, and at 20,000 folders that queue overflows and starts it again
+    writes = [
+        FileCreatedEvent,
+        FileDeletedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+        FileClosedEvent,
+        DirCreatedEvent,
+    ]
+    observer.schedule(Handler(), str(site.root), recursive=True, event_filter=writes)
     observer.start()
     echo("正在监视记录的变化（Ctrl+C 退出）…")
     try:
