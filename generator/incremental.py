@@ -26,7 +26,6 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from .access import Access
-from .check import Checked
 from .errors import Problem
 from .layout import RECORD, classify
 from .mkdocs_plugin import DaoshiPlugin
@@ -92,7 +91,12 @@ class IncrementalSite:
             for f in plugin.files.documentation_pages()
             if f.generated_by
         }
-        self.others: list[Checked] | None = None  # the data files, read at the first update
+        # ready for the first update: the data files read, the appraisal scored
+        assert plugin.school is not None
+        _, _, self.others = check_records(self.root, [], plugin.school.forms, plugin.today)
+        warm = Site(plugin.school, plugin.today, plugin.access, self.root)
+        page_makers(warm)
+        self.appraised: dict[str, list[Any]] | None = warm.appraised
 
     # -- updates ---------------------------------------------------------------------------
     def update(self, changed: Iterable[str]) -> Update:
@@ -129,7 +133,10 @@ class IncrementalSite:
         assert plugin.access is not None and plugin.files is not None and plugin.nav is not None
         access = Access(school, plugin.access.audience)
         site = Site(school, today, access, self.root)
+        site.reuse_appraisals = self.appraised
+        site.changed = {r.semester for r in records}
         makers = page_makers(site)
+        self.appraised = site.appraised
         if set(makers) != {p for p in self.sources if p in makers or _generated_entity(p)}:
             # a page appears or disappears (a new student in scope ...): rebuild everything
             plugin.school, plugin.access = school, access

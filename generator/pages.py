@@ -84,6 +84,10 @@ class Site:
         self.today = today
         self.root = root  # the records repository, for data beside the model (assessments)
         self.paths: frozenset[str] = frozenset()  # every page of the build (page_makers)
+        # the incremental build scores again only the semesters whose records changed
+        self.reuse_appraisals: dict[str, list[Any]] | None = None
+        self.changed: set[str] = set()
+        self.appraised: dict[str, list[Any]] = {}
         self.access = access or Access(school, leader_audience(school))
         self.current = current_semester(school, today)
         self.by_student: dict[str, list[Record]] = defaultdict(list)

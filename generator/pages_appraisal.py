@@ -33,7 +33,25 @@ SORT_KEYS = ("total", "mentor", "grade")
 def appraisals(site: Site, inputs: Mapping[str, Inputs] | None = None) -> list[Appraisal]:
     """Every semester's appraisal as of the site's today (the running one is provisional)."""
     rubrics = load_rubrics(site.school.forms)
-    done, _refused = appraise_all(site.school, rubrics, inputs or {}, on=site.today)
+    reuse = site.reuse_appraisals
+    if reuse is None:
+        done, _refused = appraise_all(site.school, rubrics, inputs or {}, on=site.today)
+    else:  # an incremental update: only the semesters of the changed records are scored again
+        stale = [s for s in site.school.semesters if s.id in site.changed or s.id not in reuse]
+        fresh, _refused = appraise_all(
+            site.school, rubrics, inputs or {}, semesters=stale, on=site.today
+        )
+        by_semester: dict[str, list[Appraisal]] = {}
+        for a in fresh:
+            by_semester.setdefault(a.semester.id, []).append(a)
+        done = [
+            a
+            for s in site.school.semesters
+            for a in (by_semester.get(s.id, []) if s in stale else reuse.get(s.id, []))
+        ]
+    site.appraised = {}
+    for a in done:
+        site.appraised.setdefault(a.semester.id, []).append(a)
     return done
 
 
