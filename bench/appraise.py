@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import scale_arguments
+from common import generated_school, scale_arguments
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,7 +29,6 @@ def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school here")
 
     from generator.appraisal import appraise_all, load_rubrics
-    from generator.demo import DemoOptions, write_snapshot
     from generator.obligations import ObligationEngine
     from generator.validate import validate
 
@@ -37,11 +36,7 @@ def main() -> None:
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")
     root = args.dir or work / "school"
     try:
-        if not root.exists():
-            start = time.perf_counter()
-            options = DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
-            write_snapshot(root, options)
-            print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
+        generated_school(args, root)
         today = dt.date(2026, 11, 25)
         start = time.perf_counter()
         result = validate(root, today=today, use_cache=False, need_school=True)

@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import run, scale_arguments
+from common import generated_school, run, scale_arguments
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
@@ -116,16 +116,9 @@ def watch_build(
 def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school here (kept)")
 
-    from generator.demo import DemoOptions, write_snapshot
-
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-build-"))
     root = (args.dir or work / "school").resolve()
-    if not root.exists():
-        start = time.perf_counter()
-        write_snapshot(
-            root, DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
-        )
-        print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
+    generated_school(args, root)
     records = sum(1 for _ in root.glob("semesters/*/journal/**/*.md"))
     env = dict(os.environ, XDG_CACHE_HOME=str(work / "cache"))
     env.pop("DAOSHI_RECORDS", None)

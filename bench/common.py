@@ -35,3 +35,16 @@ def scale_arguments(doc: str | None, dir_help: str) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", type=Path, help=dir_help)
     return parser.parse_args()
+
+
+def generated_school(args: argparse.Namespace, root: Path, history: bool = False) -> Path:
+    """The school at ``root``, generated at the arguments' scale unless it is already there
+    (``--dir`` reuses one): a snapshot, or with ``history`` a git repository."""
+    if not root.exists():
+        from generator.demo import DemoOptions, write_demo, write_snapshot
+
+        start = time.perf_counter()
+        options = DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
+        (write_demo if history else write_snapshot)(root, options)
+        print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
+    return root

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import scale_arguments
+from common import generated_school, scale_arguments
 
 SAVES = 50
 
@@ -27,17 +27,14 @@ SAVES = 50
 def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school (a git repository) here")
 
-    from generator.demo import DemoOptions, write_demo
+    from generator.demo import DemoOptions
     from generator.editor import Drafts, Editor
     from generator.editor_git import Clone
 
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-editor-"))
     root = args.dir or work / "school"
+    generated_school(args, root, history=True)
     options = DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
-    if not root.exists():
-        start = time.perf_counter()
-        write_demo(root, options)
-        print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
     files = int(
         subprocess.run(["git", "ls-files"], cwd=root, capture_output=True).stdout.count(b"\n")
     )

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import run, scale_arguments
+from common import generated_school, run, scale_arguments
 
 OPEN = "2026-2027-1"
 
@@ -38,17 +38,11 @@ def git(cwd: Path, *args: str) -> str:
 def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school here")
 
-    from generator.demo import DemoOptions, write_snapshot
     from generator.validate import load
 
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-hook-"))
     root = args.dir or work / "school"
-    if not root.exists():
-        start = time.perf_counter()
-        write_snapshot(
-            root, DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
-        )
-        print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
+    generated_school(args, root)
     school = load(root, use_cache=False)
     semester = school.semesters[-1].id
     record = next(r for r in school.records if r.semester == semester and r.kind == "talk")

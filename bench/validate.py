@@ -15,10 +15,9 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import run, scale_arguments
+from common import generated_school, run, scale_arguments
 
 FLOOR = r"""
 import sys, os, yaml
@@ -42,16 +41,9 @@ print(n, file=sys.stderr)
 def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school here")
 
-    from generator.demo import DemoOptions, write_snapshot
-
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-"))
     root = args.dir or work / "school"
-    if not root.exists():
-        start = time.perf_counter()
-        write_snapshot(
-            root, DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)
-        )
-        print(f"generated {root} in {time.perf_counter() - start:.1f} s", flush=True)
+    generated_school(args, root)
     files = sum(1 for p in root.rglob("*") if p.is_file())
     env = dict(os.environ, XDG_CACHE_HOME=str(work / "cache"))
     daoshi = [
