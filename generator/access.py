@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -319,26 +320,25 @@ class Access:
         return [r for r in records if self.sees_record(r)]
 
     # -- pages ----------------------------------------------------------------------------
+    @cached_property
+    def _seen(self) -> tuple[frozenset[str], frozenset[int]]:
+        """The classes and grades (entry years) of the students this audience sees: asked
+        for every class and grade link, so found once rather than per link."""
+        seen = [s for s in self.school.students.values() if self.sees_student(s.id)]
+        return frozenset(s.class_id for s in seen), frozenset(s.cohort for s in seen)
+
     def sees_school(self) -> bool:
         return "school" in self.pages
 
     def sees_grade(self, cohort: int) -> bool:
         if self.sees_school():
             return True
-        if "grades" not in self.pages:
-            return False
-        return any(
-            self.sees_student(s.id) for s in self.school.students.values() if s.cohort == cohort
-        )
+        return "grades" in self.pages and cohort in self._seen[1]
 
     def sees_class(self, class_id: str) -> bool:
         if self.sees_school():
             return True
-        if "classes" not in self.pages:
-            return False
-        return any(
-            self.sees_student(s.id) for s in self.school.students.values() if s.class_id == class_id
-        )
+        return "classes" in self.pages and class_id in self._seen[0]
 
     def sees_mentor(self, teacher_id: str) -> bool:
         """A mentor page: one's own, or every mentor's for school-wide roles."""
