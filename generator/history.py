@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import fcntl
 import gc
 import os
+import selectors
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from subprocess import Popen
+from typing import IO, Any, NamedTuple
 
 from .cache import _dump, _load, cache_dir, code_version
 
@@ -31,10 +34,10 @@ from .cache import _dump, _load, cache_dir, code_version
 # crafted message can never pass for the start of another commit.
 LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B%x00%H%x02"
 _HEX = frozenset("0123456789abcdef")
-# one raw entry: ":100644 100644 OLD NEW S\0path\0", a rename or copy with a second path
 
 
-_version = tuple.__new__  # Version(...) without NamedTuple's Python-level __new__
+PIPE_SIZE = 1 << 20
+_make = tuple.__new__  # Version(...) without NamedTuple's Python-level __new__
 
 
 class HistoryError(Exception):
@@ -85,11 +88,48 @@ class Version(NamedTuple):
         return f"{self.base}:{self.old_path or self.path}"
 
 
-@dataclass(slots=True)
-class FileHistory:
-    """Every version of one file, oldest first, across renames."""
+# a Version's fields as a plain tuple: how the index is read from git and from the cache
+Row = tuple[str, str, str, str | None, str | None]
 
-    versions: list[Version]
+
+class FileHistory:
+    """Every version of one file, oldest first, across renames.
+
+    Made from plain tuples (``rows``), as read from git or the cache; they become
+    ``Version`` objects when first asked for. A build reads tens of thousands of versions,
+    a page or a review looks at a few of them.
+    """
+
+    __slots__ = ("_rows", "_versions")
+
+    def __init__(self, versions: list[Version] | None = None, *, rows: list[Row] | None = None):
+        self._versions = versions
+        self._rows = rows if versions is None else None
+
+    @property
+    def versions(self) -> list[Version]:
+        found = self._versions
+        if found is None:
+            make = _make
+            found = self._versions = [make(Version, row) for row in self._rows or ()]
+            self._rows = None
+        return found
+
+    def rows(self) -> list[Row]:
+        """The versions as plain tuples (what the cache keeps)."""
+        if self._versions is None:
+            return self._rows or []
+        return [tuple(v) for v in self._versions]  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileHistory):
+            return NotImplemented
+        return self.rows() == other.rows()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"FileHistory({self.versions!r})"
 
     @property
     def path(self) -> str:
@@ -127,8 +167,8 @@ class HistoryIndex:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as plain tuples: several times faster to write and read than NamedTuples."""
-        files = {p: [tuple(v) for v in h.versions] for p, h in self.files.items()}
-        deleted = [[tuple(v) for v in h.versions] for h in self.deleted]
+        files = {p: h.rows() for p, h in self.files.items()}
+        deleted = [h.rows() for h in self.deleted]
         commits = [tuple(c) for c in self.commits.values()]
         return (_restore, (self.head, commits, files, deleted, self.rewrites))
 
@@ -188,16 +228,16 @@ class HistoryIndex:
 def _restore(
     head: str | None,
     commits: list[tuple[Any, ...]],
-    files: dict[str, list[tuple[Any, ...]]],
-    deleted: list[list[tuple[Any, ...]]],
+    files: dict[str, list[Row]],
+    deleted: list[list[Row]],
     rewrites: list[Rewrite],
 ) -> HistoryIndex:
-    make = _version
+    make = _make
     return HistoryIndex(
         head,
         {c[0]: make(Commit, c) for c in commits},
-        {p: FileHistory([make(Version, v) for v in vs]) for p, vs in files.items()},
-        [FileHistory([make(Version, v) for v in vs]) for vs in deleted],
+        {p: FileHistory(rows=rows) for p, rows in files.items()},
+        [FileHistory(rows=rows) for rows in deleted],
         rewrites,
     )
 
@@ -222,10 +262,14 @@ def git(root: Path, *args: str, input: bytes | None = None, check: bool = True) 
     return proc.stdout
 
 
-def head_commit(root: Path) -> str | None:
-    """HEAD's commit id; None in a repository without commits."""
+def _top_level(root: Path) -> None:
     if not (root / ".git").exists():  # the records repository's own top level, not a subfolder
         raise HistoryError(f"{root} 不是 git 仓库的顶层目录：审计需要记录仓库自己的 git 历史")
+
+
+def head_commit(root: Path) -> str | None:
+    """HEAD's commit id; None in a repository without commits."""
+    _top_level(root)
     out = git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).strip()
     return out.decode() if out else None
 
@@ -236,7 +280,7 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return proc.returncode == 0
 
 
-def _log_command(root: Path, revisions: str) -> list[str]:
+def _log_command(root: Path, revisions: str, reverse: bool = False) -> list[str]:
     return [
         "git",
         "-C",
@@ -251,14 +295,16 @@ def _log_command(root: Path, revisions: str) -> list[str]:
         "--no-show-signature",
         "--encoding=UTF-8",
         f"--format={LOG_FORMAT}",
+        *(["--reverse"] if reverse else []),
         revisions,
         "--",
     ]
 
 
-def read_log(root: Path, revisions: str) -> bytes:
-    """The raw log stream of ``revisions`` (newest first), as parsed by ``parse_log``."""
-    return git(root, *_log_command(root, revisions)[3:])
+def read_log(root: Path, revisions: str, reverse: bool = False) -> bytes:
+    """The raw log stream of ``revisions`` (newest first, or oldest first with ``reverse``),
+    as parsed by ``parse_log``."""
+    return git(root, *_log_command(root, revisions, reverse)[3:])
 
 
 # (status A/M/R/D, path, old path of a rename)
@@ -266,81 +312,141 @@ Change = tuple[str, str, str | None]
 Sink = Callable[[Commit, list[Change]], None]
 
 
-class _Parser:
-    """Reads the ``read_log`` stream as it arrives, handing each whole commit to ``sink``.
+# A status field as it reads in the stream (the first file of a commit comes after a
+# newline). Renames and copies carry a score ("R100"), other statuses are rare: both go
+# the slower way.
+_PLAIN = {**{s: s for s in "AMD"}, **{f"\n{s}": s for s in "AMD"}}
+
+
+def _commit_at(fields: list[str], i: int) -> Commit:
+    """The commit whose ten fields start at ``fields[i]`` (``\\x01H`` ... ``H\\x02``)."""
+    cid = fields[i].lstrip("\n")[1:]
+    if not (len(cid) in (40, 64) and _HEX.issuperset(cid)):
+        raise HistoryError(f"无法解析 git log 输出：提交号 {cid[:64]!r}")
+    if fields[i + 9] != f"{cid}\x02":
+        raise HistoryError(f"无法解析 git log 输出：提交 {cid} 的字段")
+    parents, an, ae, at, cn, ce, ct, message = fields[i + 1 : i + 9]
+    values = (cid, tuple(parents.split()), an, ae, int(at), cn, ce, int(ct), message.rstrip("\n"))
+    return _make(Commit, values)
+
+
+def _odd_status(field: str) -> tuple[str, int]:
+    """A status outside ``_PLAIN``: what it means here and how many paths follow it.
+
+    ``R`` a rename (old path, new path); ``C`` a copy, only with ``-C`` (a new file); the
+    type changes and the like (``T``, ``U``, ``X``) change the content, so read as ``M``.
+    """
+    head = field.lstrip("\n")[:1]
+    if head == "R":
+        return "R", 2
+    if head == "C":
+        return "A", 2
+    if "A" <= head <= "Z":
+        return "M", 1
+    raise HistoryError(f"无法解析 git log 输出：{field[:40]!r}")
+
+
+class _Stream:
+    """Walks the ``read_log`` stream as it arrives, chunk by chunk.
 
     The stream is split at NUL, which git allows in no message, name or path, and walked
     structurally: a commit is ten fields (``\x01H``, parents, author name, e-mail and time,
     committer name, e-mail and time, message, ``H\x02``), a file is its status (``M``,
     ``A``, ``D``, ``R100`` ...) and one path (two for a rename or copy). A path that looks
     like a commit start is still read as a path, and a message cannot close its commit
-    early: it would need to contain its own hash.
+    early: it would need to contain its own hash. Subclasses say what a commit and a
+    change do (``_commit``, ``_change``); ``feed`` keeps the fields that are not whole yet.
     """
 
-    def __init__(self, sink: Sink) -> None:
-        self.sink = sink
+    def __init__(self) -> None:
         self.rest = ""  # an unfinished field or unit carried to the next chunk
-        self.commit: Commit | None = None
-        self.changes: list[Change] = []
+        self.stop: Container[str] = ()  # commits not to take: the walk stops before them
+        self.stopped = False
+        self.started: set[str] = set()  # the commits taken
 
     def feed(self, text: str, final: bool = False) -> None:
         fields = (self.rest + text).split("\0")
         self.rest = "" if final else fields.pop()
-        count, i = len(fields), 0
-        changes = self.changes
-        while i < count:
-            field = fields[i]
-            if not field or field == "\n":
-                i += 1
-                continue
-            head = field[0] if field[0] != "\n" else field[1:2]
-            if "A" <= head <= "Z":
-                status = head
-                width = 2 if status in "RC" else 1
-                if i + width >= count:
-                    break
-                if status == "R":
-                    changes.append(("R", fields[i + 2], fields[i + 1]))
-                elif status == "C":  # only with -C; a copy is a new file
-                    changes.append(("A", fields[i + 2], None))
-                elif status in "AD":
-                    changes.append((status, fields[i + 1], None))
-                else:  # M, and T (type change) and the like: the content changed
-                    changes.append(("M", fields[i + 1], None))
-                i += width + 1
-            elif head == "\x01":
-                if i + 9 >= count:
-                    break
-                cid = field.lstrip("\n")[1:]
-                if not (len(cid) in (40, 64) and _HEX.issuperset(cid)):
-                    raise HistoryError(f"无法解析 git log 输出：提交号 {cid[:64]!r}")
-                if fields[i + 9] != f"{cid}\x02":
-                    raise HistoryError(f"无法解析 git log 输出：提交 {cid} 的字段")
-                parents, an, ae, at, cn, ce, ct, message = fields[i + 1 : i + 9]
-                self._flush()
-                changes = self.changes
-                self.commit = Commit(
-                    cid,
-                    tuple(parents.split()),
-                    an,
-                    ae,
-                    int(at),
-                    cn,
-                    ce,
-                    int(ct),
-                    message.rstrip("\n"),
-                )
-                i += 10
-            else:
-                raise HistoryError(f"无法解析 git log 输出：{field[:40]!r}")
+        count = len(fields)
+        i = self._walk(fields, count)
         if i < count:
             self.rest = "\0".join([*fields[i:], self.rest])
         if final:
             if self.rest.strip("\0\n"):
                 raise HistoryError("无法解析 git log 输出：输出不完整")
-            self._flush()
+            self._end()
 
-    def _flush(self) -> None:
+    def _walk(self, fields: list[str], count: int) -> int:
+        """Take every whole unit of ``fields``; return where the unfinished part starts."""
+        i = 0
+        plain = _PLAIN.get
+        change = self._change
+        while i < count:
+            status = plain(fields[i])
+            if status is None:
+                i, whole = self._unit(fields, i, count)
+                if not whole:
+                    break
+            elif i + 1 < count:
+                change(status, fields[i + 1], None)
+                i += 2
+            else:
+                break
+        return i
+
+    def _unit(self, fields: list[str], i: int, count: int) -> tuple[int, bool]:
+        """Take the unit at ``fields[i]`` that is not a plain change: a commit, a rename
+        or copy, another status, or an empty field. Returns where the next one starts and
+        whether this one was whole (if not, ``i`` itself)."""
+        field = fields[i]
+        if not field or field == "\n":
+            return i + 1, True
+        if field.lstrip("\n")[:1] == "\x01":
+            if i + 9 >= count:
+                return i, False
+            commit = _commit_at(fields, i)
+            if commit.id in self.stop:
+                self.stopped = True
+                return i, False
+            self.started.add(commit.id)
+            self._commit(commit)
+            return i + 10, True
+        status, width = _odd_status(field)
+        if i + width >= count:
+            return i, False
+        if status == "R":
+            self._change("R", fields[i + 2], fields[i + 1])
+        else:
+            self._change(status, fields[i + width], None)
+        return i + width + 1, True
+
+    def _commit(self, commit: Commit) -> None:
+        raise NotImplementedError
+
+    def _change(self, status: str, path: str, old_path: str | None) -> None:
+        raise NotImplementedError
+
+    def _end(self) -> None:
+        """The stream is over."""
+
+
+class _Parser(_Stream):
+    """Hands each whole commit and its changes to ``sink`` (newest first)."""
+
+    def __init__(self, sink: Sink) -> None:
+        super().__init__()
+        self.sink = sink
+        self.commit: Commit | None = None
+        self.changes: list[Change] = []
+
+    def _commit(self, commit: Commit) -> None:
+        self._end()
+        self.commit = commit
+
+    def _change(self, status: str, path: str, old_path: str | None) -> None:
+        self.changes.append((status, path, old_path))
+
+    def _end(self) -> None:
         if self.commit is not None:
             self.sink(self.commit, self.changes)
         self.commit, self.changes = None, []
@@ -353,98 +459,257 @@ def parse_log(stream: bytes) -> list[tuple[Commit, list[Change]]]:
     return out
 
 
-def stream_log(root: Path, revisions: str, sink: Sink) -> None:
-    """Run ``git log`` and hand each commit to ``sink`` (newest first) as its output arrives,
-    so parsing overlaps git's own work."""
+def _start_log(
+    root: Path, revisions: str, out: IO[bytes] | int, errors: IO[bytes], reverse: bool = False
+) -> Popen[bytes]:
+    try:
+        proc = subprocess.Popen(
+            _log_command(root, revisions, reverse),
+            stdout=out,
+            stderr=errors,
+            env=git_environment(),
+        )
+    except FileNotFoundError as exc:
+        raise HistoryError("找不到 git 命令，请先安装 git") from exc
+    if proc.stdout is not None:
+        # A pipe holds 64 KiB: git would wait whenever it is full while a chunk is parsed.
+        # With room for 1 MiB (Linux's limit for anyone) it goes on writing.
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    return proc
+
+
+def _feed(source: IO[bytes], stream: _Stream) -> None:
+    """Everything ``source`` holds, 64 KiB at a time (from a pipe: a few dozen chunks for a
+    school's history, each parsed while git writes the next ones)."""
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    parser = _Parser(sink)
+    while chunk := source.read(1 << 16):
+        stream.feed(decoder.decode(chunk))
+    stream.feed(decoder.decode(b"", final=True), final=True)
+
+
+def _finish(proc: Popen[bytes], errors: IO[bytes]) -> None:
+    if proc.wait() != 0:
+        errors.seek(0)
+        detail = errors.read().decode("utf-8", "replace").strip()
+        raise HistoryError(f"git log 失败：{detail}")
+
+
+def _stop(proc: Popen[bytes]) -> None:
+    """A git log still running when its reader gave up."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def stream_log(root: Path, revisions: str, stream: _Stream) -> None:
+    """Run ``git log`` and feed its output to ``stream`` (newest first) as it arrives, so
+    parsing overlaps git's own work."""
     with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.Popen(
-                _log_command(root, revisions),
-                stdout=subprocess.PIPE,
-                stderr=errors,
-                env=git_environment(),
-            )
-        except FileNotFoundError as exc:
-            raise HistoryError("找不到 git 命令，请先安装 git") from exc
+        proc = _start_log(root, revisions, subprocess.PIPE, errors)
         assert proc.stdout is not None
-        # git writes a commit at a time; reading 256 KiB at once keeps the parser's calls few
-        # while git goes on writing the next part
-        while chunk := proc.stdout.read(1 << 18):
-            parser.feed(decoder.decode(chunk))
-        parser.feed(decoder.decode(b"", final=True), final=True)
-        proc.stdout.close()
-        if proc.wait() != 0:
-            errors.seek(0)
-            detail = errors.read().decode("utf-8", "replace").strip()
-            raise HistoryError(f"git log 失败：{detail}")
+        try:
+            _feed(proc.stdout, stream)
+        finally:
+            proc.stdout.close()
+            _stop(proc)
+        _finish(proc, errors)
 
 
-class _Backward:
-    """Builds the index from a newest-first stream: each file's versions gathered backwards.
+class _Builder(_Stream):
+    """A stream that builds (part of) the index: the commits it took, and the current one."""
 
-    Keyed by the path a file has at the point reached; a rename moves it to its old path.
-    Gives the same index as applying the commits oldest first (``HistoryIndex.apply``).
+    def __init__(self) -> None:
+        super().__init__()
+        self.commits: list[Commit] = []
+        self.cid = ""
+        self.base: str | None = None
+
+    def _commit(self, commit: Commit) -> None:
+        self.commits.append(commit)
+        self.cid = commit.id
+        self.base = commit.parents[0] if commit.parents else None
+
+
+class _Backward(_Builder):
+    """Builds (part of) the index from the newest-first stream as it arrives.
+
+    A file is met first at its newest version, so its ``FileHistory`` is made then, under
+    its current path (or among the deleted), and its versions gathered backwards as plain
+    rows; ``live`` holds each file's rows by the path it has at the point reached (a
+    rename moves them to its old path). Gives the same index as applying the commits
+    oldest first (``HistoryIndex.apply``).
     """
 
     def __init__(self) -> None:
-        self.open: dict[str, list[Version]] = {}  # newest version first
-        self.done: list[list[Version]] = []
-        self.commits: list[Commit] = []
+        super().__init__()
+        self.live: dict[str, list[Row]] = {}  # newest version first
+        self.files: dict[str, FileHistory] = {}
+        self.deleted: list[tuple[int, FileHistory]] = []  # (commits read before, history)
 
-    def __call__(self, commit: Commit, changes: list[Change]) -> None:
-        self.commits.append(commit)
-        cid, live, done, make = commit.id, self.open, self.done, _version
-        base = commit.parents[0] if commit.parents else None
-        for status, path, old_path in changes:
-            if status == "A":  # the common case: a file's first version
-                history = live.get(path)
-                if history is None:
-                    live[path] = [make(Version, (cid, "A", path, None, base))]
-                    continue
-            elif status == "D":
-                newer = live.pop(path, None)
-                if newer is not None:  # the path was added again later: another file
-                    done.append(newer)
-                live[path] = [make(Version, (cid, "D", path, None, base))]
+    def _walk(self, fields: list[str], count: int) -> int:
+        """``_Stream._walk`` with ``_change`` written out for the plain statuses: a school's
+        history is tens of thousands of them, mostly a record's first version."""
+        i = 0
+        plain = _PLAIN.get
+        live, files = self.live, self.files
+        cid, base = self.cid, self.base
+        while i < count:
+            status = plain(fields[i])
+            if status is None:
+                i, whole = self._unit(fields, i, count)
+                if not whole:
+                    break
+                cid, base = self.cid, self.base  # the unit may have been a commit
                 continue
-            elif status == "R":
-                history = live.pop(path, None)
-            else:
-                history = live.get(path)
-            if history is None:
-                history = []
-            elif history[-1].change == "A":  # a later "A" of a known file is a change
-                history[-1] = history[-1]._replace(change="M")
-            if status == "R" and old_path is not None:
-                history.append(make(Version, (cid, "R", path, old_path, base)))
-                newer = live.pop(old_path, None)
-                if newer is not None:
-                    done.append(newer)
-                live[old_path] = history
+            if i + 1 >= count:
+                break
+            path = fields[i + 1]
+            i += 2
+            history = None if status == "D" else live.get(path)
+            if history is None:  # the file's newest version
+                history = live[path] = [(cid, status, path, None, base)]
+                if status == "D":
+                    self.deleted.append((len(self.commits), FileHistory(rows=history)))
+                else:
+                    files[path] = FileHistory(rows=history)
                 continue
-            history.append(make(Version, (cid, "A" if status == "A" else "M", path, None, base)))
-            live[path] = history
+            last = history[-1]
+            if last[1] == "A":  # a later "A" of a known file is a change
+                history[-1] = (last[0], "M", last[2], last[3], last[4])
+            history.append((cid, status, path, None, base))
+        return i
 
-    def index(self) -> HistoryIndex:
+    def _change(self, status: str, path: str, old_path: str | None) -> None:
+        """A rename, a copy or a type change (``_walk`` takes the plain changes itself)."""
+        live = self.live
+        history = live.pop(path, None) if status == "R" else live.get(path)
+        if history is None:  # the file's newest version
+            history = []
+            self.files[path] = FileHistory(rows=history)
+        elif (last := history[-1])[1] == "A":
+            history[-1] = (last[0], "M", last[2], last[3], last[4])
+        history.append((self.cid, status, path, old_path, self.base))
+        live[old_path or path] = history  # a rename's file had the old path before
+
+    def join(self, older: _Forward) -> None:
+        """Put the history before this part's oldest commit under it: each file this part
+        reached back to continues the older part's file at that path."""
+        for path, history in self.live.items():
+            before = older.files.pop(path, None)
+            if before is None:
+                continue
+            last = history[-1]
+            if last[1] == "A":  # the same path, known before: a change
+                history[-1] = (last[0], "M", last[2], last[3], last[4])
+            history.extend(reversed(before.rows()))
+        self.live = {}
+
+    def index(self, older: _Forward | None = None) -> HistoryIndex:
+        """The whole index: this part's commits, after ``older``'s if given."""
+        if older is not None:
+            self.join(older)
         index = HistoryIndex()
+        for commit in older.commits if older is not None else ():
+            index.commits[commit.id] = commit
         for commit in reversed(self.commits):
             index.commits[commit.id] = commit
-        order = {cid: n for n, cid in enumerate(index.commits)}
-        deleted = []
-        files = index.files
-        for versions in [*self.done, *self.open.values()]:
-            if len(versions) > 1:
-                versions.reverse()
-            last = versions[-1]
-            if last.change == "D":
-                deleted.append(FileHistory(versions))
-            else:
-                files[last.path] = FileHistory(versions)
-        deleted.sort(key=lambda h: order[h.versions[-1].commit])
+        self.deleted.sort(key=lambda seen: -seen[0])  # the oldest deletion first
+        files = self.files
+        deleted = [history for _, history in self.deleted]
+        for history in (*files.values(), *deleted):
+            rows = history._rows
+            if rows is not None and len(rows) > 1:
+                rows.reverse()
+        if older is not None:  # the older part's files this part never touched
+            files.update(older.files)
+            deleted[:0] = older.deleted
+        index.files = files
         index.deleted = deleted
         return index
+
+
+class _Forward(_Builder):
+    """Builds the older part of the index from the oldest-first stream (``--reverse``),
+    as ``HistoryIndex.apply`` does, on plain rows: ``files`` by the path reached."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: dict[str, FileHistory] = {}  # rows oldest first
+        self.deleted: list[FileHistory] = []
+
+    def _walk(self, fields: list[str], count: int) -> int:
+        """``_Stream._walk`` with ``_change`` written out for the plain statuses."""
+        i = 0
+        plain = _PLAIN.get
+        files = self.files
+        cid, base = self.cid, self.base
+        while i < count:
+            status = plain(fields[i])
+            if status is None:
+                i, whole = self._unit(fields, i, count)
+                if not whole:
+                    break
+                cid, base = self.cid, self.base
+                continue
+            if i + 1 >= count:
+                break
+            path = fields[i + 1]
+            i += 2
+            if status == "D":
+                gone = files.pop(path, None)
+                if gone is not None and gone._rows is not None:
+                    gone._rows.append((cid, "D", path, None, base))
+                    self.deleted.append(gone)
+                continue
+            history = files.get(path)
+            if history is None:
+                files[path] = FileHistory(rows=[(cid, "A", path, None, base)])
+            elif history._rows is not None:  # also "A" of a path a parallel branch added
+                history._rows.append((cid, "M", path, None, base))
+        return i
+
+    def _change(self, status: str, path: str, old_path: str | None) -> None:
+        """A rename, a copy or a type change (``_walk`` takes the plain changes itself)."""
+        files = self.files
+        if status == "R" and old_path is not None:
+            moved = files.pop(old_path, None) or FileHistory(rows=[])
+            if moved._rows is not None:
+                moved._rows.append((self.cid, "R", path, old_path, self.base))
+            files[path] = moved
+            return
+        history = files.get(path)
+        if history is None:
+            files[path] = FileHistory(rows=[(self.cid, "A", path, None, self.base)])
+        elif history._rows is not None:
+            history._rows.append((self.cid, "M", path, None, self.base))
+
+
+class _BothEnds:
+    """The whole history read from both ends at once: ``newest`` takes ``git log``'s
+    stream, ``older`` that of ``git log --reverse``, the same commits in the opposite
+    order. Whichever reader comes to a commit first takes it and the other stops before
+    it (each one's ``stop`` is the other's ``started``), so each commit's tree diff is
+    read once, and the two parts meet at one commit boundary: ``index`` joins them.
+    """
+
+    def __init__(self) -> None:
+        self.newest = _Backward()
+        self.older = _Forward()
+        self.newest.stop = self.older.started
+        self.older.stop = self.newest.started
+
+    def feed(self, stream: _Builder, text: str | None) -> bool:
+        """Give one reader the next part of its output (None: the end of it); True once
+        the history is whole. A reader that stopped is given no more."""
+        if text is None:  # one reader came to the end: the other took nothing it needs
+            stream.feed("", final=True)
+            return True
+        stream.feed(text)
+        return self.newest.stopped and self.older.stopped
+
+    def index(self) -> HistoryIndex:
+        return self.newest.index(self.older)
 
 
 Progress = Callable[[str], None]
@@ -462,40 +727,92 @@ def load_history(
     Reads only the commits since the cached head; rebuilds from scratch when the cached
     head is not an ancestor of HEAD (history rewritten) and remembers that rewrite.
     """
-    head = head_commit(root)
     store = cache_dir(root) / "history.pickle"
     with _no_collection():
         cached = _load(store) if use_cache else None
+    old = None
+    if isinstance(cached, dict) and cached.get("salt") == _salt():
+        found = cached.get("index")
+        old = found if isinstance(found, HistoryIndex) else None
     index: HistoryIndex | None = None
     rewrites: list[Rewrite] = []
-    if isinstance(cached, dict) and cached.get("salt") == _salt():
-        old = cached.get("index")
-        if isinstance(old, HistoryIndex):
-            if old.head == head:
-                return old
-            rewrites = list(old.rewrites)
-            if old.head is not None and head is not None and is_ancestor(root, old.head, head):
-                index = old
-                new: list[tuple[Commit, list[Change]]] = []
-                stream_log(root, f"{old.head}..{head}", lambda c, ch: new.append((c, ch)))
-                for commit, changes in reversed(new):
-                    index.apply(commit, changes)
-            elif old.head is not None and head is not None:
-                rewrites.append(Rewrite(old.head, head, int(time.time())))
+    head: str | None = None
+    if old is not None:
+        head = head_commit(root)
+        if old.head == head:
+            return old
+        rewrites = list(old.rewrites)
+        if old.head is not None and head is not None and is_ancestor(root, old.head, head):
+            index = old
+            new: list[tuple[Commit, list[Change]]] = []
+            sink = _Parser(lambda c, ch: new.append((c, ch)))
+            stream_log(root, f"{old.head}..{head}", sink)
+            for commit, changes in reversed(new):
+                index.apply(commit, changes)
+        elif old.head is not None and head is not None:
+            rewrites.append(Rewrite(old.head, head, int(time.time())))
     if index is None:
         if progress:
             progress("读取 git 历史…")
-        builder = _Backward()
+        both = _BothEnds()
         with _no_collection():
-            if head is not None:
-                stream_log(root, head, builder)
-            index = builder.index()
+            _read_all(root, both)
+            index = both.index()
+            head = next(reversed(index.commits), None)
         index.rewrites = rewrites
     index.head = head
     if use_cache:
         with _no_collection():
             _dump(store, {"salt": _salt(), "index": index})
     return index
+
+
+def _read_all(root: Path, both: _BothEnds) -> bool:
+    """Read HEAD's whole history into ``both`` from its two ends at once; False in a
+    repository without commits.
+
+    ``git log`` and ``git log --reverse`` run side by side, each parsed as its output
+    comes: when one reader stops (the other took the next commit) the other goes on to
+    the end of its commit; when one comes to the end of the history the other took
+    nothing. A machine's second core does half of git's work.
+    """
+    _top_level(root)
+    with contextlib.ExitStack() as stack:
+        waiting = stack.enter_context(selectors.DefaultSelector())
+        procs: list[Popen[bytes]] = []
+        try:
+            for stream, reverse in ((both.newest, False), (both.older, True)):
+                errors = stack.enter_context(tempfile.TemporaryFile())
+                proc = _start_log(root, "HEAD", subprocess.PIPE, errors, reverse)
+                procs.append(proc)
+                assert proc.stdout is not None
+                decoder = codecs.getincrementaldecoder("utf-8")("replace")
+                waiting.register(proc.stdout, selectors.EVENT_READ, (proc, stream, errors, decoder))
+            whole = False
+            while not whole:
+                for key, _ in waiting.select():
+                    proc, stream, errors, decoder = key.data
+                    chunk = os.read(key.fd, 1 << 16)
+                    if chunk:
+                        whole = both.feed(stream, decoder.decode(chunk))
+                        if stream.stopped:
+                            waiting.unregister(key.fileobj)
+                    else:
+                        both.feed(stream, decoder.decode(b"", final=True))
+                        whole = both.feed(stream, None)
+                        _finish(proc, errors)
+                    if whole:
+                        break
+        except HistoryError:
+            if head_commit(root) is None:
+                return False
+            raise
+        finally:
+            for proc in procs:
+                _stop(proc)
+                if proc.stdout is not None:
+                    proc.stdout.close()
+    return True
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from generator.history import (
     Contents,
     HistoryError,
     HistoryIndex,
+    _BothEnds,
     head_commit,
     load_history,
     parse_log,
@@ -278,3 +279,212 @@ def test_backward_build_equals_commit_by_commit(repo: Repo) -> None:
     assert [h.versions for h in full.deleted] == [h.versions for h in forward.deleted]
     assert [h.paths for h in full.deleted] == [[NOTE]]
     assert sorted(full.files) == sorted([NOTE, TALK, TALK.replace("talk.md", "talk-2.md")])
+
+
+def _random_history(root: Path, seed: int) -> set[str]:
+    """A history made with ``git fast-import``: additions, edits, renames, deletions, the
+    same path added again, and side branches merged back (their files their own, but for
+    one path both branches add, the merge keeping main's). Returns those paths."""
+    import random
+
+    rng = random.Random(seed)
+    lines: list[bytes] = []
+    trees: dict[str, dict[str, bytes]] = {"main": {}}
+    tips: dict[str, int] = {}
+    mark = 0
+
+    def commit(branch: str, ops: list[bytes], merge: int | None = None) -> None:
+        nonlocal mark
+        mark += 1
+        who = rng.choice(["T001 <t001@x.cn>", "T002 <t002@x.cn>", "T003 <t003@x.cn>"])
+        when = f"{1_760_000_000 + mark * 3600} +0800"
+        message = f"第 {mark} 次提交".encode()
+        head = [
+            f"commit refs/heads/{branch}",
+            f"mark :{mark}",
+            f"author {who} {when}",
+            f"committer {who} {when}",
+            f"data {len(message)}",
+        ]
+        lines.append("\n".join(head).encode() + b"\n" + message + b"\n")
+        if branch in tips:
+            lines.append(f"from :{tips[branch]}\n".encode())
+        if merge is not None:
+            lines.append(f"merge :{merge}\n".encode())
+        lines.extend(ops)
+        lines.append(b"\n")
+        tips[branch] = mark
+
+    def step(branch: str, prefix: str) -> list[bytes]:
+        tree = trees[branch]
+        own = [p for p in tree if p.startswith(prefix)]
+        roll = rng.random()
+        if not own or roll < 0.4:  # a new record, sometimes at a name used before
+            path = f"{prefix}{rng.randint(1, 12):02d}-talk.md"
+            tree[path] = f"---\nkind: talk\n---\n{rng.random()}\n".encode() * 8
+            return [b"M 100644 inline " + path.encode() + b"\n" + _data(tree[path])]
+        path = rng.choice(own)
+        if roll < 0.7:  # an edit
+            tree[path] += b"\xe8\xa1\xa5\xe5\x85\x85\n"
+            return [b"M 100644 inline " + path.encode() + b"\n" + _data(tree[path])]
+        if roll < 0.85:  # a rename to a free name
+            new = f"{prefix}{rng.randint(13, 40):02d}-talk.md"
+            if new in tree:
+                return []
+            tree[new] = tree.pop(path)
+            return [f"R {path} {new}\n".encode()]
+        del tree[path]  # a deletion
+        return [f"D {path}\n".encode()]
+
+    contested: set[str] = set()
+    for n in range(60):
+        commit("main", step("main", "semesters/2025-2026-1/journal/T001/S250001/"))
+        if n % 15 == 7:  # a side branch of three commits, merged back
+            name = f"side{n}"
+            trees[name] = dict(trees["main"])
+            tips[name] = tips["main"]
+            prefix = f"semesters/2025-2026-1/journal/T002/S25000{n % 9}/"
+            both = f"semesters/2025-2026-1/journal/T001/S250001/{50 + n}-talk.md"
+            contested.add(both)
+            for branch in (name, "main"):  # the same path added on both sides
+                trees[branch][both] = f"{branch}\n".encode()
+                content = b"M 100644 inline " + both.encode() + b"\n" + _data(trees[branch][both])
+                commit(branch, [content])
+            for _ in range(3):
+                commit(name, step(name, prefix))
+                commit("main", step("main", "semesters/2025-2026-1/journal/T001/S250001/"))
+            merged = {p: d for p, d in trees[name].items() if p.startswith(prefix)}
+            kept = {p: d for p, d in trees["main"].items() if not p.startswith(prefix)}
+            trees["main"] = {**kept, **merged}
+            ops = [b"deleteall\n"]
+            ops += [
+                b"M 100644 inline " + p.encode() + b"\n" + _data(d)
+                for p, d in trees["main"].items()
+            ]
+            commit("main", ops, merge=tips[name])
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run(
+        ["git", "-C", str(root), "fast-import", "--quiet", "--date-format=raw"],
+        input=b"".join(lines),
+        check=True,
+    )
+    subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", "main"], check=True)
+    return contested
+
+
+def _data(content: bytes) -> bytes:
+    return f"data {len(content)}\n".encode() + content + b"\n"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_histories_agree_three_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """The streamed full build, commit-by-commit application, and the cache agree on
+    random histories; the files the index holds are exactly the files at HEAD."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "records"
+    contested = _random_history(root, seed)
+    full = load_history(root)
+    forward = HistoryIndex()
+    for commit, changes in reversed(parse_log(read_log(root, "HEAD"))):
+        forward.apply(commit, changes)
+    cached = load_history(root)
+    assert cached is not full  # read back from the cache
+    for index in (forward, cached):
+        assert list(full.commits) == list(index.commits)
+        assert full.files == index.files
+        assert full.deleted == index.deleted
+    tracked = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=True
+    ).stdout.decode()
+    assert set(full.files) == set(tracked.split("\0")) - {""}
+    assert any(v.change == "R" for h in full.files.values() for v in h.versions)
+    assert full.deleted and any(len(c.parents) == 2 for c in full.commits.values())
+    for history in full.files.values():  # each file's newest version is its last commit
+        if history.path in contested:  # the side's version, dropped by the merge, may be newer
+            continue
+        last = (
+            subprocess.run(
+                ["git", "-C", str(root), "log", "-1", "--format=%H", "--", history.path],
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .strip()
+        )
+        assert history.versions[-1].commit == last
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[n : n + size] for n in range(0, len(text), size)]
+
+
+@pytest.mark.parametrize("size", [1, 37, 4096])
+@pytest.mark.parametrize("turns", ["newest only", "older only", "1:1", "3:1", "1:4"])
+def test_both_ends_meet_anywhere(tmp_path: Path, size: int, turns: str) -> None:
+    """The two readers of the full build (``git log`` and ``git log --reverse``) may meet
+    at any commit, in any chunk of their output: the index is the same."""
+    root = tmp_path / "records"
+    _random_history(root, 4)
+    forward = HistoryIndex()
+    for commit, changes in reversed(parse_log(read_log(root, "HEAD"))):
+        forward.apply(commit, changes)
+    both = _BothEnds()
+    texts = {
+        both.newest: read_log(root, "HEAD").decode(),
+        both.older: read_log(root, "HEAD", reverse=True).decode(),
+    }
+    parts = {stream: iter(_chunks(text, size)) for stream, text in texts.items()}
+    newer, older = {"newest only": (1, 0), "older only": (0, 1)}.get(turns, (0, 0))
+    if ":" in turns:
+        newer, older = map(int, turns.split(":"))
+    schedule = [both.newest] * newer + [both.older] * older
+    whole = False
+    while not whole:
+        progressed = False
+        for stream in schedule:
+            if stream.stopped:
+                continue
+            whole = both.feed(stream, next(parts[stream], None))
+            progressed = True
+            if whole:
+                break
+        if not progressed:  # the one reader fed stopped: only the other can go on
+            schedule = [both.newest, both.older]
+    index = both.index()
+    assert list(index.commits) == list(forward.commits)
+    assert index.files == forward.files
+    assert index.deleted == forward.deleted
+    if turns in ("1:1", "3:1", "1:4"):
+        assert both.newest.commits and both.older.commits  # they met in between
+        taken = {c.id for c in both.newest.commits} & {c.id for c in both.older.commits}
+        assert not taken  # each commit read by one of them
+
+
+def test_both_ends_meet_at_every_commit(tmp_path: Path) -> None:
+    """The newest-first reader given the history down to each commit in turn, the other
+    reader all of its own: they meet there, and the joined index is the same."""
+    root = tmp_path / "records"
+    contested = _random_history(root, 5)
+    newest = read_log(root, "HEAD").decode()
+    oldest = read_log(root, "HEAD", reverse=True).decode()
+    forward = HistoryIndex()
+    for commit, changes in reversed(parse_log(newest.encode())):
+        forward.apply(commit, changes)
+    starts = [0, *(n + 1 for n in range(len(newest)) if newest.startswith("\0\x01", n))]
+    assert len(starts) == len(forward.commits)
+    for cut in [*starts, len(newest)]:
+        both = _BothEnds()
+        turns = [(both.newest, newest[:cut]), (both.older, oldest), (both.newest, newest[cut:])]
+        turns += [(both.newest, None), (both.older, None)]
+        for stream, text in turns:
+            if not stream.stopped and both.feed(stream, text):
+                break
+        if cut < len(newest):  # the newest-first reader took the commits above the cut
+            assert len(both.newest.commits) == starts.index(cut)
+        index = both.index()
+        assert list(index.commits) == list(forward.commits)
+        assert index.files == forward.files, cut
+        assert index.deleted == forward.deleted
+    assert contested & set(forward.files)
