@@ -104,21 +104,22 @@ class FileHistory:
 
     def __init__(self, versions: list[Version] | None = None, *, rows: list[Row] | None = None):
         self._versions = versions
-        self._rows = rows if versions is None else None
+        # the builders append to these rows until the index is done
+        self._rows: list[Row] = rows if rows is not None and versions is None else []
 
     @property
     def versions(self) -> list[Version]:
         found = self._versions
         if found is None:
             make = _make
-            found = self._versions = [make(Version, row) for row in self._rows or ()]
-            self._rows = None
+            found = self._versions = [make(Version, row) for row in self._rows]
+            self._rows = []
         return found
 
     def rows(self) -> list[Row]:
         """The versions as plain tuples (what the cache keeps)."""
         if self._versions is None:
-            return self._rows or []
+            return self._rows
         return [tuple(v) for v in self._versions]  # type: ignore[misc]
 
     def __eq__(self, other: object) -> bool:
@@ -313,8 +314,8 @@ Sink = Callable[[Commit, list[Change]], None]
 
 
 # A status field as it reads in the stream (the first file of a commit comes after a
-# newline). Renames and copies carry a score ("R100"), other statuses are rare: both go
-# the slower way.
+# newline). Renames and copies carry a score (R100 for a whole one) and other statuses are
+# rare: both go the slower way.
 _PLAIN = {**{s: s for s in "AMD"}, **{f"\n{s}": s for s in "AMD"}}
 
 
@@ -618,9 +619,8 @@ class _Backward(_Builder):
         files = self.files
         deleted = [history for _, history in self.deleted]
         for history in (*files.values(), *deleted):
-            rows = history._rows
-            if rows is not None and len(rows) > 1:
-                rows.reverse()
+            if len(history._rows) > 1:
+                history._rows.reverse()
         if older is not None:  # the older part's files this part never touched
             files.update(older.files)
             deleted[:0] = older.deleted
@@ -638,51 +638,24 @@ class _Forward(_Builder):
         self.files: dict[str, FileHistory] = {}  # rows oldest first
         self.deleted: list[FileHistory] = []
 
-    def _walk(self, fields: list[str], count: int) -> int:
-        """``_Stream._walk`` with ``_change`` written out for the plain statuses."""
-        i = 0
-        plain = _PLAIN.get
-        files = self.files
-        cid, base = self.cid, self.base
-        while i < count:
-            status = plain(fields[i])
-            if status is None:
-                i, whole = self._unit(fields, i, count)
-                if not whole:
-                    break
-                cid, base = self.cid, self.base
-                continue
-            if i + 1 >= count:
-                break
-            path = fields[i + 1]
-            i += 2
-            if status == "D":
-                gone = files.pop(path, None)
-                if gone is not None and gone._rows is not None:
-                    gone._rows.append((cid, "D", path, None, base))
-                    self.deleted.append(gone)
-                continue
-            history = files.get(path)
-            if history is None:
-                files[path] = FileHistory(rows=[(cid, "A", path, None, base)])
-            elif history._rows is not None:  # also "A" of a path a parallel branch added
-                history._rows.append((cid, "M", path, None, base))
-        return i
-
     def _change(self, status: str, path: str, old_path: str | None) -> None:
-        """A rename, a copy or a type change (``_walk`` takes the plain changes itself)."""
-        files = self.files
+        files, cid, base = self.files, self.cid, self.base
+        if status == "D":
+            gone = files.pop(path, None)
+            if gone is not None:
+                gone._rows.append((cid, "D", path, None, base))
+                self.deleted.append(gone)
+            return
         if status == "R" and old_path is not None:
             moved = files.pop(old_path, None) or FileHistory(rows=[])
-            if moved._rows is not None:
-                moved._rows.append((self.cid, "R", path, old_path, self.base))
+            moved._rows.append((cid, "R", path, old_path, base))
             files[path] = moved
             return
         history = files.get(path)
         if history is None:
-            files[path] = FileHistory(rows=[(self.cid, "A", path, None, self.base)])
-        elif history._rows is not None:
-            history._rows.append((self.cid, "M", path, None, self.base))
+            files[path] = FileHistory(rows=[(cid, "A", path, None, base)])
+        else:  # also "A" of a path a parallel branch added: one file, a new version
+            history._rows.append((cid, "M", path, None, base))
 
 
 class _BothEnds:
@@ -701,7 +674,9 @@ class _BothEnds:
 
     def feed(self, stream: _Builder, text: str | None) -> bool:
         """Give one reader the next part of its output (None: the end of it); True once
-        the history is whole. A reader that stopped is given no more."""
+        the history is whole. A reader that stopped takes no more."""
+        if stream.stopped:
+            return self.newest.stopped and self.older.stopped
         if text is None:  # one reader came to the end: the other took nothing it needs
             stream.feed("", final=True)
             return True
