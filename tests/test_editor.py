@@ -9,17 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from generator.auth import AuthConfig, add_user
 from generator.editor import Drafts, Editor
@@ -30,6 +26,7 @@ from generator.newrecord import new_record
 from generator.validate import validate
 
 from .conftest import MINIMAL, SEMESTER, TALK
+from .serving import Running
 
 TODAY = "2025-10-20"
 NEW_TALK = f"{SEMESTER}/journal/T001/S250002/{TODAY}-talk.md"
@@ -66,35 +63,6 @@ def make_repo(root: Path) -> Path:
         "建库",
     )
     return root
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Running:
-    """uvicorn serving an app in a thread, on a free port of 127.0.0.1."""
-
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:  # waiting for start-up, not a timing assertion
-            assert self.thread.is_alive() and time.monotonic() < deadline
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=60)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 @pytest.fixture

@@ -28,8 +28,9 @@ from generator.hook import install
 from generator.mkdocs_plugin import build_site
 from generator.validate import load, validate
 
+from .serving import Running
 from .test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _require_browser
-from .test_editor import Running, git
+from .test_editor import git
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from .serving import free_port
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for(url: str, text: str, seconds: float) -> str:
@@ -40,7 +35,7 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
     shutil.copytree(REPO / "records", records)
     student = "S250014"  # a demo student with talks in both semesters
     talk = sorted(records.glob(f"semesters/*/journal/*/{student}/*-talk.md"))[0]
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, DAOSHI_RECORDS=str(records), XDG_CACHE_HOME=str(tmp_path / "cache"))
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],

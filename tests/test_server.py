@@ -7,20 +7,15 @@ The audience folders are small fake sites (the real ones come from ``daoshi buil
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 import logging
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from generator.cli import main
@@ -36,15 +31,11 @@ from generator.server import (
     make_app,
 )
 
+from .serving import Running
+
 SECRET = "T002-ONLY-页面"
 OUTSIDE = "OUTSIDE-THE-SITE"
 PASSWORDS = {"zhang": "zhang-password-1", "li": "li-password-22", "boss": "boss-password-333"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -93,51 +84,6 @@ def users(tmp_path: Path, users_text: str) -> Path:
     path = tmp_path / "users.yaml"
     path.write_text(users_text, "utf-8")
     return path
-
-
-class Running:
-    """uvicorn serving an app in a thread, on a free port of 127.0.0.1."""
-
-    def __init__(self, app: object) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            access_log=False,  # type: ignore[arg-type]
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:  # waiting for start-up, not a timing assertion
-            assert self.thread.is_alive() and time.monotonic() < deadline
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def client(self, **kwargs: object) -> httpx.Client:
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, **kwargs)  # type: ignore[arg-type]
-
-    def raw(
-        self, path: str, cookie: str = "", headers: dict[str, str] | None = None
-    ) -> tuple[int, str]:
-        """GET exactly ``path`` (no client-side normalisation of ``..`` or escapes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.putrequest("GET", path, skip_accept_encoding=True)
-        if cookie:
-            conn.putheader("Cookie", f"{SESSION_COOKIE}={cookie}")
-        for name, value in (headers or {}).items():
-            conn.putheader(name, value)
-        conn.endheaders()
-        response = conn.getresponse()
-        body = response.read().decode("utf-8", errors="replace")
-        conn.close()
-        return response.status, body
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 def start(site: Path, users: Path, **options: object) -> Running:
