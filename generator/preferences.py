@@ -161,13 +161,7 @@ def plan_preferences(
         return plan
     rel = f"semesters/{semester.id}/preferences.yaml"
     target = root / rel
-    if target.exists():
-        doc = load_yaml(target)
-        before = dump_yaml(doc)
-    else:
-        doc = new_document("preferences", 2)
-        doc["semester"] = semester.id
-        before = None
+    doc, before = _semester_document(target, "preferences", semester.id)
     section, key = ("students", "student") if kind == "students" else ("mentors", "mentor")
     if section not in doc:
         doc[section] = CommentedSeq()
@@ -188,6 +182,17 @@ def plan_preferences(
     if text != before:
         plan.files[rel] = text
     return plan
+
+
+def _semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any, str | None]:
+    """A semester's data file as round-trip data and its text before any change (None: the
+    file is new, made with its schema hint and its semester)."""
+    if target.exists():
+        doc = load_yaml(target)
+        return doc, dump_yaml(doc)
+    doc = new_document(schema, 2)
+    doc["semester"] = semester_id
+    return doc, None
 
 
 def _student_row(
@@ -309,13 +314,7 @@ def plan_match(
     stated = {str(e["mentor"]): int(e["capacity"]) for e in (prefs.get("mentors") or ())}
     pairings_rel = f"semesters/{semester.id}/pairings.yaml"
     target = root / pairings_rel
-    if target.exists():
-        doc = load_yaml(target)
-        before = dump_yaml(doc)
-    else:
-        doc = new_document("pairings", 2)
-        doc["semester"] = semester.id
-        before = None
+    doc, before = _semester_document(target, "pairings", semester.id)
     if doc.get("pairings") is None:
         doc["pairings"] = CommentedSeq()
     students = [sid for sid in sorted(school.students) if in_school(school, semester, sid)]
