@@ -1,8 +1,10 @@
 """The records repository's git history, read in one pass and cached by commit.
 
-One ``git log --name-status -z -M`` stream gives every commit (author, committer, both
-dates, message) and, per commit, each file it added, changed, renamed or deleted; renames
-are followed, so a file's history continues under its new name. The index lives in the XDG cache
+``git log --name-status -z -M`` gives every commit (author, committer, both dates,
+message) and, per commit, each file it added, changed, renamed or deleted; renames are
+followed, so a file's history continues under its new name. A full build reads it from
+both ends at once (``git log`` and ``git log --reverse`` side by side, meeting at a commit:
+``_BothEnds``), each part parsed as git writes it. The index lives in the XDG cache
 (``cache_dir(root)/history.pickle``) keyed by the head commit: after new commits only
 ``git log OLD..HEAD`` is read. When the cached head is no longer an ancestor of HEAD the
 history was rewritten (a force push): the index is rebuilt and the rewrite remembered.
