@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 from .cache import _dump, _load, cache_dir
 from .forms import FieldForm, Forms, KindForm, plain
-from .history import Commit, Contents, FileHistory, HistoryIndex, git, load_history
+from .gitlog import Commit, git
+from .history import Contents, FileHistory, HistoryIndex, load_history
 from .layout import JOURNAL, record_path
 from .model import School
 from .sources import parse_bytes

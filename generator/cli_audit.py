@@ -30,7 +30,7 @@ from .audit import (
     review,
 )
 from .errors import ProjectError
-from .history import HistoryError, git, head_commit
+from .gitlog import HistoryError, git, head_commit
 from .messages import verdict
 from .model import School
 from .pages_history import TIME_FORMAT, body_lines

@@ -17,51 +17,36 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import fcntl
 import gc
 import os
 import selectors
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import Popen
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from .cache import _dump, _load, cache_dir, code_version
-
-# %H comes again after the message: a message cannot end in its own commit's hash, so a
-# crafted message can never pass for the start of another commit.
-LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B%x00%H%x02"
-_HEX = frozenset("0123456789abcdef")
-
-
-PIPE_SIZE = 1 << 20
-_make = tuple.__new__  # Version(...) without NamedTuple's Python-level __new__
-
-
-class HistoryError(Exception):
-    """The history cannot be read (no git, not a repository); message in Chinese."""
-
-
-class Commit(NamedTuple):
-    """One commit; times are seconds since the epoch (shown in the school's time zone)."""
-
-    id: str
-    parents: tuple[str, ...]
-    author: str
-    author_email: str
-    author_time: int
-    committer: str
-    committer_email: str
-    commit_time: int
-    message: str
-
-    @property
-    def subject(self) -> str:
-        return self.message.split("\n", 1)[0]
+from .gitlog import (
+    PLAIN,
+    Change,
+    Commit,
+    HistoryError,
+    Parser,
+    Stream,
+    finish_log,
+    git,
+    head_commit,
+    is_ancestor,
+    new_tuple,
+    require_top_level,
+    start_log,
+    stop_log,
+    stream_log,
+)
 
 
 class Version(NamedTuple):
@@ -113,7 +98,7 @@ class FileHistory:
     def versions(self) -> list[Version]:
         found = self._versions
         if found is None:
-            make = _make
+            make = new_tuple
             found = self._versions = [make(Version, row) for row in self._rows]
             self._rows = []
         return found
@@ -235,7 +220,7 @@ def _restore(
     deleted: list[list[Row]],
     rewrites: list[Rewrite],
 ) -> HistoryIndex:
-    make = _make
+    make = new_tuple
     return HistoryIndex(
         head,
         {c[0]: make(Commit, c) for c in commits},
@@ -245,281 +230,7 @@ def _restore(
     )
 
 
-def git_environment() -> dict[str, str]:
-    """The environment without GIT_DIR and friends (set when run from a git hook, say)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-
-
-def git(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
-    """Run git in ``root``; raise ``HistoryError`` with git's message when it fails."""
-    command = ["git", "-C", str(root), "-c", "log.showSignature=false", *args]
-    try:
-        proc = subprocess.run(
-            command, input=input, capture_output=True, env=git_environment(), check=False
-        )
-    except FileNotFoundError as exc:
-        raise HistoryError("找不到 git 命令，请先安装 git") from exc
-    if check and proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip()
-        raise HistoryError(f"git {args[0]} 失败：{detail}")
-    return proc.stdout
-
-
-def _top_level(root: Path) -> None:
-    if not (root / ".git").exists():  # the records repository's own top level, not a subfolder
-        raise HistoryError(f"{root} 不是 git 仓库的顶层目录：审计需要记录仓库自己的 git 历史")
-
-
-def head_commit(root: Path) -> str | None:
-    """HEAD's commit id; None in a repository without commits."""
-    _top_level(root)
-    out = git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).strip()
-    return out.decode() if out else None
-
-
-def is_ancestor(root: Path, older: str, newer: str) -> bool:
-    command = ["git", "-C", str(root), "merge-base", "--is-ancestor", older, newer]
-    proc = subprocess.run(command, capture_output=True, env=git_environment(), check=False)
-    return proc.returncode == 0
-
-
-def _log_command(root: Path, revisions: str, reverse: bool = False) -> list[str]:
-    return [
-        "git",
-        "-C",
-        str(root),
-        "log",
-        "-z",
-        "--name-status",
-        "-M",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--no-show-signature",
-        "--encoding=UTF-8",
-        f"--format={LOG_FORMAT}",
-        *(["--reverse"] if reverse else []),
-        revisions,
-        "--",
-    ]
-
-
-def read_log(root: Path, revisions: str, reverse: bool = False) -> bytes:
-    """The raw log stream of ``revisions`` (newest first, or oldest first with ``reverse``),
-    as parsed by ``parse_log``."""
-    return git(root, *_log_command(root, revisions, reverse)[3:])
-
-
-# (status A/M/R/D, path, old path of a rename)
-Change = tuple[str, str, str | None]
-Sink = Callable[[Commit, list[Change]], None]
-
-
-# A status field as it reads in the stream (the first file of a commit comes after a
-# newline). Renames and copies carry a score (R100 for a whole one) and other statuses are
-# rare: both go the slower way.
-_PLAIN = {**{s: s for s in "AMD"}, **{f"\n{s}": s for s in "AMD"}}
-
-
-def _commit_at(fields: list[str], i: int) -> Commit:
-    """The commit whose ten fields start at ``fields[i]`` (``\\x01H`` ... ``H\\x02``)."""
-    cid = fields[i].lstrip("\n")[1:]
-    if not (len(cid) in (40, 64) and _HEX.issuperset(cid)):
-        raise HistoryError(f"无法解析 git log 输出：提交号 {cid[:64]!r}")
-    if fields[i + 9] != f"{cid}\x02":
-        raise HistoryError(f"无法解析 git log 输出：提交 {cid} 的字段")
-    parents, an, ae, at, cn, ce, ct, message = fields[i + 1 : i + 9]
-    values = (cid, tuple(parents.split()), an, ae, int(at), cn, ce, int(ct), message.rstrip("\n"))
-    return _make(Commit, values)
-
-
-def _odd_status(field: str) -> tuple[str, int]:
-    """A status outside ``_PLAIN``: what it means here and how many paths follow it.
-
-    ``R`` a rename (old path, new path); ``C`` a copy, only with ``-C`` (a new file); the
-    type changes and the like (``T``, ``U``, ``X``) change the content, so read as ``M``.
-    """
-    head = field.lstrip("\n")[:1]
-    if head == "R":
-        return "R", 2
-    if head == "C":
-        return "A", 2
-    if "A" <= head <= "Z":
-        return "M", 1
-    raise HistoryError(f"无法解析 git log 输出：{field[:40]!r}")
-
-
-class _Stream:
-    """Walks the ``read_log`` stream as it arrives, chunk by chunk.
-
-    The stream is split at NUL, which git allows in no message, name or path, and walked
-    structurally: a commit is ten fields (``\x01H``, parents, author name, e-mail and time,
-    committer name, e-mail and time, message, ``H\x02``), a file is its status (``M``,
-    ``A``, ``D``, ``R100`` ...) and one path (two for a rename or copy). A path that looks
-    like a commit start is still read as a path, and a message cannot close its commit
-    early: it would need to contain its own hash. Subclasses say what a commit and a
-    change do (``_commit``, ``_change``); ``feed`` keeps the fields that are not whole yet.
-    """
-
-    def __init__(self) -> None:
-        self.rest = ""  # an unfinished field or unit carried to the next chunk
-        self.stop: Container[str] = ()  # commits not to take: the walk stops before them
-        self.stopped = False
-        self.started: set[str] = set()  # the commits taken
-
-    def feed(self, text: str, final: bool = False) -> None:
-        fields = (self.rest + text).split("\0")
-        self.rest = "" if final else fields.pop()
-        count = len(fields)
-        i = self._walk(fields, count)
-        if i < count:
-            self.rest = "\0".join([*fields[i:], self.rest])
-        if final:
-            if self.rest.strip("\0\n"):
-                raise HistoryError("无法解析 git log 输出：输出不完整")
-            self._end()
-
-    def _walk(self, fields: list[str], count: int) -> int:
-        """Take every whole unit of ``fields``; return where the unfinished part starts."""
-        i = 0
-        plain = _PLAIN.get
-        change = self._change
-        while i < count:
-            status = plain(fields[i])
-            if status is None:
-                i, whole = self._unit(fields, i, count)
-                if not whole:
-                    break
-            elif i + 1 < count:
-                change(status, fields[i + 1], None)
-                i += 2
-            else:
-                break
-        return i
-
-    def _unit(self, fields: list[str], i: int, count: int) -> tuple[int, bool]:
-        """Take the unit at ``fields[i]`` that is not a plain change: a commit, a rename
-        or copy, another status, or an empty field. Returns where the next one starts and
-        whether this one was whole (if not, ``i`` itself)."""
-        field = fields[i]
-        if not field or field == "\n":
-            return i + 1, True
-        if field.lstrip("\n")[:1] == "\x01":
-            if i + 9 >= count:
-                return i, False
-            commit = _commit_at(fields, i)
-            if commit.id in self.stop:
-                self.stopped = True
-                return i, False
-            self.started.add(commit.id)
-            self._commit(commit)
-            return i + 10, True
-        status, width = _odd_status(field)
-        if i + width >= count:
-            return i, False
-        if status == "R":
-            self._change("R", fields[i + 2], fields[i + 1])
-        else:
-            self._change(status, fields[i + width], None)
-        return i + width + 1, True
-
-    def _commit(self, commit: Commit) -> None:
-        raise NotImplementedError
-
-    def _change(self, status: str, path: str, old_path: str | None) -> None:
-        raise NotImplementedError
-
-    def _end(self) -> None:
-        """The stream is over."""
-
-
-class _Parser(_Stream):
-    """Hands each whole commit and its changes to ``sink`` (newest first)."""
-
-    def __init__(self, sink: Sink) -> None:
-        super().__init__()
-        self.sink = sink
-        self.commit: Commit | None = None
-        self.changes: list[Change] = []
-
-    def _commit(self, commit: Commit) -> None:
-        self._end()
-        self.commit = commit
-
-    def _change(self, status: str, path: str, old_path: str | None) -> None:
-        self.changes.append((status, path, old_path))
-
-    def _end(self) -> None:
-        if self.commit is not None:
-            self.sink(self.commit, self.changes)
-        self.commit, self.changes = None, []
-
-
-def parse_log(stream: bytes) -> list[tuple[Commit, list[Change]]]:
-    """Parse ``read_log`` output into (commit, changes) pairs, newest first."""
-    out: list[tuple[Commit, list[Change]]] = []
-    _Parser(lambda c, ch: out.append((c, ch))).feed(stream.decode("utf-8", "replace"), True)
-    return out
-
-
-def _start_log(
-    root: Path, revisions: str, out: IO[bytes] | int, errors: IO[bytes], reverse: bool = False
-) -> Popen[bytes]:
-    try:
-        proc = subprocess.Popen(
-            _log_command(root, revisions, reverse),
-            stdout=out,
-            stderr=errors,
-            env=git_environment(),
-        )
-    except FileNotFoundError as exc:
-        raise HistoryError("找不到 git 命令，请先安装 git") from exc
-    if proc.stdout is not None:
-        # A pipe holds 64 KiB: git would wait whenever it is full while a chunk is parsed.
-        # With room for 1 MiB (Linux's limit for anyone) it goes on writing.
-        with contextlib.suppress(OSError, AttributeError):
-            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    return proc
-
-
-def _feed(source: IO[bytes], stream: _Stream) -> None:
-    """Everything ``source`` holds, 64 KiB at a time (from a pipe: a few dozen chunks for a
-    school's history, each parsed while git writes the next ones)."""
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    while chunk := source.read(1 << 16):
-        stream.feed(decoder.decode(chunk))
-    stream.feed(decoder.decode(b"", final=True), final=True)
-
-
-def _finish(proc: Popen[bytes], errors: IO[bytes]) -> None:
-    if proc.wait() != 0:
-        errors.seek(0)
-        detail = errors.read().decode("utf-8", "replace").strip()
-        raise HistoryError(f"git log 失败：{detail}")
-
-
-def _stop(proc: Popen[bytes]) -> None:
-    """A git log still running when its reader gave up."""
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-
-
-def stream_log(root: Path, revisions: str, stream: _Stream) -> None:
-    """Run ``git log`` and feed its output to ``stream`` (newest first) as it arrives, so
-    parsing overlaps git's own work."""
-    with tempfile.TemporaryFile() as errors:
-        proc = _start_log(root, revisions, subprocess.PIPE, errors)
-        assert proc.stdout is not None
-        try:
-            _feed(proc.stdout, stream)
-        finally:
-            proc.stdout.close()
-            _stop(proc)
-        _finish(proc, errors)
-
-
-class _Builder(_Stream):
+class _Builder(Stream):
     """A stream that builds (part of) the index: the commits it took, and the current one."""
 
     def __init__(self) -> None:
@@ -551,10 +262,10 @@ class _Backward(_Builder):
         self.deleted: list[tuple[int, FileHistory]] = []  # (commits read before, history)
 
     def _walk(self, fields: list[str], count: int) -> int:
-        """``_Stream._walk`` with ``_change`` written out for the plain statuses: a school's
+        """``Stream._walk`` with ``_change`` written out for the plain statuses: a school's
         history is tens of thousands of them, mostly a record's first version."""
         i = 0
-        plain = _PLAIN.get
+        plain = PLAIN.get
         live, files = self.live, self.files
         cid, base = self.cid, self.base
         while i < count:
@@ -722,7 +433,7 @@ def load_history(
         if old.head is not None and head is not None and is_ancestor(root, old.head, head):
             index = old
             new: list[tuple[Commit, list[Change]]] = []
-            sink = _Parser(lambda c, ch: new.append((c, ch)))
+            sink = Parser(lambda c, ch: new.append((c, ch)))
             stream_log(root, f"{old.head}..{head}", sink)
             for commit, changes in reversed(new):
                 index.apply(commit, changes)
@@ -753,14 +464,14 @@ def _read_all(root: Path, both: _BothEnds) -> bool:
     the end of its commit; when one comes to the end of the history the other took
     nothing. A machine's second core does half of git's work.
     """
-    _top_level(root)
+    require_top_level(root)
     with contextlib.ExitStack() as stack:
         waiting = stack.enter_context(selectors.DefaultSelector())
         procs: list[Popen[bytes]] = []
         try:
             for stream, reverse in ((both.newest, False), (both.older, True)):
                 errors = stack.enter_context(tempfile.TemporaryFile())
-                proc = _start_log(root, "HEAD", subprocess.PIPE, errors, reverse)
+                proc = start_log(root, "HEAD", subprocess.PIPE, errors, reverse)
                 procs.append(proc)
                 assert proc.stdout is not None
                 decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -777,7 +488,7 @@ def _read_all(root: Path, both: _BothEnds) -> bool:
                     else:
                         both.feed(stream, decoder.decode(b"", final=True))
                         whole = both.feed(stream, None)
-                        _finish(proc, errors)
+                        finish_log(proc, errors)
                     if whole:
                         break
         except HistoryError:
@@ -786,7 +497,7 @@ def _read_all(root: Path, both: _BothEnds) -> bool:
             raise
         finally:
             for proc in procs:
-                _stop(proc)
+                stop_log(proc)
                 if proc.stdout is not None:
                     proc.stdout.close()
     return True

@@ -35,7 +35,7 @@ from .audit import (
     flag_counts,
     review,
 )
-from .history import HistoryError
+from .gitlog import HistoryError
 from .model import Record, School
 from .pages import Page, Site, _page
 

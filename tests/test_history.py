@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 
 from generator.cache import cache_dir
-from generator.history import (
-    Contents,
-    HistoryError,
-    HistoryIndex,
-    _BothEnds,
-    head_commit,
-    load_history,
-    parse_log,
-    read_log,
-)
+from generator.gitlog import HistoryError, head_commit, parse_log, read_log
+from generator.history import Contents, HistoryIndex, _BothEnds, load_history
 
 ZHANG = ("张老师", "t001@example.edu.cn")
 LI = ("李老师", "t002@example.edu.cn")
