@@ -55,19 +55,26 @@ def check_file(path: str, role: str, raw: bytes, forms: Forms) -> Checked:
     return checked
 
 
+def read_raw(root: str, path: str, role: str, size: int) -> bytes | Checked:
+    """A file's bytes, or (too large, unreadable: F007, F001) its result without them."""
+    if size > MAX_BYTES:
+        checked = Checked(path, role, None)
+        checked.problems.append(problem(Location(path), "F007", size=size, limit=MAX_BYTES))
+        return checked
+    try:
+        with open(f"{root}/{path}", "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        checked = Checked(path, role, None)
+        checked.problems.append(problem(Location(path), "F001", error=exc.strerror or str(exc)))
+        return checked
+
+
 def read_and_check(
     root: str, path: str, role: str, size: int, forms: Forms
 ) -> tuple[bytes | None, Checked]:
     """Read a file (unless it is too large) and check it; I/O errors become F001."""
-    if size > MAX_BYTES:
-        checked = Checked(path, role, None)
-        checked.problems.append(problem(Location(path), "F007", size=size, limit=MAX_BYTES))
-        return None, checked
-    try:
-        with open(f"{root}/{path}", "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        checked = Checked(path, role, None)
-        checked.problems.append(problem(Location(path), "F001", error=exc.strerror or str(exc)))
-        return None, checked
+    raw = read_raw(root, path, role, size)
+    if isinstance(raw, Checked):
+        return None, raw
     return raw, check_file(path, role, raw, forms)

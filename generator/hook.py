@@ -163,9 +163,13 @@ def read_updates(stream: TextIO) -> list[RefUpdate]:
     return updates
 
 
+# libyaml's loader where PyYAML has it: a full school's people file in a tenth of the time
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _teachers(text: str | None) -> list[dict[str, Any]]:
     try:
-        data = yaml.safe_load(text) if text else None
+        data = yaml.load(text, Loader=_LOADER) if text else None
     except yaml.YAMLError:
         return []
     items = data.get("teachers") if isinstance(data, dict) else None

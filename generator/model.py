@@ -8,6 +8,7 @@ typed (dates are ``datetime.date``, lists are tuples). A record keeps its form's
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -99,6 +100,11 @@ class Semester:
     classes: tuple[ClassTerm, ...]
     rounds: tuple[Round, ...] = ()
     grade_leaders: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @functools.cached_property
+    def class_ids(self) -> frozenset[str]:
+        """The classes in school this semester (asked once a student by the rules)."""
+        return frozenset(c.class_id for c in self.classes)
 
     @property
     def school_year(self) -> int:

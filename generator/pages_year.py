@@ -192,7 +192,7 @@ def pairing_sheets(school: School, semester: Semester) -> list[Sheet]:
     mentors_of = _pairings(school, semester)
     agreements = _agreements(school, semester)
     keys = {(p.mentor, p.key_student) for p in school.pairings if p.semester == semester.id}
-    classes = {c.class_id for c in semester.classes}
+    classes = semester.class_ids
     sheets = []
     header: list[CellValue] = [
         *("序号", "学号", "姓名", "性别", "导师", "导师工号", "任教学科", "重点帮扶", "协议")

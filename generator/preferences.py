@@ -82,7 +82,7 @@ def active_teachers(school: School, semester: Semester) -> dict[str, str]:
 def in_school(school: School, semester: Semester, sid: str) -> bool:
     """Whether a student is at school in the semester (not left, class in the semester)."""
     student = school.students.get(sid)
-    classes = {c.class_id for c in semester.classes}
+    classes = semester.class_ids
     return (
         student is not None
         and student.class_id in classes

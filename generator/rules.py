@@ -325,7 +325,7 @@ class CrossChecker:
         """Why a student is not at school in a semester (from ``on``), or None when they are."""
         if student.left is not None and student.left.date <= (on or semester.start):
             return _what(f"已于 {student.left.date} 离校", f"left on {student.left.date}")
-        if student.class_id not in {c.class_id for c in semester.classes}:
+        if student.class_id not in semester.class_ids:
             return _what(
                 f"班级 {student.class_id} 不在本学期的在校班级中",
                 f"class {student.class_id} is not in this semester's classes",

@@ -52,6 +52,10 @@ PAGES = {
     "school": "school/",
     "kinds": "kinds/",
 }
+AUDIT_PAGES = {  # in the demo school with its git history
+    "history": f"students/{STUDENT}/history/",
+    "review": "review/2026-2027-1/",
+}
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -84,9 +88,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
 
     tmp = tmp_path_factory.mktemp("browser")
     site = build_site(REPO / "mkdocs.yml", RECORDS, tmp / "site", TODAY)
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = _serve(site)
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in [*FLAGS, f"--user-data-dir={tmp / 'profile'}"]:
@@ -97,6 +99,32 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
         yield driver, f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         driver.quit()
+        server.shutdown()
+        server.server_close()
+
+
+def _serve(site: Path) -> ThreadingHTTPServer:
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def audited(
+    web: tuple[Any, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Any, str]]:
+    """(driver, base URL) for the demo school made as its own git repository, with its
+    teachers' history: the site then has record histories and review reports."""
+    from generator.demo import DemoOptions, write_demo
+
+    tmp = tmp_path_factory.mktemp("audited")
+    write_demo(tmp / "school", DemoOptions())
+    site = build_site(REPO / "mkdocs.yml", tmp / "school", tmp / "site", TODAY)
+    server = _serve(site)
+    try:
+        yield web[0], f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
         server.shutdown()
         server.server_close()
 
@@ -205,7 +233,22 @@ def test_class_page_links_to_every_student(web: tuple[Any, str]) -> None:
 
 @pytest.mark.parametrize("kind", list(PAGES))
 def test_screenshot(web: tuple[Any, str], kind: str, tmp_path: Path) -> None:
-    driver = _open(web, PAGES[kind])
+    _screenshot(_open(web, PAGES[kind]), kind, tmp_path)
+
+
+@pytest.mark.parametrize("kind", list(AUDIT_PAGES))
+def test_history_and_review_screenshots(
+    audited: tuple[Any, str], kind: str, tmp_path: Path
+) -> None:
+    driver = _open(audited, AUDIT_PAGES[kind])
+    text = driver.find_element(_by().CSS_SELECTOR, "article").text
+    # the record's own date and git's two times are named apart, in the school's time zone
+    assert "记录日期" in text and "作者时间" in text and "提交时间" in text, text[:400]
+    assert "Asia/Shanghai" in text
+    _screenshot(driver, kind, tmp_path)
+
+
+def _screenshot(driver: Any, kind: str, tmp_path: Path) -> None:
     folder = REPO / "docs" / "screenshots" if os.environ.get("DAOSHI_SCREENSHOTS") else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(folder / f"{kind}.png"))
