@@ -53,7 +53,7 @@ PAGES = {
     "kinds": "kinds/",
 }
 AUDIT_PAGES = {  # in the demo school with its git history
-    "history": f"students/{STUDENT}/history/",
+    "history": "students/S250053/history/",  # a talk edited later, shown with its diff
     "review": "review/2026-2027-1/",
 }
 
