@@ -4,7 +4,9 @@
 navigation and theme environment in memory. When record files change, only those files
 are read and checked (against the people, semesters and pairings already loaded), the
 model is updated, the pages that show the changed records are re-made, and those whose
-source differs go through mkdocs and the theme again. Anything else that changes (people,
+source differs go through mkdocs and the theme again. A commit (HEAD or a branch moves
+under ``.git/``) brings the audit up to the new head and re-makes the history pages of
+the files it touched, the reviews and the pages with flags. Anything else that changes (people,
 semesters, pairings, forms, school.yaml) means a full rebuild. A record with problems is
 reported as located lines and the site keeps its last good state.
 """
@@ -27,15 +29,30 @@ from mkdocs.exceptions import PluginError
 
 from .access import Access
 from .errors import Problem
+from .gitlog import HistoryError, head_commit
 from .layout import RECORD, classify
 from .mkdocs_plugin import DaoshiPlugin
 from .model import Record, School
 from .pages import Site, affected_pages, page_makers
-from .pages_history import carry_history
+from .pages_history import (
+    audit_of,
+    carry_history,
+    committed_paths,
+    history_paths,
+    refresh_history,
+)
 from .validate import check_records
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
 WRITES = frozenset({"created", "modified", "deleted", "moved", "closed"})
+COMMITTED = ".git/HEAD"  # what the watcher reports when HEAD or a branch moved: a commit
+
+
+def moves_head(rel: str) -> bool:
+    """Whether a write under ``.git/`` can move HEAD (a commit, a reset, a pull)."""
+    if rel.endswith(".lock"):
+        return False
+    return rel in (".git/HEAD", ".git/packed-refs") or rel.startswith(".git/refs/heads/")
 
 
 @dataclass
@@ -44,6 +61,7 @@ class Update:
 
     records: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
+    committed: bool = False  # the history moved: its pages were made again
     problems: list[Problem] = field(default_factory=list)
     full: bool = False
     seconds: float = 0.0
@@ -104,8 +122,12 @@ class IncrementalSite:
         start = time.perf_counter()
         school = self.plugin.school
         assert school is not None
-        paths = sorted(set(changed))
+        paths = sorted(set(changed) - {COMMITTED})
         result = Update(records=paths)
+        if COMMITTED in changed and not paths:
+            result.pages = self._after_commit(result)
+            result.seconds = time.perf_counter() - start
+            return result
         if any(classify(p, school.forms.files) != RECORD for p in paths):
             self.full_build()
             result.full = True
@@ -125,10 +147,42 @@ class IncrementalSite:
         new_school = dataclasses.replace(school, records=records)
         carry_history(school, new_school)
         result.pages = self._render(new_school, today, [*before, *mini.records])
+        if COMMITTED in changed:  # saved and committed at once
+            result.pages = sorted({*result.pages, *self._after_commit(result)})
         result.seconds = time.perf_counter() - start
         return result
 
-    def _render(self, school: School, today: dt.date, records: list[Record]) -> list[str]:
+    def _after_commit(self, result: Update) -> list[str]:
+        """After HEAD moved: the audit brought up to it, and the pages that show the
+        history of the files the new commits touched (their students' histories, the
+        reviews, the flags on their mentor, class and school pages) made again."""
+        school = self.plugin.school
+        assert school is not None
+        before = audit_of(school)
+        try:
+            head = head_commit(self.root)
+        except HistoryError:
+            return []
+        if before is None or before.index.head == head:
+            if before is None and head is not None:  # the first commit: history pages appear
+                self.full_build()
+                result.full = True
+            return []
+        after = refresh_history(self.root, school)
+        if after is None:
+            return []
+        result.committed = True
+        touched = committed_paths(before, after)
+        records = [r for r in school.records if r.path in touched]
+        return self._render(school, self.plugin.today, records, history_paths(school, touched))
+
+    def _render(
+        self,
+        school: School,
+        today: dt.date,
+        records: list[Record],
+        extra: set[str] | frozenset[str] = frozenset(),
+    ) -> list[str]:
         plugin = self.plugin
         assert plugin.access is not None and plugin.files is not None and plugin.nav is not None
         access = Access(school, plugin.access.audience)
@@ -147,7 +201,7 @@ class IncrementalSite:
         assert plugin.env is not None
         doc_files = files.documentation_pages()
         updated = []
-        for path in sorted(affected_pages(school, records) & set(makers)):
+        for path in sorted((affected_pages(school, records) | extra) & set(makers)):
             content = makers[path]().content
             if self.sources.get(path) == content:
                 continue
@@ -193,7 +247,10 @@ def watch(site: IncrementalSite, settle: float = 0.2, echo: Callable[[str], None
                 path = raw.decode() if isinstance(raw, bytes) else raw
                 if path:
                     rel = Path(path).resolve().relative_to(site.root).as_posix()
-                    if not rel.startswith(".git/") and "/." not in f"/{rel}":
+                    if rel.startswith(".git/"):
+                        if moves_head(rel):
+                            events.put(COMMITTED)
+                    elif "/." not in f"/{rel}":
                         events.put(rel)
 
     observer = Observer()
@@ -230,5 +287,7 @@ def report(result: Update, root: Path, echo: Callable[[str], None]) -> None:
         echo("记录有问题，站点保持上一次的状态。")
     elif result.full:
         echo(f"完整重建（{result.seconds:.1f} 秒）")
+    elif result.committed:
+        echo(f"有新的提交：已更新 {len(result.pages)} 个页面（{result.seconds:.2f} 秒）")
     else:
         echo(f"已更新 {len(result.pages)} 个页面（{result.seconds:.2f} 秒）")

@@ -36,6 +36,7 @@ from .audit import (
     review,
 )
 from .gitlog import HistoryError
+from .layout import GROUP, record_path
 from .model import Record, School
 from .pages import Page, Site, _page
 
@@ -336,6 +337,49 @@ def attach_history(root: Path, school: School) -> Audit | None:
         return None
     _remember(school, audit)
     return audit
+
+
+def refresh_history(root: Path, school: School) -> Audit | None:
+    """The audit of ``root`` built again, after a commit (the history index reads only the
+    new commits), and attached to ``school``; None when root has no git history."""
+    try:
+        audit = build_audit(root, school)
+    except HistoryError:
+        return None
+    _remember(school, audit)
+    return audit
+
+
+def committed_paths(before: Audit, after: Audit) -> set[str]:
+    """The files the commits in ``after`` but not in ``before`` wrote, renamed or deleted."""
+    new = set(after.index.commits) - set(before.index.commits)
+    histories = [*after.index.files.values(), *after.index.deleted]
+    found: set[str] = set()
+    for history in histories:
+        for v in history.versions:
+            if v.commit in new:
+                found.add(v.path)
+                if v.old_path:
+                    found.add(v.old_path)
+    return found
+
+
+def history_paths(school: School, paths: Iterable[str]) -> set[str]:
+    """The history pages that show these files: their students' record histories, and every
+    semester's review report (each names the commit it runs to)."""
+    found = {f"review/{semester.id}.md" for semester in school.semesters}
+    by_path = {r.path: r for r in school.records}
+    for path in paths:
+        record = by_path.get(path)
+        parsed = record_path(path)
+        if record is not None:
+            students: Iterable[str] = record.students
+        elif parsed is not None and parsed.subject != GROUP:
+            students = [parsed.subject]  # a deleted record's student
+        else:
+            students = []
+        found.update(f"students/{sid}/history.md" for sid in students)
+    return found
 
 
 def _remember(school: School, audit: Audit) -> None:

@@ -127,3 +127,83 @@ def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> Non
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+def _commit(root: Path, path: Path, message: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    who = {"GIT_AUTHOR_NAME": "T001", "GIT_AUTHOR_EMAIL": "t001@demo-school.invalid"}
+    env.update(who, GIT_COMMITTER_NAME="T001", GIT_COMMITTER_EMAIL="t001@demo-school.invalid")
+    subprocess.run(["git", "-C", str(root), "add", str(path)], check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", message], check=True, env=env)
+
+
+@pytest.fixture
+def committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IncrementalSite:
+    """The demo school as its own git repository (with its teachers' history), built."""
+    from generator.demo import DemoOptions, write_demo
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    write_demo(tmp_path / "school", DemoOptions())
+    site = IncrementalSite(ROOT / "mkdocs.yml", tmp_path / "school", tmp_path / "site", TODAY)
+    site.full_build()
+    return site
+
+
+def test_a_commit_updates_the_history_pages(committed: IncrementalSite) -> None:
+    talk = sorted(committed.root.glob("semesters/2026-2027-1/journal/T001/S*/*-talk.md"))[0]
+    sid, rel = talk.parent.name, talk.relative_to(committed.root).as_posix()
+    history = f"students/{sid}/history"
+    assert "补记一句：周五再谈" not in html(committed, history)
+    talk.write_text(talk.read_text("utf-8") + "\n补记一句：周五再谈。\n", "utf-8")
+    saved = committed.update([rel])
+    assert not saved.committed and f"{history}.md" not in saved.pages  # saved, not committed
+    _commit(committed.root, talk, "T001 补记一句：周五再谈")
+    head = subprocess.run(
+        ["git", "-C", str(committed.root), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    result = committed.update([".git/HEAD"])
+    assert result.committed and not result.full and not result.problems
+    assert f"{history}.md" in result.pages
+    assert "review/2026-2027-1.md" in result.pages
+    page = html(committed, history)
+    assert "T001 补记一句：周五再谈" in page  # the new version's commit message
+    assert "补记一句：周五再谈。" in page  # and its diff
+    assert head[:10] in html(committed, "review/2026-2027-1")  # the review runs to it
+    other = (
+        next(p for p in result.pages if p.startswith("students/") and sid not in p)
+        if [p for p in result.pages if p.startswith("students/") and sid not in p]
+        else None
+    )
+    assert other is None  # no other student's pages
+    assert committed.update([".git/HEAD"]).pages == []  # HEAD did not move again
+
+
+def test_daoshi_build_watch_sees_a_commit(tmp_path: Path) -> None:
+    from generator.demo import DemoOptions, write_demo
+
+    write_demo(tmp_path / "school", DemoOptions())
+    site = tmp_path / "site"
+    argv = [sys.executable, "-m", "generator", "build", "--records", str(tmp_path / "school")]
+    argv += ["-f", str(ROOT / "mkdocs.yml"), "-d", str(site), "--today", TODAY, "--watch"]
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    threading.Thread(target=lambda: [lines.put(x) for x in stderr], daemon=True).start()
+    try:
+        deadline = time.monotonic() + 120
+        while not lines.get(timeout=max(1, deadline - time.monotonic())).startswith("正在监视"):
+            pass
+        talk = sorted((tmp_path / "school").glob("semesters/2026-2027-1/journal/T001/S*/*talk.md"))[
+            0
+        ]
+        talk.write_text(talk.read_text("utf-8") + "\n提交后历史页也会更新。\n", "utf-8")
+        _commit(tmp_path / "school", talk, "T001 提交后历史页也会更新")
+        while not (line := lines.get(timeout=60)).startswith("有新的提交"):
+            assert "问题" not in line and "完整重建" not in line, line
+        page = site / "students" / talk.parent.name / "history" / "index.html"
+        assert "T001 提交后历史页也会更新" in page.read_text("utf-8")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
