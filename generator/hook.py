@@ -21,7 +21,6 @@ that turns a push into ``Problem``s. The checks on one commit are a pure functio
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import subprocess
@@ -36,6 +35,7 @@ import yaml
 from .check import Checked
 from .errors import Location, Problem
 from .forms import load_forms
+from .hook_tree import CheckTree, DataTree
 from .messages import problem
 from .model import School
 from .validate import check_records, school_today, validate
@@ -346,42 +346,6 @@ def commit_problems(
     return out
 
 
-class CheckTree:
-    """A work tree kept next to the bare repository, moved from commit to commit.
-
-    Only files that differ are rewritten (``read-tree --reset -u`` with a private index),
-    so the validation cache keeps its per-file results between commits and pushes. A
-    lock serialises concurrent pushes.
-    """
-
-    def __init__(self, git: Git) -> None:
-        self.git = git
-        self.dir = git.git_dir / "daoshi-check"
-        self.tree = self.dir / "tree"
-        self.index = self.dir / "index"
-
-    def __enter__(self) -> CheckTree:
-        self.tree.mkdir(parents=True, exist_ok=True)
-        self._lock = (self.dir / "lock").open("w")
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
-
-    def checkout(self, sha: str) -> Path:
-        env = {"GIT_INDEX_FILE": str(self.index), "GIT_WORK_TREE": str(self.tree)}
-        try:
-            self.git.run("read-tree", "--reset", "-u", sha, env=env)
-        except RuntimeError:  # a damaged index or tree: start again from nothing
-            self.index.unlink(missing_ok=True)
-            subprocess.run(["rm", "-rf", str(self.tree)], check=True)
-            self.tree.mkdir()
-            self.git.run("read-tree", "--reset", "-u", sha, env=env)
-        return self.tree
-
-
 @dataclass
 class Verdict:
     """The outcome of a push: problems by commit (``""`` for the refs), commits checked."""
@@ -420,20 +384,24 @@ def check_push(
     valid: set[str] = set()  # commits of this push whose whole tree validated
     others: list[Checked] | None = None  # data files, while only records change
     with CheckTree(git) as tree:
+        data = DataTree(git, tree.dir)
         for n, commit in enumerate(commits, 1):
             if progress and len(commits) > 20 and n % 20 == 0:
                 progress(f"daoshi：已检查 {n}/{len(commits)} 个提交…")
-            root = tree.checkout(commit.sha)
             changed = changes(git, commit)
-            today = school_today(root)
+            checked: tuple[list[Problem], School | None, list[Checked] | None] | None = None
             if _records_only(commit, changed, pushed, valid):
                 # only records changed since a valid tree: check them against its data files
-                forms = load_forms(root)
                 paths = [c.path for c in changed if c.status != "D"]
-                problems, school, others = check_records(root, paths, forms, today, others)
-            else:
-                result = validate(root, today=today, need_school=True)
-                problems, school, others = result.problems, result.school, None
+                with data.checked_out(commit.sha, paths) as root:
+                    if root is not None:
+                        forms = load_forms(root)
+                        checked = check_records(root, paths, forms, school_today(root), others)
+            if checked is None:
+                root = tree.checkout(commit.sha)
+                result = validate(root, today=school_today(root), need_school=True)
+                checked = (result.problems, result.school, None)
+            problems, school, others = checked
             own = commit_problems(commit, changed, pusher, school, closed)
             own.extend(_validation_problems(commit, problems, seen))
             if not problems:
