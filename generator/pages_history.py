@@ -331,17 +331,12 @@ def attach_history(root: Path, school: School) -> Audit | None:
     known = audit_of(school)
     if known is not None:  # one load serving several audiences' builds
         return known
-    try:
-        audit = build_audit(root, school)
-    except HistoryError:
-        return None
-    _remember(school, audit)
-    return audit
+    return refresh_history(root, school)
 
 
 def refresh_history(root: Path, school: School) -> Audit | None:
-    """The audit of ``root`` built again, after a commit (the history index reads only the
-    new commits), and attached to ``school``; None when root has no git history."""
+    """The audit of ``root`` built (again, after a commit: the history index reads only
+    the new commits) and attached to ``school``; None when root has no git history."""
     try:
         audit = build_audit(root, school)
     except HistoryError:

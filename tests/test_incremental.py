@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,12 +101,12 @@ def test_a_change_to_people_or_pairings_rebuilds_everything(built: IncrementalSi
     assert result.full and not result.problems
 
 
-def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "records", tmp_path / "records")
-    site = tmp_path / "site"
-    argv = [sys.executable, "-m", "generator", "build", "--records", str(tmp_path / "records")]
+@contextlib.contextmanager
+def _watching(records: Path, site: Path, env: dict[str, str]) -> Iterator[queue.Queue[str]]:
+    """``daoshi build --watch`` running on ``records``: its lines, once it watches."""
+    argv = [sys.executable, "-m", "generator", "build", "--records", str(records)]
     argv += ["-f", str(ROOT / "mkdocs.yml"), "-d", str(site), "--today", TODAY, "--watch"]
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stderr is not None
     stderr = proc.stderr
@@ -113,9 +115,18 @@ def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> Non
         deadline = time.monotonic() + 120
         while not lines.get(timeout=max(1, deadline - time.monotonic())).startswith("正在监视"):
             pass
-        talk = sorted((tmp_path / "records").glob("semesters/2026-2027-1/journal/*/S*/*-talk.md"))[
-            0
-        ]
+        yield lines
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+
+
+def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "records", tmp_path / "records")
+    site = tmp_path / "site"
+    with _watching(tmp_path / "records", site, dict(os.environ)) as lines:
+        journal = tmp_path / "records" / "semesters" / "2026-2027-1" / "journal"
+        talk = sorted(journal.glob("*/S*/*-talk.md"))[0]
         talk.write_text(talk.read_text("utf-8") + "\n保存后几秒内就能看到。\n", "utf-8")
         while not (line := lines.get(timeout=30)).startswith("已更新"):
             assert "问题" not in line, line
@@ -124,9 +135,6 @@ def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> Non
         # reading files (the update's own reads) is not a change: no further updates follow
         time.sleep(2)
         assert not [x for x in list(lines.queue) if x.startswith(("已更新", "完整重建"))]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 def _commit(root: Path, path: Path, message: str) -> None:
@@ -183,27 +191,13 @@ def test_daoshi_build_watch_sees_a_commit(tmp_path: Path) -> None:
 
     write_demo(tmp_path / "school", DemoOptions())
     site = tmp_path / "site"
-    argv = [sys.executable, "-m", "generator", "build", "--records", str(tmp_path / "school")]
-    argv += ["-f", str(ROOT / "mkdocs.yml"), "-d", str(site), "--today", TODAY, "--watch"]
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stderr is not None
-    stderr = proc.stderr
-    threading.Thread(target=lambda: [lines.put(x) for x in stderr], daemon=True).start()
-    try:
-        deadline = time.monotonic() + 120
-        while not lines.get(timeout=max(1, deadline - time.monotonic())).startswith("正在监视"):
-            pass
-        talk = sorted((tmp_path / "school").glob("semesters/2026-2027-1/journal/T001/S*/*talk.md"))[
-            0
-        ]
+    with _watching(tmp_path / "school", site, env) as lines:
+        journal = tmp_path / "school" / "semesters" / "2026-2027-1" / "journal" / "T001"
+        talk = sorted(journal.glob("S*/*-talk.md"))[0]
         talk.write_text(talk.read_text("utf-8") + "\n提交后历史页也会更新。\n", "utf-8")
         _commit(tmp_path / "school", talk, "T001 提交后历史页也会更新")
         while not (line := lines.get(timeout=60)).startswith("有新的提交"):
             assert "问题" not in line and "完整重建" not in line, line
         page = site / "students" / talk.parent.name / "history" / "index.html"
         assert "T001 提交后历史页也会更新" in page.read_text("utf-8")
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
