@@ -32,13 +32,12 @@ from typing import Any, TextIO
 
 import yaml
 
-from .check import Checked
 from .errors import Location, Problem
 from .forms import load_forms
 from .hook_tree import CheckTree, DataTree
 from .messages import problem
 from .model import School
-from .validate import check_records, school_today, validate
+from .validate import Prepared, check_records, school_today, validate
 
 ZERO = "0" * 40
 DEFAULT_USER_ENV = "GL_USER"
@@ -382,14 +381,14 @@ def check_push(
     seen: set[tuple[str, str, str]] = set()
     pushed = {c.sha for c in commits}
     valid: set[str] = set()  # commits of this push whose whole tree validated
-    others: list[Checked] | None = None  # data files, while only records change
+    others: Prepared | None = None  # the data files checked, while only records change
     with CheckTree(git) as tree:
         data = DataTree(git, tree.dir)
         for n, commit in enumerate(commits, 1):
             if progress and len(commits) > 20 and n % 20 == 0:
                 progress(f"daoshi：已检查 {n}/{len(commits)} 个提交…")
             changed = changes(git, commit)
-            checked: tuple[list[Problem], School | None, list[Checked] | None] | None = None
+            checked: tuple[list[Problem], School | None, Prepared | None] | None = None
             if _records_only(commit, changed, pushed, valid):
                 # only records changed since a valid tree: check them against its data files
                 paths = [c.path for c in changed if c.status != "D"]

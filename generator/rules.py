@@ -6,6 +6,7 @@ need more than one file to see, and the ``School`` model.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 from collections import defaultdict
@@ -82,6 +83,9 @@ class CrossChecker:
         self.mentees: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.paired: set[str] = set()  # semesters whose pairing table was read
         self.spans: dict[tuple[str, str, str], list[Span]] = defaultdict(list)  # (sem, mentor, sid)
+        self.school_file: Checked | None = None
+        self.screening: tuple[ScreeningEntry, ...] = ()
+        self.surveys: tuple[SurveyResult, ...] = ()
 
     def add(self, location: Location, code: str, **args: Any) -> None:
         self.problems.append(problem(location, code, **args))
@@ -96,17 +100,37 @@ class CrossChecker:
 
     def run(self, paths: Iterable[str]) -> School | None:
         """Check everything; the model is returned even with problems (best effort)."""
-        paths = set(paths)
-        school = self.one("school", "school.yaml", paths)
+        self.load_data(set(paths))
+        return self.finish()
+
+    def load_data(self, paths: set[str]) -> None:
+        """The rules over the data files (people, semesters, pairings …): the part that
+        does not depend on the records."""
+        self.school_file = self.one("school", "school.yaml", paths)
         self.one("teachers", "people/teachers.yaml", paths)
         self.load_teachers()
         self.load_cohorts()
         self.load_semesters(paths)
-        self.check_refs()
+        self.check_refs(c for role, cs in self.by_role.items() if role != RECORD for c in cs)
         self.load_pairings()
-        screening = self.load_screening()
-        surveys = self.load_surveys()
+        self.screening = self.load_screening()
+        self.surveys = self.load_surveys()
+
+    def with_records(self, files: Iterable[Checked]) -> CrossChecker:
+        """A checker whose data files are loaded already (``load_data``), for these records
+        in place of its own: its loaded people, semesters and pairings are shared, read
+        only, so one load serves every commit of a push and every update of a watch."""
+        other = copy.copy(self)
+        other.problems = list(self.problems)
+        other.by_role = defaultdict(list, self.by_role)
+        other.by_role[RECORD] = [c for c in files if c.data is not None]
+        return other
+
+    def finish(self) -> School | None:
+        """The records' rules, then the model (``load_data`` first)."""
+        self.check_refs(self.by_role.get(RECORD, []))
         records = self.load_records()
+        school = self.school_file
         if school is None:
             return None
         data = school.data or {}
@@ -123,8 +147,8 @@ class CrossChecker:
             classes=MappingProxyType(self.classes),
             semesters=tuple(sorted(self.semesters.values(), key=lambda s: s.start)),
             pairings=tuple(self.pairings),
-            screening=screening,
-            surveys=surveys,
+            screening=self.screening,
+            surveys=self.surveys,
             records=records,
             forms=self.forms,
         )
@@ -289,7 +313,8 @@ class CrossChecker:
                     ),
                 )
 
-    def check_refs(self) -> None:
+    def check_refs(self, files: Iterable[Checked]) -> None:
+        """Every ID these files name must be known (teachers, students, classes …)."""
         known: dict[str, Mapping[str, Any]] = {
             "student": self.students,
             "teacher": self.teachers,
@@ -297,17 +322,14 @@ class CrossChecker:
             "semester": self.semesters,
             "policy": self.forms.policies,
         }
-        for files in self.by_role.values():
-            for checked in files:
-                for ref in checked.refs:
-                    if ref.id in known[ref.target]:
-                        continue
-                    args: dict[str, Any] = {"id": ref.id}
-                    if ref.target == "policy":
-                        args["allowed"] = ", ".join(sorted(self.forms.policies))
-                    self.add(
-                        Location(checked.path, ref.line, ref.col), REF_CODES[ref.target], **args
-                    )
+        for checked in files:
+            for ref in checked.refs:
+                if ref.id in known[ref.target]:
+                    continue
+                args: dict[str, Any] = {"id": ref.id}
+                if ref.target == "policy":
+                    args["allowed"] = ", ".join(sorted(self.forms.policies))
+                self.add(Location(checked.path, ref.line, ref.col), REF_CODES[ref.target], **args)
 
     def folder_matches(self, checked: Checked) -> str | None:
         """The semester a per-semester file belongs to, reporting a mismatched ``semester``."""

@@ -203,29 +203,54 @@ def checked_data_files(root: Path, forms: Forms, use_cache: bool = True) -> list
     return list(found.values())
 
 
+@dataclass
+class Prepared:
+    """The data files checked and their cross-file rules run, as of ``today``: what
+    ``check_records`` checks records against (pass it back to save doing it again)."""
+
+    files: list[Checked]
+    today: dt.date
+    crosser: CrossChecker
+
+
+def prepare_data(
+    root: Path,
+    forms: Forms,
+    today: dt.date,
+    use_cache: bool = True,
+    files: list[Checked] | None = None,
+) -> Prepared:
+    """Check the data files (or take ``files``, checked already) and run their rules."""
+    files = checked_data_files(root, forms, use_cache) if files is None else files
+    crosser = CrossChecker(files, forms, today)
+    crosser.load_data({c.path for c in files})
+    return Prepared(files, today, crosser)
+
+
 def check_records(
     root: Path,
     records: list[str],
     forms: Forms,
     today: dt.date,
-    others: list[Checked] | None = None,
+    others: Prepared | None = None,
     use_cache: bool = True,
-) -> tuple[list[Problem], School | None, list[Checked]]:
+) -> tuple[list[Problem], School | None, Prepared]:
     """Check some record files against the repository's data files, not reading the other
     records: for when only these records changed since a state known to be valid (the
     incremental build, the pre-receive hook).
 
     Returns the problems located in these records, the school of the data files plus these
-    records, and the checked data files (pass them back as ``others`` to save reading them).
+    records, and the prepared data files (pass them back as ``others`` to save checking
+    them and running their rules again; a new day runs the rules again).
     """
-    if others is None:
-        others = checked_data_files(root, forms, use_cache)
+    if others is None or others.today != today:
+        others = prepare_data(root, forms, today, use_cache, others.files if others else None)
     present = [p for p in records if (root / p).is_file()]
     checked = [
         read_and_check(str(root), p, RECORD, (root / p).stat().st_size, forms)[1] for p in present
     ]
-    crosser = CrossChecker([*others, *checked], forms, today)
-    school = crosser.run([c.path for c in others] + present)
+    crosser = others.crosser.with_records(checked)
+    school = crosser.finish()
     mine = set(present)
     problems = [p for c in checked for p in c.problems]
     problems += [p for p in crosser.problems if p.location.path in mine]
