@@ -84,6 +84,7 @@ class CrossChecker:
         self.paired: set[str] = set()  # semesters whose pairing table was read
         self.spans: dict[tuple[str, str, str], list[Span]] = defaultdict(list)  # (sem, mentor, sid)
         self.school_file: Checked | None = None
+        self.paths: set[str] = set()  # the files load_data was told of
         self.screening: tuple[ScreeningEntry, ...] = ()
         self.surveys: tuple[SurveyResult, ...] = ()
 
@@ -128,6 +129,8 @@ class CrossChecker:
 
     def finish(self) -> School | None:
         """The records' rules, then the model (``load_data`` first)."""
+        mine = [c.path for c in self.by_role.get(RECORD, []) if c.path not in self.paths]
+        self.require_semester_files(mine)  # records in a folder the data files did not name
         self.check_refs(self.by_role.get(RECORD, []))
         records = self.load_records()
         school = self.school_file
@@ -263,13 +266,19 @@ class CrossChecker:
                 ),
             )
         self.check_overlaps()
+        self.paths = paths
+        self.require_semester_files(paths)
+
+    def require_semester_files(self, paths: Iterable[str]) -> None:
+        """X216 for each semester folder these files are in that lacks its semester or
+        pairing file."""
         folders = {
             p.split("/")[1] for p in paths if p.startswith("semesters/") and p.count("/") >= 2
         }
         for folder in sorted(folders):
             for name in ("semester.yaml", "pairings.yaml"):
                 required = f"semesters/{folder}/{name}"
-                if required not in paths:
+                if required not in self.paths:
                     self.add(Location(required), "X216", file=required)
 
     def check_semester_dates(

@@ -239,7 +239,8 @@ def check_records(
     records: for when only these records changed since a state known to be valid (the
     incremental build, the pre-receive hook).
 
-    Returns the problems located in these records, the school of the data files plus these
+    Returns the problems located in these records (and X216 for a semester folder they are
+    in that has no semester or pairing file), the school of the data files plus these
     records, and the prepared data files (pass them back as ``others`` to save checking
     them and running their rules again; a new day runs the rules again).
     """
@@ -251,7 +252,17 @@ def check_records(
     ]
     crosser = others.crosser.with_records(checked)
     school = crosser.finish()
+    # the records' own problems, and a missing semester file of a folder they are in
+    folders = {p.split("/")[1] for p in present if p.startswith("semesters/")}
+    missing = {f"semesters/{f}/{n}" for f in folders for n in _SEMESTER_FILES}
     mine = set(present)
     problems = [p for c in checked for p in c.problems]
-    problems += [p for p in crosser.problems if p.location.path in mine]
+    problems += [
+        p
+        for p in crosser.problems
+        if p.location.path in mine or (p.code == "X216" and p.location.path in missing)
+    ]
     return sorted(problems), school, others
+
+
+_SEMESTER_FILES = ("semester.yaml", "pairings.yaml")

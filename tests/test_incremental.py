@@ -94,6 +94,26 @@ def test_a_bad_record_is_reported_and_the_site_keeps_its_last_good_state(
     assert not built.update([rel]).problems
 
 
+def test_a_record_in_a_semester_folder_that_does_not_exist_is_reported(
+    built: IncrementalSite,
+) -> None:
+    talk = a_talk(built)
+    rel = talk.relative_to(built.root).as_posix().replace("2026-2027-1", "2026-2072-1")
+    stray = built.root / rel
+    stray.parent.mkdir(parents=True)
+    stray.write_text(talk.read_text("utf-8"), "utf-8")
+    try:
+        result = built.update([rel])
+        assert result.pages == []
+        assert [(p.location.path, p.code) for p in result.problems] == [
+            ("semesters/2026-2072-1/pairings.yaml", "X216"),
+            ("semesters/2026-2072-1/semester.yaml", "X216"),
+        ]
+    finally:
+        stray.unlink()
+    assert not built.update([rel]).problems
+
+
 def test_a_change_to_people_or_pairings_rebuilds_everything(built: IncrementalSite) -> None:
     pairings = built.root / "semesters/2026-2027-1/pairings.yaml"
     pairings.write_text(pairings.read_text("utf-8") + "# 补充说明\n", "utf-8")
