@@ -320,7 +320,9 @@ def stream_log(root: Path, revisions: str, stream: Stream) -> None:
         assert proc.stdout is not None
         try:
             feed_all(proc.stdout, stream)
+        except BaseException:  # a parse error: git need not write the rest
+            stop_log(proc)
+            raise
         finally:
             proc.stdout.close()
-            stop_log(proc)
-        finish_log(proc, errors)
+        finish_log(proc, errors)  # at the end of its output git may not have exited yet
