@@ -230,6 +230,11 @@ def _restore(
     )
 
 
+def _changed(row: Row) -> Row:
+    """A file's first version read as a change: an older version of the file came to light."""
+    return (row[0], "M", row[2], row[3], row[4])
+
+
 class _Builder(Stream):
     """A stream that builds (part of) the index: the commits it took, and the current one."""
 
@@ -288,9 +293,8 @@ class _Backward(_Builder):
                 else:
                     files[path] = FileHistory(rows=history)
                 continue
-            last = history[-1]
-            if last[1] == "A":  # a later "A" of a known file is a change
-                history[-1] = (last[0], "M", last[2], last[3], last[4])
+            if history[-1][1] == "A":  # a later "A" of a known file is a change
+                history[-1] = _changed(history[-1])
             history.append((cid, status, path, None, base))
         return i
 
@@ -301,8 +305,8 @@ class _Backward(_Builder):
         if history is None:  # the file's newest version
             history = []
             self.files[path] = FileHistory(rows=history)
-        elif (last := history[-1])[1] == "A":
-            history[-1] = (last[0], "M", last[2], last[3], last[4])
+        elif history[-1][1] == "A":
+            history[-1] = _changed(history[-1])
         history.append((self.cid, status, path, old_path, self.base))
         live[old_path or path] = history  # a rename's file had the old path before
 
@@ -313,9 +317,8 @@ class _Backward(_Builder):
             before = older.files.pop(path, None)
             if before is None:
                 continue
-            last = history[-1]
-            if last[1] == "A":  # the same path, known before: a change
-                history[-1] = (last[0], "M", last[2], last[3], last[4])
+            if history[-1][1] == "A":  # the same path, known before: a change
+                history[-1] = _changed(history[-1])
             history.extend(reversed(before.rows()))
         self.live = {}
 
@@ -455,9 +458,9 @@ def load_history(
     return index
 
 
-def _read_all(root: Path, both: _BothEnds) -> bool:
-    """Read HEAD's whole history into ``both`` from its two ends at once; False in a
-    repository without commits.
+def _read_all(root: Path, both: _BothEnds) -> None:
+    """Read HEAD's whole history into ``both`` from its two ends at once (nothing in a
+    repository without commits).
 
     ``git log`` and ``git log --reverse`` run side by side, each parsed as its output
     comes: when one reader stops (the other took the next commit) the other goes on to
@@ -493,14 +496,13 @@ def _read_all(root: Path, both: _BothEnds) -> bool:
                         break
         except HistoryError:
             if head_commit(root) is None:
-                return False
+                return
             raise
         finally:
             for proc in procs:
                 stop_log(proc)
                 if proc.stdout is not None:
                     proc.stdout.close()
-    return True
 
 
 @contextlib.contextmanager

@@ -350,12 +350,12 @@ def committed_paths(before: Audit, after: Audit) -> set[str]:
     new = set(after.index.commits) - set(before.index.commits)
     histories = [*after.index.files.values(), *after.index.deleted]
     found: set[str] = set()
-    for history in histories:
-        for v in history.versions:
-            if v.commit in new:
-                found.add(v.path)
-                if v.old_path:
-                    found.add(v.old_path)
+    for history in histories:  # plain rows: no Version made for the files left alone
+        for commit, _, path, old_path, _ in history.rows():
+            if commit in new:
+                found.add(path)
+                if old_path:
+                    found.add(old_path)
     return found
 
 

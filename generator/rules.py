@@ -59,6 +59,9 @@ class _Item:
     where: Location
 
 
+SEMESTER_FILES = ("semester.yaml", "pairings.yaml")  # what every semester folder holds
+
+
 def _what(zh: str, en: str) -> str:
     return en if language() == "en" else zh
 
@@ -276,7 +279,7 @@ class CrossChecker:
             p.split("/")[1] for p in paths if p.startswith("semesters/") and p.count("/") >= 2
         }
         for folder in sorted(folders):
-            for name in ("semester.yaml", "pairings.yaml"):
+            for name in SEMESTER_FILES:
                 required = f"semesters/{folder}/{name}"
                 if required not in self.paths:
                     self.add(Location(required), "X216", file=required)

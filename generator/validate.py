@@ -22,7 +22,7 @@ from .forms import Forms, load_forms
 from .layout import RECORD, Entry, classify, discover
 from .messages import language
 from .model import School
-from .rules import CrossChecker
+from .rules import SEMESTER_FILES, CrossChecker
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -254,7 +254,7 @@ def check_records(
     school = crosser.finish()
     # the records' own problems, and a missing semester file of a folder they are in
     folders = {p.split("/")[1] for p in present if p.startswith("semesters/")}
-    missing = {f"semesters/{f}/{n}" for f in folders for n in _SEMESTER_FILES}
+    missing = {f"semesters/{f}/{n}" for f in folders for n in SEMESTER_FILES}
     mine = set(present)
     problems = [p for c in checked for p in c.problems]
     problems += [
@@ -263,6 +263,3 @@ def check_records(
         if p.location.path in mine or (p.code == "X216" and p.location.path in missing)
     ]
     return sorted(problems), school, others
-
-
-_SEMESTER_FILES = ("semester.yaml", "pairings.yaml")
