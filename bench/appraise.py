@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/appraise.py --students 3000 --semesters 6
 
-Generates the school (a snapshot, no git history; ``generator.demo``), then times, in
+Generates the school (a snapshot, no git history; ``daoshi.demo``), then times, in
 this process: validating it cold (no cache, the baseline, building the model) and scoring
 every semester with every rubric in forms/rubrics/ (the school is switched to all four
 policies, ``exam_ranking: true``, so that every rubric runs), plus the obligations of
@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school here")
 
-    from generator.appraisal import appraise_all, load_rubrics
-    from generator.obligations import ObligationEngine
-    from generator.validate import validate
+    from daoshi.policy.appraisal import appraise_all, load_rubrics
+    from daoshi.policy.obligations import ObligationEngine
+    from daoshi.records.validate import validate
 
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-"))
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")

@@ -38,8 +38,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from generator.gitlog import git_environment, read_log
-from generator.history import _Backward, load_history
+from daoshi.history.gitlog import git_environment, read_log
+from daoshi.history.index import _Backward, load_history
 
 EPOCH = 1756684800  # 2025-09-01 00:00 UTC
 BODY = "和学生谈了最近的学习情况，约定下周再聊。他说数学作业有些吃力，想请同学帮忙。\n"

@@ -39,8 +39,8 @@ import datetime as dt, sys
 from pathlib import Path
 import jinja2, markdown
 from markupsafe import Markup
-from generator import load
-from generator.pages import all_pages
+from daoshi import load
+from daoshi.site.pages import all_pages
 
 root, out = sys.argv[1], Path(sys.argv[2])
 today = dt.date.fromisoformat(sys.argv[3])

@@ -41,7 +41,7 @@ def generated_school(args: argparse.Namespace, root: Path, history: bool = False
     """The school at ``root``, generated at the arguments' scale unless it is already there
     (``--dir`` reuses one): a snapshot, or with ``history`` a git repository."""
     if not root.exists():
-        from generator.demo import DemoOptions, write_demo, write_snapshot
+        from daoshi.demo import DemoOptions, write_demo, write_snapshot
 
         start = time.perf_counter()
         options = DemoOptions(students=args.students, semesters=args.semesters, seed=args.seed)

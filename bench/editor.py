@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/editor.py --students 3000 --semesters 6
 
-Generates the school as a git repository with history (``generator.demo.write_demo``),
+Generates the school as a git repository with history (``daoshi.demo.write_demo``),
 opens it as ``daoshi edit`` does in local mode, then saves 50 talk records, each by the
 editor's own path: the form's values laid out as ``daoshi new`` would, checked by the
 validator against the loaded school, written and committed as the mentor. The baseline,
@@ -27,9 +27,9 @@ SAVES = 50
 def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school (a git repository) here")
 
-    from generator.demo import DemoOptions
-    from generator.editor import Drafts, Editor
-    from generator.editor_git import Clone
+    from daoshi.demo import DemoOptions
+    from daoshi.write.editor.clone import Clone
+    from daoshi.write.editor.editor import Drafts, Editor
 
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-editor-"))
     root = args.dir or work / "school"

@@ -39,7 +39,7 @@ def git(cwd: Path, *args: str) -> str:
 def main() -> None:
     args = scale_arguments(__doc__, "reuse or create the school here")
 
-    from generator.validate import load
+    from daoshi.records.validate import load
 
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-hook-"))
     root = args.dir or work / "school"
@@ -56,7 +56,7 @@ def main() -> None:
     for bare in (hooked, plain):
         git(work, "clone", "-q", "--bare", str(root), str(bare))
     subprocess.run(
-        [sys.executable, "-m", "generator", "hook", "install", "--admin", "admin", str(hooked)],
+        [sys.executable, "-m", "daoshi", "hook", "install", "--admin", "admin", str(hooked)],
         check=True,
         capture_output=True,
     )
@@ -112,7 +112,7 @@ def main() -> None:
             ),
         )
     )
-    daoshi = [sys.executable, "-m", "generator", "validate", "-q", str(clone)]
+    daoshi = [sys.executable, "-m", "daoshi", "validate", "-q", str(clone)]
     cache_env = dict(env, XDG_CACHE_HOME=str(work / "cache-validate"))
     measures.append(("daoshi validate, cold", run(daoshi, cache_env)))
     measures.append(("daoshi validate, unchanged", run(daoshi, cache_env)))

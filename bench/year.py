@@ -12,7 +12,7 @@ of three in this process:
   (``plan_students``: every student compared, the YAML round-trip of the cohort files);
 - ``daoshi import roster`` end to end in a child process (validation of the records
   with a warm cache, the plan, a git commit of a changed roster);
-- matching: ``generator.matching.match`` of every student with ``--choices`` ranked
+- matching: ``daoshi.year.matching.match`` of every student with ``--choices`` ranked
   choices among their class's teachers (popular teachers more often), capacities 15.
 
 Targets: roster import ≤ 2× the floor; matching ≤ 1 s.
@@ -34,10 +34,10 @@ from pathlib import Path
 import openpyxl
 from common import run
 
-from generator.matching import Applicant, Mentor, blocking_pairs, match
-from generator.roster import Settings, plan_students
-from generator.tables import read_table
-from generator.validate import load
+from daoshi.records.validate import load
+from daoshi.year.matching import Applicant, Mentor, blocking_pairs, match
+from daoshi.year.roster import Settings, plan_students
+from daoshi.year.tables import read_table
 
 CLASS_SIZE = 50
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -196,7 +196,7 @@ def main() -> None:
     env.update(GIT_AUTHOR_NAME="bench", GIT_COMMITTER_NAME="bench")
     subprocess.run(["git", "-C", str(root), "config", "user.name", "教务处"], check=True)
     subprocess.run(["git", "-C", str(root), "config", "user.email", "o@x"], check=True)
-    daoshi = [sys.executable, "-m", "generator"]
+    daoshi = [sys.executable, "-m", "daoshi"]
     run([*daoshi, "validate", str(root), "-q", "--today", "2025-10-01"], env)  # warm cache
     command = [*daoshi, "import", "roster", str(roster), "--records", str(root)]
     command += ["--school-year", "2025"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.messages import set_language
+from daoshi.cli.main import main
+from daoshi.messages import set_language
 
 TODAY = "2026-11-25"
 SEMESTER = "semesters/2025-2026-1"

@@ -10,7 +10,7 @@ import time
 import httpx
 import uvicorn
 
-from generator.server import SESSION_COOKIE
+from daoshi.serve.server import SESSION_COOKIE
 
 
 def free_port() -> int:

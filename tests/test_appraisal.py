@@ -10,18 +10,17 @@ from types import MappingProxyType
 import pytest
 from openpyxl import load_workbook
 
-from generator.appraisal import (
-    Inputs,
-    Violation,
+from daoshi.errors import ProjectError
+from daoshi.policy.appraisal import (
     appraise,
     appraise_all,
     load_rubrics,
     rubrics_for,
 )
-from generator.errors import ProjectError
-from generator.forms import load_forms
-from generator.model import Departure, SurveyResult
-from generator.rubric_items import thirds
+from daoshi.policy.rubric import Inputs, Violation
+from daoshi.policy.rubric_items import thirds
+from daoshi.records.forms import load_forms
+from daoshi.records.model import Departure, SurveyResult
 from tests.conftest import School as ConftestSchool
 from tests.test_obligations import BODY, FORMS, make_school, record
 
@@ -246,7 +245,7 @@ def test_a_records_overlay_rubric_replaces_ours(tmp_path: Path) -> None:
 def test_appraise_command_prints_and_exports(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from daoshi.cli.main import main
 
     out = tmp_path / "考核.xlsx"
     result = CliRunner().invoke(
@@ -290,7 +289,7 @@ def test_appraise_command_prints_and_exports(tmp_path: Path) -> None:
 def test_a_semester_whose_policies_have_no_rubric_is_told_so(school: ConftestSchool) -> None:
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from daoshi.cli.main import main
 
     school.write(
         "forms/policies/ours.yaml",
@@ -310,8 +309,8 @@ def test_a_semester_whose_policies_have_no_rubric_is_told_so(school: ConftestSch
 def test_demo_site_goes_from_a_score_to_its_record_in_two_clicks() -> None:
     import re
 
-    from generator.pages import all_pages
-    from generator.validate import load
+    from daoshi.records.validate import load
+    from daoshi.site.pages import all_pages
 
     today = D(2026, 11, 20)
     pages = {p.path: p.content for p in all_pages(load("records", today=today), today)}

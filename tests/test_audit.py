@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.access import Access, leader_audience, parse_audience
-from generator.audit import Change, build_audit, review
-from generator.cli import main
-from generator.cli_audit import CloseError, close_semester, review_text
-from generator.errors import ProjectError
-from generator.pages import Site
-from generator.pages_history import flag_summary, history_pages, student_history_page
-from generator.validate import load
+from daoshi.access import Access, leader_audience, parse_audience
+from daoshi.cli.audit import CloseError, close_semester, review_text
+from daoshi.cli.main import main
+from daoshi.errors import ProjectError
+from daoshi.history.audit import Change, build_audit, review
+from daoshi.records.validate import load
+from daoshi.site.core import Site
+from daoshi.site.history import flag_summary, history_pages, student_history_page
 from tests.conftest import MINIMAL, SEMESTER, TALK
 from tests.test_history import LI, ZHANG, Repo
 

@@ -8,6 +8,7 @@ DAOSHI_SCREENSHOTS=1 writes the screenshots into docs/screenshots/ instead of a 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import itertools
 import os
@@ -21,11 +22,11 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.mkdocs_plugin import build_site
+from daoshi.site.build import build_site
 
 REPO = Path(__file__).resolve().parent.parent
 RECORDS = REPO / "records"
-TODAY = "2026-11-25"
+TODAY = dt.date(2026, 11, 25)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 STUDENT = "S250014"  # a student with many records in both semesters of the demo
@@ -87,7 +88,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
     from selenium.webdriver.chrome.service import Service
 
     tmp = tmp_path_factory.mktemp("browser")
-    site = build_site(REPO / "mkdocs.yml", RECORDS, tmp / "site", TODAY)
+    site = build_site(RECORDS, tmp / "site", TODAY)
     server = _serve(site)
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -116,11 +117,11 @@ def audited(
 ) -> Iterator[tuple[Any, str]]:
     """(driver, base URL) for the demo school made as its own git repository, with its
     teachers' history: the site then has record histories and review reports."""
-    from generator.demo import DemoOptions, write_demo
+    from daoshi.demo import DemoOptions, write_demo
 
     tmp = tmp_path_factory.mktemp("audited")
     write_demo(tmp / "school", DemoOptions())
-    site = build_site(REPO / "mkdocs.yml", tmp / "school", tmp / "site", TODAY)
+    site = build_site(tmp / "school", tmp / "site", TODAY)
     server = _serve(site)
     try:
         yield web[0], f"http://127.0.0.1:{server.server_address[1]}/"

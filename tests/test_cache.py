@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from generator.check import Checked
-from generator.forms import load_forms
-from generator.validate import check_records, checked_data_files
+from daoshi.records.check import Checked
+from daoshi.records.forms import load_forms
+from daoshi.records.validate import check_records, checked_data_files
 
 from .conftest import TALK, School
 
 # the module, not the function generator/__init__.py exports under the same name
-validate_module = importlib.import_module("generator.validate")
+validate_module = importlib.import_module("daoshi.records.validate")
 
 
 def test_unchanged_run_answers_from_cache_with_the_same_lines(school: School) -> None:

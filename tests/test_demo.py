@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.demo import DemoOptions, write_demo, write_snapshot
-from generator.validate import validate
+from daoshi.demo import DemoOptions, write_demo, write_snapshot
+from daoshi.records.validate import validate
 
 OPTIONS = DemoOptions()
 KINDS = {p.stem for p in (Path(__file__).parent.parent / "forms" / "kinds").glob("*.yaml")}
@@ -72,7 +72,7 @@ def test_same_seed_gives_same_commits_and_files(demo: Path, tmp_path: Path) -> N
     # Another process with another hash seed: nothing may depend on set or dict hashing.
     again = tmp_path / "again"
     code = (
-        "import sys; from pathlib import Path; from generator.demo import DemoOptions, "
+        "import sys; from pathlib import Path; from daoshi.demo import DemoOptions, "
         "write_demo; write_demo(Path(sys.argv[1]), DemoOptions())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from generator.messages import MESSAGES
+from daoshi.messages import MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 # F file, R form, X cross-file, M form definition, I import (rosters, preferences, surveys),
@@ -16,9 +16,9 @@ ERRORS_MD = (ROOT / "docs" / "errors.md").read_text("utf-8")
 
 
 def codes_in_code_base() -> dict[str, set[str]]:
-    """Every code written as a string literal in generator/*.py, with the files using it."""
+    """Every code written as a string literal in the package, with the files using it."""
     found: dict[str, set[str]] = {}
-    for file in sorted((ROOT / "generator").glob("*.py")):
+    for file in sorted((ROOT / "generator" / "daoshi").rglob("*.py")):
         for code in re.findall(rf"""["']([{GROUPS}][0-9]{{3}})["']""", file.read_text("utf-8")):
             found.setdefault(code, set()).add(file.name)
     return found

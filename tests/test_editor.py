@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.auth import AuthConfig, add_user
-from generator.editor import Drafts, Editor
-from generator.editor_app import local_app, server_app
-from generator.editor_git import Clone
-from generator.hook import install
-from generator.newrecord import new_record
-from generator.validate import validate
+from daoshi.records.validate import validate
+from daoshi.serve.auth import AuthConfig, add_user
+from daoshi.write.editor.app import local_app, server_app
+from daoshi.write.editor.clone import Clone
+from daoshi.write.editor.editor import Drafts, Editor
+from daoshi.write.hook import install
+from daoshi.write.newrecord import new_record
 
 from .conftest import MINIMAL, SEMESTER, TALK
 from .serving import Running

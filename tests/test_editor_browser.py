@@ -20,20 +20,20 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.auth import AuthConfig, add_user
-from generator.editor import Drafts, Editor
-from generator.editor_app import server_app
-from generator.editor_git import Clone
-from generator.hook import install
-from generator.mkdocs_plugin import build_site
-from generator.validate import load, validate
+from daoshi.records.validate import load, validate
+from daoshi.serve.auth import AuthConfig, add_user
+from daoshi.site.build import build_site
+from daoshi.write.editor.app import server_app
+from daoshi.write.editor.clone import Clone
+from daoshi.write.editor.editor import Drafts, Editor
+from daoshi.write.hook import install
 
 from .serving import Running
 from .test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _require_browser
 from .test_editor import git
 
 REPO = Path(__file__).resolve().parent.parent
-TODAY = "2026-11-25"
+TODAY = dt.date(2026, 11, 25)
 MENTOR, NAME, PASSWORD = "T015", "薛雯蕾", "xue-password-1"
 TEXT = "今天和她聊了期中考试的数学成绩，她说最后一道大题没有时间做完，约定下周一起整理错题。"
 
@@ -125,7 +125,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     users = tmp / "users.yaml"
     add_user(users, "xue", PASSWORD, MENTOR, None)
     clone = Clone.working_copy(str(bare), tmp / "state" / "clone", "main")
-    editor = Editor(clone, Drafts(tmp / "state" / "drafts"), today=dt.date.fromisoformat(TODAY))
+    editor = Editor(clone, Drafts(tmp / "state" / "drafts"), today=TODAY)
     config = AuthConfig(users_file=users, secret=b"browser-secret", secure_cookies=False)
     running = Running(server_app(editor, config))
     options = webdriver.ChromeOptions()
@@ -148,7 +148,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def test_a_mentor_signs_in_writes_a_talk_and_the_portfolio_shows_it(world: World) -> None:
     driver = world.open("/")
-    school = load(REPO / "records", today=dt.date.fromisoformat(TODAY))
+    school = load(REPO / "records", today=TODAY)
     mentee = driver.find_element(by().ID, f"m-{MENTEE}")
     assert school.students[MENTEE].name in mentee.text
     assert NAME in driver.find_element(by().CSS_SELECTOR, ".bar").text
@@ -157,7 +157,7 @@ def test_a_mentor_signs_in_writes_a_talk_and_the_portfolio_shows_it(world: World
     world.shoot("editor-home")
     mentee.find_element(by().CSS_SELECTOR, "button[type=submit]").click()  # 谈话记录 is first
     wait_for(driver, lambda d: d.find_elements(by().ID, "record-form"))
-    assert driver.find_element(by().ID, "date").get_attribute("value") == TODAY
+    assert driver.find_element(by().ID, "date").get_attribute("value") == TODAY.isoformat()
     driver.find_element(by().CSS_SELECTOR, "input[name='f.areas'][value=study]").click()
     driver.find_element(by().CSS_SELECTOR, "select[name='f.occasion'] option[value=exam]").click()
     place = driver.find_element(by().ID, "f-place")
@@ -171,7 +171,7 @@ def test_a_mentor_signs_in_writes_a_talk_and_the_portfolio_shows_it(world: World
     driver.find_element(by().ID, "save").click()
     wait_for(driver, lambda d: d.find_elements(by().ID, "saved"))
     saved = driver.find_element(by().ID, "saved").get_attribute("data-saved")
-    assert saved == f"semesters/2026-2027-1/journal/{MENTOR}/{MENTEE}/{TODAY}-talk.md"
+    assert saved == f"semesters/2026-2027-1/journal/{MENTOR}/{MENTEE}/{TODAY.isoformat()}-talk.md"
     # a new commit on the school's branch, authored by the mentor
     assert git(world.bare, "rev-parse", "main~1").strip() == before
     assert git(world.bare, "log", "-1", "--format=%an <%ae>", "main").strip() == (
@@ -179,8 +179,8 @@ def test_a_mentor_signs_in_writes_a_talk_and_the_portfolio_shows_it(world: World
     )
     records = world.checkout("after-save")
     assert TEXT in (records / saved).read_text("utf-8")
-    assert validate(records, today=dt.date.fromisoformat(TODAY), use_cache=False).problems == []
-    site = build_site(REPO / "mkdocs.yml", records, world.tmp / "site", TODAY)
+    assert validate(records, today=TODAY, use_cache=False).problems == []
+    site = build_site(records, world.tmp / "site", TODAY)
     page = (site / "students" / MENTEE / "index.html").read_text("utf-8")
     assert TEXT in page
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import Location, Problem
-from generator.filecheck import read_and_check
-from generator.forms import load_forms
-from generator.layout import RECORD
-from generator.messages import MESSAGES
+from daoshi.errors import Location, Problem
+from daoshi.messages import MESSAGES
+from daoshi.records.filecheck import read_and_check
+from daoshi.records.forms import load_forms
+from daoshi.records.layout import RECORD
 
 from .conftest import MINIMAL, SEMESTER, SUMMARY_OK, TALK, TODAY, School
 

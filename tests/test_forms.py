@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import ProjectError
-from generator.forms import BUNDLED_FORMS, load_forms
+from daoshi.errors import ProjectError
+from daoshi.records.forms import BUNDLED_FORMS, load_forms
 
 from .conftest import SEMESTER, School
 

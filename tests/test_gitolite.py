@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.demo import DemoOptions, write_snapshot
-from generator.validate import load
+from daoshi.demo import DemoOptions, write_snapshot
+from daoshi.records.validate import load
 from tests.test_hook import DEMO_STUDENTS, find_facts, git
 
 GITOLITE_SHELL = Path("/usr/share/gitolite3/gitolite-shell")
@@ -124,7 +124,7 @@ def test_pushes_through_gitolite(tmp_path: Path) -> None:
     git(tmp_path, "--git-dir", str(bare), "symbolic-ref", "HEAD", "refs/heads/main")
     facts = find_facts(load(src, use_cache=False))
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "hook", "install", str(bare)],
+        [sys.executable, "-m", "daoshi", "hook", "install", str(bare)],
         capture_output=True,
         text=True,
         check=False,

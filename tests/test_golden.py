@@ -14,6 +14,7 @@ When a change to the pages is intended, regenerate the golden files and review t
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 from html import escape
@@ -22,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.mkdocs_plugin import build_site
+from daoshi.site.build import build_site
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-TODAY = "2026-11-25"
+TODAY = dt.date(2026, 11, 25)
 PAGES = {
     "student-S250001.html": "students/S250001/index.html",
     "mentor-T001.html": "mentors/T001/index.html",
@@ -98,7 +99,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("golden")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(out / "cache"))
-        return build_site(REPO / "mkdocs.yml", REPO / "records", out / "site", TODAY)
+        return build_site(REPO / "records", out / "site", TODAY)
 
 
 def test_normalise_sorts_attributes_and_collapses_whitespace() -> None:

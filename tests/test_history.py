@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cache import cache_dir
-from generator.gitlog import HistoryError, head_commit, parse_log, read_log
-from generator.history import Contents, HistoryIndex, _BothEnds, load_history
+from daoshi.cache import cache_dir
+from daoshi.history.gitlog import HistoryError, head_commit, parse_log, read_log
+from daoshi.history.index import Contents, HistoryIndex, _BothEnds, load_history
 
 ZHANG = ("张老师", "t001@example.edu.cn")
 LI = ("李老师", "t002@example.edu.cn")

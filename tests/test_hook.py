@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.demo import DemoOptions, write_snapshot
-from generator.hook import install
-from generator.model import School
-from generator.validate import load
+from daoshi.demo import DemoOptions, write_snapshot
+from daoshi.records.model import School
+from daoshi.records.validate import load
+from daoshi.write.hook import install
 
 ROOT = Path(__file__).resolve().parent.parent
 OPEN = "2026-2027-1"
@@ -362,7 +362,7 @@ def test_the_first_push_into_an_empty_repository(seed: tuple[Path, Facts], tmp_p
     bare = tmp_path / "empty.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
     subprocess.run(
-        [sys.executable, "-m", "generator", "hook", "install", str(bare)],
+        [sys.executable, "-m", "daoshi", "hook", "install", str(bare)],
         check=True,
         capture_output=True,
     )
@@ -392,7 +392,7 @@ def test_install_keeps_a_foreign_hook(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "--bare", str(bare))
     (bare / "hooks" / "pre-receive").write_text("#!/bin/sh\nexit 0\n")
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "hook", "install", str(bare)],
+        [sys.executable, "-m", "daoshi", "hook", "install", str(bare)],
         capture_output=True,
         text=True,
         check=False,
@@ -411,7 +411,7 @@ def test_install_into_gitea_s_hook_folder(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "generator",
+            "daoshi",
             "hook",
             "install",
             str(bare),
@@ -445,7 +445,7 @@ def test_a_dangling_head_does_not_make_the_pushed_tree_the_judge(server: Server)
 
 
 def test_every_install_option_is_documented() -> None:
-    from generator.cli_hook import install_command
+    from daoshi.cli.hook import install_command
 
     deploy = (ROOT / "docs" / "deploy.md").read_text("utf-8")
     options = [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.hook import Git
-from generator.hook_tree import DataTree
+from daoshi.write.hook import Git
+from daoshi.write.hook_tree import DataTree
 
 RECORD = "semesters/2026-2027-1/journal/T001/S250001/2026-10-12-talk.md"
 

@@ -10,6 +10,7 @@ file of it is checked. Escaped text is expected to stay visible (a teacher may w
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.mkdocs_plugin import build_site
+from daoshi.site.build import build_site
 
 REPO = Path(__file__).resolve().parent.parent
-TODAY = "2026-11-25"
+TODAY = dt.date(2026, 11, 25)
 MENTOR, STUDENT = "T001", "S250032"  # paired in records/semesters/2026-2027-1/pairings.yaml
 RECORD = f"semesters/2026-2027-1/journal/{MENTOR}/{STUDENT}/2026-10-08-talk.md"
 ANCHOR = "2026-10-08-talk"
@@ -137,7 +138,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target.write_text(TALK, "utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
-        return build_site(REPO / "mkdocs.yml", records, tmp / "site", TODAY)
+        return build_site(records, tmp / "site", TODAY)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import queue
 import shutil
@@ -16,17 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from generator.incremental import IncrementalSite
+from daoshi.site.incremental import IncrementalSite
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = "2026-11-25"
+TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> IncrementalSite:
     work = tmp_path_factory.mktemp("incremental")
     shutil.copytree(ROOT / "records", work / "records")
-    site = IncrementalSite(ROOT / "mkdocs.yml", work / "records", work / "site", TODAY)
+    site = IncrementalSite(work / "records", work / "site", TODAY)
     site.full_build()
     return site
 
@@ -124,8 +125,16 @@ def test_a_change_to_people_or_pairings_rebuilds_everything(built: IncrementalSi
 @contextlib.contextmanager
 def _watching(records: Path, site: Path, env: dict[str, str]) -> Iterator[queue.Queue[str]]:
     """``daoshi build --watch`` running on ``records``: its lines, once it watches."""
-    argv = [sys.executable, "-m", "generator", "build", "--records", str(records)]
-    argv += ["-f", str(ROOT / "mkdocs.yml"), "-d", str(site), "--today", TODAY, "--watch"]
+    argv = [sys.executable, "-m", "daoshi", "build", "--records", str(records)]
+    argv += [
+        "-f",
+        str(ROOT / "mkdocs.yml"),
+        "-d",
+        str(site),
+        "--today",
+        TODAY.isoformat(),
+        "--watch",
+    ]
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stderr is not None
@@ -168,11 +177,11 @@ def _commit(root: Path, path: Path, message: str) -> None:
 @pytest.fixture
 def committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IncrementalSite:
     """The demo school as its own git repository (with its teachers' history), built."""
-    from generator.demo import DemoOptions, write_demo
+    from daoshi.demo import DemoOptions, write_demo
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     write_demo(tmp_path / "school", DemoOptions())
-    site = IncrementalSite(ROOT / "mkdocs.yml", tmp_path / "school", tmp_path / "site", TODAY)
+    site = IncrementalSite(tmp_path / "school", tmp_path / "site", TODAY)
     site.full_build()
     return site
 
@@ -207,7 +216,7 @@ def test_a_commit_updates_the_history_pages(committed: IncrementalSite) -> None:
 
 
 def test_daoshi_build_watch_sees_a_commit(tmp_path: Path) -> None:
-    from generator.demo import DemoOptions, write_demo
+    from daoshi.demo import DemoOptions, write_demo
 
     write_demo(tmp_path / "school", DemoOptions())
     site = tmp_path / "site"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from generator.markdown import ALLOWED_TAGS, ALLOWED_URL_SCHEMES, render_markdown
+from daoshi.site.markdown import ALLOWED_TAGS, ALLOWED_URL_SCHEMES, render_markdown
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 REL = "noopener noreferrer nofollow"

@@ -1,4 +1,4 @@
-"""The library door: ``generator.load`` gives the frozen model or every located problem."""
+"""The library door: ``daoshi.load`` gives the frozen model or every located problem."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-import generator
-from generator.model import HomeVisit, Talk
+import daoshi
+from daoshi.records.model import HomeVisit, Talk
 
 from .conftest import SEMESTER, TALK, School
 
@@ -31,7 +31,7 @@ attendees: [导师, 母亲, 学生]
 家访顺利。
 """,
     )
-    loaded = generator.load(school.root, today=TODAY, use_cache=False)
+    loaded = daoshi.load(school.root, today=TODAY, use_cache=False)
     assert loaded.name == "测试中学"
     assert loaded.teachers["T001"].name == "张老师"
     assert loaded.students["S250001"].class_id == "C2025-01"
@@ -60,7 +60,7 @@ def test_load_raises_with_every_problem(school: School) -> None:
         TALK, (school.root / TALK).read_text("utf-8").replace("occasion: exam", "occasion: yes")
     )
     school.write("people/teachers.yaml", "teachers: []\n")
-    with pytest.raises(generator.ProjectError) as info:
-        generator.load(school.root, today=TODAY, use_cache=False)
+    with pytest.raises(daoshi.ProjectError) as info:
+        daoshi.load(school.root, today=TODAY, use_cache=False)
     codes = sorted({p.code for p in info.value.problems})
     assert codes == ["F014", "R107", "X202"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from generator.cli import main
+from daoshi.cli.main import main
 
 from .conftest import SEMESTER, School
 

@@ -10,8 +10,21 @@ from typing import Any
 
 import pytest
 
-from generator.forms import Forms, load_forms
-from generator.model import (
+from daoshi.policy.obligations import (
+    DUE_SOON,
+    MET,
+    OPEN,
+    UNMET,
+    UPCOMING,
+    ObligationEngine,
+    behind_text,
+    check_policies,
+    periods,
+    read_obligations,
+    tally,
+)
+from daoshi.records.forms import Forms, load_forms
+from daoshi.records.model import (
     RECORD_CLASSES,
     ClassTerm,
     Departure,
@@ -24,19 +37,6 @@ from generator.model import (
     Student,
     SurveyResult,
     Teacher,
-)
-from generator.obligations import (
-    DUE_SOON,
-    MET,
-    OPEN,
-    UNMET,
-    UPCOMING,
-    ObligationEngine,
-    behind_text,
-    check_policies,
-    periods,
-    read_obligations,
-    tally,
 )
 
 D = dt.date

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import generator
-from generator.obligations import ObligationEngine
-from generator.pages import Site, student_page
-from generator.rollover import plan_new_semester
+import daoshi
+from daoshi.policy.obligations import ObligationEngine
+from daoshi.site.core import Site
+from daoshi.site.people import student_page
+from daoshi.year.rollover import plan_new_semester
 
 from .conftest import MINIMAL, SEMESTER, SUMMARY_OK, School
 
@@ -60,7 +61,7 @@ def test_a_mid_year_change_validates_and_is_in_the_model(school: School) -> None
     code, lines = school.validate()
     assert lines[-1] == "没有发现问题。", "\n".join(lines)
     assert code == 0
-    model = generator.load(school.root, today=D(2026, 11, 25), use_cache=False)
+    model = daoshi.load(school.root, today=D(2026, 11, 25), use_cache=False)
     assert model.mentors_of("S250003", "2025-2026-1") == ("T002", "T003")
     assert model.mentors_on("S250003", D(2025, 11, 10)) == ("T002",)
     assert model.mentors_on("S250003", D(2025, 11, 11)) == ("T003",)
@@ -80,7 +81,7 @@ def test_a_mid_year_change_validates_and_is_in_the_model(school: School) -> None
 
 def test_the_student_page_shows_who_mentored_when(school: School) -> None:
     with_change(school)
-    model = generator.load(school.root, today=D(2026, 11, 25), use_cache=False)
+    model = daoshi.load(school.root, today=D(2026, 11, 25), use_cache=False)
     site = Site(model, D(2026, 11, 25))
     html = student_page(site, model.students["S250003"]).content
     assert "（9月1日–11月10日）" in html and "（11月11日起）" in html
@@ -136,7 +137,7 @@ def test_a_student_who_left_stops_counting_and_cannot_be_paired_after(school: Sc
 
 def test_obligations_count_both_mentors_records(school: School) -> None:
     with_change(school)
-    model = generator.load(school.root, today=D(2026, 11, 25), use_cache=False)
+    model = daoshi.load(school.root, today=D(2026, 11, 25), use_cache=False)
     engine = ObligationEngine(model, model.semesters[0])
     hits = {
         r.mentor
@@ -149,7 +150,7 @@ def test_obligations_count_both_mentors_records(school: School) -> None:
 
 def test_the_next_semester_keeps_only_the_new_mentor(school: School) -> None:
     with_change(school)
-    model = generator.load(school.root, today=D(2026, 11, 25), use_cache=False)
+    model = daoshi.load(school.root, today=D(2026, 11, 25), use_cache=False)
     plan = plan_new_semester(school.root, model, "2025-2026-2")
     text = plan.files["semesters/2025-2026-2/pairings.yaml"]
     assert "mentor: T002\n    students: [S250004]\n" in text

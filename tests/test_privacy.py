@@ -11,6 +11,7 @@ allows that audience. The expectation is computed here, independently of
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import html
 import json
@@ -23,11 +24,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from generator.forms import FieldForm, load_forms
-from generator.mkdocs_plugin import build_all_audiences, build_site
+from daoshi.records.forms import FieldForm, load_forms
+from daoshi.site.build import build_all_audiences, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = "2026-11-25"
+TODAY = dt.date(2026, 11, 25)
 SENTINEL = re.compile(r"zqx(\d{5})q")
 TEXT_TYPES = ("string", "text")
 
@@ -264,7 +265,7 @@ def all_sites(
 ) -> tuple[Path, dict]:
     records, _ = planted_school
     out = tmp_path_factory.mktemp("sites")
-    index = build_all_audiences(ROOT / "mkdocs.yml", records, out, TODAY)
+    index = build_all_audiences(records, out, TODAY)
     return out, index
 
 
@@ -319,7 +320,7 @@ def test_a_deliberate_leak_fails_the_scan(planted_school, tmp_path: Path) -> Non
     assert leaked != talk
     (leaky / "forms/kinds").mkdir(parents=True)
     (leaky / "forms/kinds/talk.yaml").write_text(leaked, "utf-8")
-    site = build_site(ROOT / "mkdocs.yml", leaky, tmp_path / "site", TODAY, audience="T007")
+    site = build_site(leaky, tmp_path / "site", TODAY, audience="T007")
     allowed = expected(records, planted, ["grade_leader", "mentor"], "T007")
     leaks = [planted[n].where for n in found_in(site) if n not in allowed]
     assert leaks
@@ -327,7 +328,7 @@ def test_a_deliberate_leak_fails_the_scan(planted_school, tmp_path: Path) -> Non
 
 
 def test_the_readme_table_is_the_access_matrix() -> None:
-    from generator.access import matrix_markdown
+    from daoshi.access import matrix_markdown
 
     text = (ROOT / "README.md").read_text("utf-8")
     documented = text.split("<!-- access-matrix -->\n")[1].split("<!-- /access-matrix -->")[0]
@@ -337,7 +338,7 @@ def test_the_readme_table_is_the_access_matrix() -> None:
 def test_daoshi_serve_gives_each_login_only_its_audience(all_sites, tmp_path: Path) -> None:
     """The real --all-audiences build behind the real server: a mentor signs in, reads a
     mentee's portfolio, and gets 404 for every page only the leaders' build has."""
-    from generator.auth import add_user
+    from daoshi.serve.auth import add_user
     from tests.test_server import login, start
 
     out, index = all_sites

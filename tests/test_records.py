@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.demo import DemoOptions, write_snapshot
+from daoshi.cli.main import main
+from daoshi.demo import DemoOptions, write_snapshot
 
 RECORDS = Path(__file__).resolve().parent.parent / "records"
 

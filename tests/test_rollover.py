@@ -6,9 +6,9 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
-from generator.rollover import even_rounds, next_semester_id
-from generator.roster import load_yaml
-from generator.validate import load, validate
+from daoshi.records.validate import load, validate
+from daoshi.year.rollover import even_rounds, next_semester_id
+from daoshi.year.roster import load_yaml
 from tests.test_roster import (  # noqa: F401
     AUTHOR,
     COHORT,

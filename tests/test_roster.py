@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
-from generator.roster import load_yaml, parse_class
+from daoshi.cli.main import main
+from daoshi.year.roster import load_yaml, parse_class
 
 SCHOOL = """\
 # yaml-language-server: $schema=schemas/school.schema.json

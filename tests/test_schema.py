@@ -8,9 +8,9 @@ import jsonschema
 import yaml
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.forms import load_forms
-from generator.schema import all_schemas
+from daoshi.cli.main import main
+from daoshi.records.forms import load_forms
+from daoshi.records.schema import all_schemas
 
 from .conftest import TALK, School
 

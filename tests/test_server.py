@@ -18,8 +18,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.server import (
+from daoshi.cli.main import main
+from daoshi.serve.server import (
     LOGIN,
     LOGOUT,
     SESSION_COOKIE,
@@ -394,7 +394,7 @@ def test_serve_needs_the_audience_index(tmp_path: Path, users: Path) -> None:
 
 
 def test_every_serve_option_is_documented() -> None:
-    from generator.cli_serve import adduser_command, serve_group
+    from daoshi.cli.serve import adduser_command, serve_group
 
     deploy = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text("utf-8")
     for command in (serve_group, adduser_command):

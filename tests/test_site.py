@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -9,17 +10,17 @@ from pathlib import Path
 import pytest
 from mkdocs.exceptions import MkDocsException
 
-from generator.mkdocs_plugin import build_site
+from daoshi.site.build import build_site
 
 REPO = Path(__file__).resolve().parent.parent
 RECORDS = REPO / "records"
-TODAY = "2026-11-25"
+TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    return build_site(REPO / "mkdocs.yml", RECORDS, out / "site", TODAY)
+    return build_site(RECORDS, out / "site", TODAY)
 
 
 def _body_sentences(limit: int = 40) -> list[str]:
@@ -85,7 +86,7 @@ def test_a_bad_record_fails_the_build_with_located_lines(
         talk.read_text("utf-8").replace("kind: talk\n", "kind: talk\nmood: no\n"), "utf-8"
     )
     with pytest.raises(MkDocsException) as info:
-        build_site(REPO / "mkdocs.yml", records, tmp_path / "site", TODAY)
+        build_site(records, tmp_path / "site", TODAY)
     rel = talk.relative_to(records).as_posix()
     assert "BuildError" in str(info.value)
     assert f"{records}/{rel}:4:1: R101 未知字段“mood”（谈话记录没有这个字段）" in caplog.text
@@ -96,9 +97,11 @@ def test_a_build_that_skips_the_plugin_fails(tmp_path: Path) -> None:
     config = (REPO / "mkdocs.yml").read_text("utf-8")
     config = config.replace("  - daoshi:\n      records: !ENV [DAOSHI_RECORDS, records]\n", "")
     config = config.replace(
-        "docs_dir: generator/site_docs", f"docs_dir: {REPO}/generator/site_docs"
+        "docs_dir: generator/daoshi/site/docs", f"docs_dir: {REPO}/generator/daoshi/site/docs"
     )
-    config = config.replace("custom_dir: generator/theme", f"custom_dir: {REPO}/generator/theme")
+    config = config.replace(
+        "custom_dir: generator/daoshi/site/theme", f"custom_dir: {REPO}/generator/daoshi/site/theme"
+    )
     (tmp_path / "mkdocs.yml").write_text(config, "utf-8")
     from mkdocs.commands.build import build
     from mkdocs.config import load_config

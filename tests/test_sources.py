@@ -1,4 +1,4 @@
-"""Property tests of the located YAML reader (generator.sources): it never raises, every
+"""Property tests of the located YAML reader (daoshi.records.sources): it never raises, every
 problem has a place in the file, and plain mappings written by PyYAML read back the same.
 """
 
@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator.sources import Node, SourceFile, parse_bytes, parse_text
+from daoshi.records.sources import Node, SourceFile, parse_bytes, parse_text
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from generator.cli import main
+from daoshi.cli.main import main
 from tests.conftest import School
 
 SURVEYS = "semesters/2025-2026-1/surveys.yaml"

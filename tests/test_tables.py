@@ -1,4 +1,4 @@
-"""generator.tables: the office's XLSX/CSV quirks on the way in, safe cells on the way out."""
+"""daoshi.year.tables: the office's XLSX/CSV quirks on the way in, safe cells on the way out."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from generator.pages import Site
-from generator.tables import (
+from daoshi.records.validate import load
+from daoshi.site.core import Site
+from daoshi.year.tables import (
     Sheet,
     normalize,
     parse_date,
@@ -19,7 +20,6 @@ from generator.tables import (
     write_csv,
     write_xlsx,
 )
-from generator.validate import load
 from tests.test_roster import COHORT, _own_cache, make_repo, run  # noqa: F401
 
 COLUMNS = {
@@ -201,7 +201,7 @@ def test_export_pairings_and_pages(tmp_path: Path) -> None:
     assert [c.value for c in summary[3]][:6] == [1, "王芳", "T001", "语文", 3, 15]
     # the printable pages: a class's table and a mentor's agreement
     school = load(repo, today=dt.date(2025, 10, 1), use_cache=False)
-    from generator.pages_year import year_makers
+    from daoshi.site.year import year_makers
 
     makers = year_makers(Site(school, dt.date(2025, 10, 1)))
     assert sorted(makers) == [

@@ -1,5 +1,0 @@
-"""``python -m generator``: the daoshi command without the console script."""
-
-from .cli import main
-
-main()

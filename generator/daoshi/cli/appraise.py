@@ -1,0 +1,180 @@
+"""``daoshi appraise`` and the survey import: thin click commands over appraisal.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from daoshi.errors import Location, ProjectError
+from daoshi.messages import problem, verdict
+from daoshi.policy.appraisal import appraise_all, load_rubrics, read_inputs, rubrics_for
+from daoshi.policy.rubric import Appraisal
+from daoshi.records.model import School
+from daoshi.records.validate import school_today, validate
+from daoshi.site.core import current_semester
+from daoshi.year.tables import Sheet, write_xlsx
+
+RECORDS_OPTION = click.option(
+    "--records",
+    "root",
+    default="records",
+    show_default=True,
+    envvar="DAOSHI_RECORDS",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="记录仓库目录。",
+)
+
+
+def _fail(exc: ProjectError, prefix: str = "") -> None:
+    for p in exc.problems:
+        click.echo(p.format(prefix))
+    click.echo(verdict(len(exc.problems)), err=True)
+    sys.exit(1)
+
+
+def _school(root: Path, today: dt.date) -> School:
+    result = validate(root, today=today, need_school=True)
+    if result.problems or result.school is None:
+        raise ProjectError(result.problems)
+    return result.school
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def table_rows(school: School, appraisal: Appraisal) -> list[list[str | float]]:
+    """The appraisal as rows: header first, then mentors, best first."""
+    rubric = appraisal.rubric
+    header: list[str | float] = ["工号", "导师", "年级"]
+    header += [f"{i.label}({_number(i.points)})" for i in rubric.items]
+    header += [f"总分({_number(rubric.total)})", "备注"]
+    rows: list[list[str | float]] = [header]
+    for s in sorted(appraisal.scores, key=lambda s: (-s.total, s.mentor)):
+        teacher = school.teachers.get(s.mentor)
+        grade = school.grade_name(s.cohort, appraisal.semester) if s.cohort else ""
+        notes = [rubric.excellent_label] if s.excellent else []
+        notes += ["记零分：" + "；".join(e.text for e in s.zeroed)] if s.zeroed else []
+        notes += [f"嘉奖：{s.commendation}"] if s.commendation else []
+        rows.append(
+            [s.mentor, teacher.name if teacher else "", grade]
+            + [i.points for i in s.items]
+            + [s.total, "；".join(notes)]
+        )
+    return rows
+
+
+def evidence_rows(appraisal: Appraisal) -> list[list[str | float]]:
+    """Every point's evidence: mentor, item, points, what, which file."""
+    rows: list[list[str | float]] = [["工号", "项目", "得分", "说明", "依据", "加减分", "文件"]]
+    for s in sorted(appraisal.scores, key=lambda s: s.mentor):
+        for item in s.items:
+            rows.append([s.mentor, item.item.label, item.points, item.explanation, "", "", ""])
+            for e in item.evidence:
+                where = e.record.path if e.record else e.where
+                rows.append([s.mentor, item.item.label, "", "", e.text, e.points, where])
+    return rows
+
+
+def _print_table(rows: list[list[str | float]]) -> None:
+    texts = [[_number(v) if isinstance(v, float) else str(v) for v in row] for row in rows]
+    widths = [max(_width(r[i]) for r in texts) for i in range(len(texts[0]))]
+    for row in texts:
+        click.echo(
+            "  ".join(v + " " * (w - _width(v)) for v, w in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+@click.command("appraise")
+@click.option("--semester", "semester_id", help="学期代号，如 2025-2026-2（默认：当前学期）。")
+@RECORDS_OPTION
+@click.option(
+    "--xlsx",
+    "xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="同时导出为 XLSX（每个考核表一张总表、一张依据表）。",
+)
+@click.option("--today", help="把这一天当作今天（YYYY-MM-DD）；进行中的学期按这一天暂计。")
+def appraise_command(
+    semester_id: str | None, root: Path, xlsx: Path | None, today: str | None
+) -> None:
+    """按学期的政策对应的考核表给每位导师计分，并打印总表。"""
+    try:
+        day = dt.date.fromisoformat(today) if today else school_today(root)
+    except ValueError as exc:
+        raise click.BadParameter(f"日期应写成 2025-10-12：{today}") from exc
+    if not root.is_dir():
+        raise click.BadParameter(f"找不到记录目录 {root}", param_hint="--records")
+    prefix = str(root).rstrip("/")
+    try:
+        school = _school(root, day)
+        rubrics = load_rubrics(school.forms)
+        inputs = read_inputs(root, school)
+        ids = [s.id for s in school.semesters]
+        if semester_id is not None and semester_id not in ids:
+            raise ProjectError([problem(Location("semesters"), "I455", semester=semester_id)])
+        semester = school.semester(semester_id) if semester_id else current_semester(school, day)
+        chosen = rubrics_for(school, semester, rubrics)
+        if not chosen:
+            policies = ", ".join(semester.policies)
+            where = Location(f"semesters/{semester.id}/semester.yaml")
+            raise ProjectError([problem(where, "A504", semester=semester.id, policies=policies)])
+        done, refusals = appraise_all(school, rubrics, inputs, [semester], on=day)
+        if refusals:
+            raise ProjectError(refusals)
+    except ProjectError as exc:
+        _fail(exc, prefix)
+        return
+    sheets = []
+    for appraisal in done:
+        provisional = (
+            "（学期进行中，截至 " + day.isoformat() + " 暂计）" if day < semester.end else ""
+        )
+        click.echo(f"{semester.name} · {appraisal.rubric.label}{provisional}")
+        rows = table_rows(school, appraisal)
+        _print_table(rows)
+        click.echo("")
+        title = f"{school.name} {semester.name} {appraisal.rubric.label}{provisional}"
+        sheets.append(Sheet(f"{appraisal.rubric.id} 总表", rows, title=title))
+        sheets.append(Sheet(f"{appraisal.rubric.id} 依据", evidence_rows(appraisal)))
+    if xlsx is not None:
+        write_xlsx(xlsx, sheets)
+        click.echo(f"已导出 {xlsx}", err=True)
+
+
+@click.command("surveys")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--semester", "semester_id", help="学期代号（默认：当前学期）。")
+@click.option(
+    "--respondents",
+    type=click.Choice(["students", "parents"]),
+    help="整个文件都是学生（或家长）的问卷时指定；否则表中需要“评价人”一列。",
+)
+@click.option("--sheet", help="XLSX 中的工作表名（默认：第一个有表头的可见工作表）。")
+@RECORDS_OPTION
+def surveys_command(
+    file: Path, semester_id: str | None, respondents: str | None, sheet: str | None, root: Path
+) -> None:
+    """导入学生和家长对导师的评价（CSV 或 XLSX）到 semesters/<学期>/surveys.yaml。
+
+    有任何一行有问题时逐个列出（文件:工作表!行:列: 代码 说明），不写入任何内容。
+    """
+    from daoshi.year.surveys import import_surveys
+
+    try:
+        school = _school(root, school_today(root))
+        semester = semester_id or current_semester(school, school_today(root)).id
+        target, count = import_surveys(
+            root, school.forms, semester, file, set(school.teachers), respondents, sheet
+        )
+    except ProjectError as exc:
+        _fail(exc)
+        return
+    click.echo(f"已写入 {target}：{count} 条导师评价。请运行 daoshi validate 后提交。")

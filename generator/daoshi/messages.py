@@ -1,0 +1,437 @@
+"""Problem codes and their messages in Chinese (default) and English.
+
+Codes are stable: a school's people search for them. Every code here is documented in
+docs/errors.md (a test keeps the two in step). F = the file's bytes and YAML, R = one
+file against its form, X = rules across files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daoshi.errors import Location, Problem
+
+# code: (Chinese message, English message)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "F001": ("无法读取文件：{error}", "cannot read the file: {error}"),
+    "F002": (
+        "不是 UTF-8 编码（文件第 {byte} 个字节），请用 UTF-8 保存",
+        "not UTF-8 (byte {byte} of the file); save the file as UTF-8",
+    ),
+    "F003": (
+        "文件以 BOM 开头，请保存为不带 BOM 的 UTF-8",
+        "the file starts with a byte-order mark; save as UTF-8 without BOM",
+    ),
+    "F004": (
+        "使用了 CR 换行符（Windows 的 CRLF 或旧式 CR），请改为 LF",
+        "CR line endings (Windows CRLF or old CR); use LF",
+    ),
+    "F005": ("YAML 中不能使用制表符（Tab），请改用空格", "tab character in YAML; use spaces"),
+    "F006": ("文件是空的", "the file is empty"),
+    "F007": (
+        "文件过大（{size} 字节，上限 {limit}），未读取",
+        "file too large ({size} bytes, limit {limit}); not read",
+    ),
+    "F008": (
+        "记录文件必须以一行 --- 开头（YAML 头部）",
+        "a record must start with a --- line (front matter)",
+    ),
+    "F009": ("YAML 头部缺少结尾的 --- 行", "front matter has no closing --- line"),
+    "F010": ("YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
+    "F011": ("不允许使用 YAML 标签 {tag}", "YAML tag {tag} is not allowed"),
+    "F012": (
+        "不允许使用 YAML 锚点和别名（&、*）",
+        "YAML anchors and aliases (&, *) are not allowed",
+    ),
+    "F013": (
+        "重复的键“{key}”（第 {line} 行已有）",
+        'duplicate key "{key}" (already on line {line})',
+    ),
+    "F014": (
+        "“{text}”含义不明确：是/否请写 true/false，文字或带前导零的编号请加引号",
+        '"{text}" is ambiguous: write true/false for yes/no, quote text and numbers with leading zeros',
+    ),
+    "F015": (
+        "文件顶层必须是“键: 值”形式的映射",
+        "the top level must be a mapping of keys to values",
+    ),
+    "F016": (
+        "不属于记录仓库结构的文件（见 docs/records.md）：{hint}",
+        "file is not part of the records layout (see docs/records.md): {hint}",
+    ),
+    "F018": (
+        "不可见的控制字符或特殊换行符 {char}，请删除",
+        "invisible control character or line separator {char}; remove it",
+    ),
+    "F017": ("嵌套超过 {depth} 层", "nested deeper than {depth} levels"),
+    "R101": (
+        "未知字段“{key}”（{form}没有这个字段）",
+        'unknown field "{key}" ({form} has no such field)',
+    ),
+    "R102": ("缺少必填字段“{label}”（{key}）", 'missing required field "{label}" ({key})'),
+    "R103": (
+        "“{label}”应为{expected}，实际是{actual}",
+        '"{label}" must be {expected}, not {actual}',
+    ),
+    "R104": (
+        "“{label}”的值“{value}”不在允许范围内：{allowed}",
+        '"{label}": "{value}" is not one of {allowed}',
+    ),
+    "R105": (
+        "“{label}”日期格式错误“{value}”，应写成 2025-10-12",
+        '"{label}": bad date "{value}"; write it as 2025-10-12',
+    ),
+    "R106": ("“{label}”日期不存在：{value}", '"{label}": no such date: {value}'),
+    "R107": ("“{label}”{limit}", '"{label}": {limit}'),
+    "R108": ("“{label}”格式不符合要求（{pattern}）", '"{label}" does not match {pattern}'),
+    "R109": ("正文“{label}”不能为空", 'the body "{label}" must not be empty'),
+    "R110": (
+        "未知的记录种类“{kind}”，可用：{allowed}",
+        'unknown record kind "{kind}"; known: {allowed}',
+    ),
+    "R111": ("键必须是简单的文字", "keys must be plain text"),
+    "X201": ("未知的学生学号“{id}”", 'unknown student ID "{id}"'),
+    "X202": ("未知的教师工号“{id}”", 'unknown teacher ID "{id}"'),
+    "X203": ("未知的班级“{id}”", 'unknown class ID "{id}"'),
+    "X204": ("未知的学期“{id}”", 'unknown semester "{id}"'),
+    "X205": ("未知的政策“{id}”，可用：{allowed}", 'unknown policy "{id}"; known: {allowed}'),
+    "X206": ("重复的{what}“{id}”（{other} 已使用）", 'duplicate {what} "{id}" (also in {other})'),
+    "X207": (
+        "日期 {date} 不在学期 {semester}（{start} 至 {end}）内",
+        "date {date} is outside semester {semester} ({start} to {end})",
+    ),
+    "X208": ("日期 {date} 晚于今天（{today}）", "date {date} is in the future (today is {today})"),
+    "X209": (
+        "学生 {student} 不是导师 {mentor} 在 {semester} 学期的受导学生",
+        "student {student} is not a mentee of {mentor} in {semester}",
+    ),
+    "X210": (
+        "导师 {mentor} 有 {count} 名受导学生，超过政策上限 {cap}",
+        "mentor {mentor} has {count} mentees, over the cap of {cap}",
+    ),
+    "X211": (
+        "学生 {student} 在 {semester} 学期没有导师",
+        "student {student} has no mentor in {semester}",
+    ),
+    "X212": (
+        "文件名与内容不一致：{field} 在路径中是“{in_path}”，文件中是“{in_file}”",
+        'file name does not match its content: {field} is "{in_path}" in the path, "{in_file}" in the file',
+    ),
+    "X213": ("学期日期有误：{detail}", "semester dates are wrong: {detail}"),
+    "X214": (
+        "重点帮扶对象 {student} 不在导师 {mentor} 的受导学生中",
+        "key student {student} is not among mentor {mentor}'s mentees",
+    ),
+    "X215": (
+        "班级 {class_id} 不属于 {cohort} 级",
+        "class {class_id} does not belong to cohort {cohort}",
+    ),
+    "X216": ("缺少必需的文件 {file}", "required file {file} is missing"),
+    "X217": ("“{id}”在同一列表中出现了两次", '"{id}" is listed twice'),
+    "M301": ("表单定义有误：{detail}", "bad form definition: {detail}"),
+    "X218": (
+        "学生 {student} 在 {semester} 学期不在校（{why}）",
+        "student {student} is not at school in {semester} ({why})",
+    ),
+    # import: spreadsheets (I401-I409), rosters (I410-I429), preferences (I430-I449)
+    "I401": ("无法读取表格文件：{error}", "cannot read the spreadsheet: {error}"),
+    "I402": (
+        "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或直接用 XLSX",
+        "unknown encoding; save the CSV as UTF-8 or GBK, or use XLSX",
+    ),
+    "I403": (
+        "找不到表头或缺少必需的列：{columns}",
+        "no header row, or required columns missing: {columns}",
+    ),
+    "I404": (
+        "单元格是公式 {formula}，请复制后“粘贴为数值”再导入",
+        "the cell holds a formula {formula}; paste it as values before importing",
+    ),
+    "I405": (
+        "列“{header}”重复（第 {col} 列已是同一项）",
+        'column "{header}" appears twice (column {col} is the same field)',
+    ),
+    "I406": ("找不到工作表“{sheet}”（可用：{sheets}）", 'no sheet "{sheet}" (sheets: {sheets})'),
+    "I407": (
+        "不支持的文件类型 {suffix}，请用 .xlsx 或 .csv",
+        "unsupported file type {suffix}; use .xlsx or .csv",
+    ),
+    "I408": ("单元格是错误值 {value}，请改正公式或填写数值", "the cell is an error value {value}"),
+    "I410": ("“{column}”不能为空", '"{column}" must not be empty'),
+    "I411": ("编号 {id} 重复（第 {row} 行已有）", "ID {id} appears twice (already on row {row})"),
+    "I412": (
+        "编号“{id}”不合格：只能用字母、数字和连字符",
+        'ID "{id}" is not valid: use letters, digits and hyphens only',
+    ),
+    "I413": (
+        "性别“{value}”无法识别，请写 男 或 女",
+        'gender "{value}" not understood; write 男 or 女',
+    ),
+    "I414": (
+        "班级“{value}”无法识别，请写 3、3班、初一(3)班 或 C2025-03",
+        'class "{value}" not understood; write 3, 3班, 初一(3)班 or C2025-03',
+    ),
+    "I415": (
+        "无法确定入学年份（“{value}”）：请填写 入学年份 或 年级",
+        'cannot tell the entry year ("{value}"); fill in 入学年份 or 年级',
+    ),
+    "I416": (
+        "日期“{value}”无法识别，请写 2025-09-01",
+        'date "{value}" not understood; write 2025-09-01',
+    ),
+    "I417": (
+        "学号 {id} 已在 {cohort} 级名单中，不能改到 {other} 级（留级、跳级请手工调整）",
+        "student {id} is in cohort {cohort}, not {other} (move them by hand)",
+    ),
+    "I418": (
+        "“{value}”无法识别为职务或身份（可用：{known}）",
+        '"{value}" is not a known role or tag ({known})',
+    ),
+    "I419": ("邮箱“{value}”格式不对", 'e-mail "{value}" is not valid'),
+    "I420": (
+        "“{value}”太长（最多 {limit} 个字）",
+        '"{value}" is too long (at most {limit} characters)',
+    ),
+    "I421": (
+        "任教班级“{value}”不存在或无法识别",
+        'taught class "{value}" does not exist or is not understood',
+    ),
+    "I422": ("名单中没有一名学生", "the roster has no students"),
+    "I423": (
+        "教师 {id} 没有邮箱，请填写“邮箱”列（用于把提交对应到教师）",
+        "teacher {id} has no e-mail; fill in the e-mail column",
+    ),
+    "I430": ("未知的学生“{value}”", 'unknown student "{value}"'),
+    "I431": ("未知的导师“{value}”", 'unknown mentor "{value}"'),
+    "I432": (
+        "导师姓名“{value}”对应多位教师（{ids}），请写工号",
+        'mentor name "{value}" matches several teachers ({ids}); write the ID',
+    ),
+    "I433": ("志愿中重复选择了导师 {mentor}", "mentor {mentor} is chosen twice"),
+    "I434": (
+        "学生 {student} 的志愿出现两次（第 {row} 行已有）",
+        "student {student} appears twice (already on row {row})",
+    ),
+    "I435": (
+        "名额“{value}”应是 0 到 {limit} 的整数",
+        'capacity "{value}" must be a whole number from 0 to {limit}',
+    ),
+    "I436": (
+        "学生 {student} 在 {semester} 学期不在校",
+        "student {student} is not at school in {semester}",
+    ),
+    # write rules: the pre-receive hook (W7xx)
+    "W701": (
+        "只有管理员可以修改这个文件（{hint}）",
+        "only the admin may change this file ({hint})",
+    ),
+    "W702": (
+        "不能删除已推送的文件：更正请提交新的修改；确需删除（重复录入、文件名写错）请联系管理员",
+        "pushed files are not deleted: correct them in a new commit; ask the admin to remove a duplicate",
+    ),
+    "W703": (
+        "{semester} 学期已结束（有标签 close/{semester}），记录不能再修改；确需更正请联系管理员",
+        "semester {semester} is closed (tag close/{semester}); ask the admin for a correction",
+    ),
+    "W704": (
+        "{student} 不是 {teacher} 在 {semester} 学期的受导学生（见该学期 pairings.yaml），不能写这名学生的记录",
+        "{student} is not a mentee of {teacher} in {semester} (see that semester's pairings.yaml)",
+    ),
+    "W705": (
+        "{teacher} 不能改动导师 {mentor} 的记录：只能写自己受导学生的记录；班主任只能修改（不能新增）本班学生的记录",
+        "{teacher} may not change mentor {mentor}'s records; a class teacher may only edit records of the class's students",
+    ),
+    "W706": (
+        "只有管理员可以推送标签和分支以外的引用（推送者 {user}）",
+        "only the admin pushes tags and refs other than branches (pusher {user})",
+    ),
+    "W707": (
+        "不是快进推送：{old} 不是 {new} 的祖先，已推送的历史不能改写；请先 git pull 再推送",
+        "not a fast-forward: {old} is not an ancestor of {new}; pushed history is not rewritten, pull first",
+    ),
+    "W708": (
+        "不能删除分支：记录的历史要永久保留",
+        "branches are not deleted: the records' history is kept",
+    ),
+    "W709": (
+        "提交没有通过 daoshi validate 检查（{count} 个问题，前面已列出的不再重复）",
+        "the commit does not pass daoshi validate ({count} problems; those listed before are not repeated)",
+    ),
+    "W710": (
+        "无法确定推送者：环境变量 {variable} 为“{user}”，不是 people/teachers.yaml 中任何教师的工号或邮箱",
+        'unknown pusher: {variable} is "{user}", not the ID or e-mail of a teacher in people/teachers.yaml',
+    ),
+    "W711": (
+        "标签已存在，不能移动（管理员可以先删除旧标签再新建）",
+        "the tag exists and is not moved (the admin may delete it and create it again)",
+    ),
+    # server: daoshi serve (S8xx)
+    "S801": ("用户文件有误：{detail}", "bad users file: {detail}"),
+    "S802": (
+        "站点目录 {site} 中没有 audiences.json，请先运行 daoshi build --all-audiences",
+        "no audiences.json in {site}; run daoshi build --all-audiences first",
+    ),
+    "S803": (
+        "用户 {user} 的受众 {audience} 在 audiences.json 中没有对应的站点",
+        "user {user}: audience {audience} has no site in audiences.json",
+    ),
+    "S804": (
+        "audiences.json 中的站点目录“{folder}”不存在或名称不安全，不提供",
+        'site folder "{folder}" in audiences.json is missing or unsafe; not served',
+    ),
+    # import: surveys (I450-I459)
+    "I450": (
+        "导师 {mentor} 不在 people/teachers.yaml 中",
+        "mentor {mentor} is not in people/teachers.yaml",
+    ),
+    "I451": (
+        "评价人“{value}”应为“学生”或“家长”",
+        'respondents "{value}" must be students or parents',
+    ),
+    "I452": (
+        "“{column}”应是 1 到 5 之间的数，不是“{value}”",
+        '"{column}" must be a number from 1 to 5, not "{value}"',
+    ),
+    "I453": (
+        "有效问卷数“{value}”应是 0 到 1000 的整数",
+        'responses "{value}" must be a whole number from 0 to 1000',
+    ),
+    "I454": (
+        "导师 {mentor} 的{respondents}评价出现两次（第 {row} 行已有）",
+        "mentor {mentor}: {respondents} ratings appear twice (already on row {row})",
+    ),
+    "I455": (
+        "没有学期 {semester}（records 的 semesters/ 中找不到）",
+        "no semester {semester} in the records",
+    ),
+    # appraisal: policies and rubrics (A5xx)
+    "A501": (
+        "政策 {policy} 的第 {index} 项义务有误：{detail}",
+        "policy {policy}, obligation {index}: {detail}",
+    ),
+    "A502": ("考核表定义有误：{detail}", "bad rubric definition: {detail}"),
+    "A503": (
+        "{rubric} 按考试名次计分，区文件禁止按考试成绩给学生排名；只有 school.yaml 中 exam_ranking: true 的学校才能使用",
+        "{rubric} scores by exam rank, which the district forbids; it needs exam_ranking: true in school.yaml",
+    ),
+    "A504": (
+        "{semester} 学期的政策（{policies}）没有对应的考核表（forms/rubrics/）",
+        "semester {semester}: no rubric in forms/rubrics/ for its policies ({policies})",
+    ),
+    # rules across files: dated pairings (a mid-year change of mentor)
+    "X219": (
+        "对接的结束日期 {end} 早于开始日期 {start}",
+        "the pairing ends on {end}, before it starts on {start}",
+    ),
+    "X220": (
+        "学生 {student} 在 {date} 不是导师 {mentor} 的受导学生（对接期间：{spans}）",
+        "student {student} is not a mentee of {mentor} on {date} (paired {spans})",
+    ),
+}
+
+LANGUAGES = ("zh", "en")
+_language = "zh"
+
+
+def set_language(lang: str) -> None:
+    """Choose the language of messages made from now on (``zh`` or ``en``)."""
+    global _language
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; use one of {LANGUAGES}")
+    _language = lang
+
+
+def language() -> str:
+    """The language messages are made in."""
+    return _language
+
+
+def problem(location: Location, code: str, **args: Any) -> Problem:
+    """Make a located ``Problem`` with the message for ``code`` in the current language."""
+    zh, en = MESSAGES[code]
+    template = zh if _language == "zh" else en
+    return Problem(location, code, template.format(**args))
+
+
+# Type names for R103, by form type and by the YAML value found.
+EXPECTED = {
+    "string": ("文字", "text"),
+    "text": ("文字", "text"),
+    "id": ("带引号或以字母开头的编号", "an ID (text)"),
+    "ref": ("编号（文字）", "an ID (text)"),
+    "kind": ("记录种类代号", "a kind code"),
+    "integer": ("整数", "a whole number"),
+    "number": ("数字", "a number"),
+    "boolean": ("true 或 false", "true or false"),
+    "date": ("日期", "a date"),
+    "enum": ("选项", "one of the options"),
+    "list": ("列表", "a list"),
+    "object": ("映射（键: 值）", "a mapping"),
+}
+
+
+def expected(form_type: str) -> str:
+    """What a form type expects, in the current language."""
+    zh, en = EXPECTED[form_type]
+    return en if _language == "en" else zh
+
+
+def describe(value: Any) -> str:
+    """What a YAML value is, in the current language, for R103."""
+    if value is None:
+        pair = ("空值", "empty")
+    elif isinstance(value, bool):
+        pair = ("true/false", "true/false")
+    elif isinstance(value, int):
+        pair = (f"整数 {value}", f"the number {value}")
+    elif isinstance(value, float):
+        pair = (f"数字 {value}", f"the number {value}")
+    elif isinstance(value, list):
+        pair = ("列表", "a list")
+    elif isinstance(value, dict):
+        pair = ("映射", "a mapping")
+    else:
+        pair = (f"文字“{value}”", f'the text "{value}"')
+    return pair[1] if _language == "en" else pair[0]
+
+
+def limit_text(kind: str, bound: object) -> str:
+    """The R107 detail: which limit a value broke."""
+    zh, en = {
+        "min": ("不能小于 {b}", "must be at least {b}"),
+        "max": ("不能大于 {b}", "must be at most {b}"),
+        "min_items": ("至少需要 {b} 项", "needs at least {b} items"),
+        "max_items": ("最多 {b} 项", "allows at most {b} items"),
+        "max_length": ("最长 {b} 个字", "allows at most {b} characters"),
+    }[kind]
+    return (en if _language == "en" else zh).format(b=bound)
+
+
+def summary_text(
+    files: int, people: tuple[int, int, int] | None, kinds: list[tuple[str, int]], cached: bool
+) -> str:
+    """The closing summary of ``daoshi validate``; ``people`` is (semesters, teachers, students)."""
+    records = sum(n for _, n in kinds)
+    if _language == "en":
+        text = f"Checked {files} files"
+        if people:
+            text += f": {people[0]} semesters, {people[1]} teachers, {people[2]} students"
+        text += f", {records} records"
+        text += f" ({', '.join(f'{label} {n}' for label, n in kinds)})" if kinds else ""
+        return text + (" (from cache)" if cached else "") + "."
+    text = f"已检查 {files} 个文件"
+    if people:
+        text += f"：{people[0]} 个学期，{people[1]} 名教师，{people[2]} 名学生"
+    text += f"，{records} 份记录" + (
+        f"（{'，'.join(f'{lb} {n}' for lb, n in kinds)}）" if kinds else ""
+    )
+    return text + ("（使用缓存）" if cached else "") + "。"
+
+
+def verdict(count: int) -> str:
+    """The last line of ``daoshi validate``."""
+    if _language == "en":
+        if count == 0:
+            return "No problems found."
+        return f"Found {count} problem{'s' if count != 1 else ''}."
+    return f"发现 {count} 个问题。" if count else "没有发现问题。"

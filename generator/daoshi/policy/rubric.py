@@ -1,0 +1,149 @@
+"""A rubric as data: its items and settings, the judged inputs, and the scores it gives.
+
+Read from ``forms/rubrics/`` by ``daoshi.policy.appraisal``; each item type's meaning is in
+``daoshi.policy.rubric_items``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from daoshi.records.model import Record, Semester, SurveyResult
+
+DEFAULT_SETTINGS: Mapping[str, Any] = {
+    "ties": "shared-best",
+    "thirds": "larger-top",
+    "missing_survey": "lowest-band",
+    "missing_input": "zero",
+    "min_body_chars": 15,
+    "outside_semester": "ignore",
+    "excellent_ties": "include",
+    "survey_scale": "ratio",
+    "zero_for_neglect": False,
+    "zero_for_violations": False,
+    "per_place": 1,
+    "deduct": False,
+    "rounding": "floor",
+}
+SETTING_CHOICES: Mapping[str, tuple[Any, ...]] = {
+    "ties": ("shared-best", "shared-worst"),
+    "thirds": ("larger-top", "larger-bottom"),
+    "missing_survey": ("lowest-band", "zero"),
+    "missing_input": ("zero",),
+    "outside_semester": ("ignore", "count"),
+    "excellent_ties": ("include", "exclude"),
+    "survey_scale": ("ratio", "linear"),
+    "rounding": ("floor", "none"),
+}
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A rubric from ``forms/rubrics/``; applies to semesters using one of its policies."""
+
+    id: str
+    label: str
+    source: str
+    path: str
+    policies: tuple[str, ...]
+    items: tuple[RubricItem, ...]
+    settings: Mapping[str, Any]
+    excellent_top: int = 0
+    excellent_label: str = "优秀导师"
+    requires_exam_ranking: bool = False
+
+    @property
+    def total(self) -> float:
+        """Full marks: the sum of the items' points."""
+        return sum(i.points for i in self.items)
+
+
+@dataclass(frozen=True)
+class MentorScore:
+    """A mentor's appraisal in one semester under one rubric."""
+
+    mentor: str
+    cohort: int | None
+    items: tuple[ItemScore, ...]
+    total: float
+    zeroed: tuple[Evidence, ...] = ()
+    commendation: str = ""
+    excellent: bool = False
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """Every mentor of a semester scored with one rubric."""
+
+    rubric: Rubric
+    semester: Semester
+    scores: tuple[MentorScore, ...]
+
+    def of(self, mentor: str) -> MentorScore | None:
+        """One mentor's score, if appraised."""
+        return next((s for s in self.scores if s.mentor == mentor), None)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A mentee's serious violation (严重违纪), from assessments.yaml."""
+
+    student: str
+    date: Any
+    kind: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The judged parts of one semester's appraisal (``semesters/<S>/assessments.yaml``)."""
+
+    path: str = ""
+    grade_scores: Mapping[str, tuple[float, str]] = field(default_factory=dict)
+    neglect: Mapping[str, str] = field(default_factory=dict)
+    commendations: Mapping[str, str] = field(default_factory=dict)
+    violations: tuple[Violation, ...] = ()
+    exams: Mapping[str, tuple[int, int, str]] = field(default_factory=dict)
+
+
+NO_INPUTS = Inputs()
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    """One line of a rubric: its type, label, full points and parameters."""
+
+    id: str
+    type: str
+    label: str
+    points: float
+    help: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Evidence(NamedTuple):
+    """What earned or lost points: a record, a survey row, a student, a judged input.
+
+    A named tuple, not a dataclass: an appraisal makes one per record and check.
+    """
+
+    kind: str  # record | survey | student | pairing | input | period
+    text: str
+    points: float = 0.0
+    record: Record | None = None
+    student: str | None = None
+    survey: SurveyResult | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """A mentor's points on one rubric item, how they were reached, and the evidence."""
+
+    item: RubricItem
+    points: float
+    explanation: str
+    evidence: tuple[Evidence, ...] = ()
+    band: str = ""

@@ -1,0 +1,185 @@
+"""The mkdocs plugin: validate the records once, then add every page as a generated file.
+
+This is the only module that imports mkdocs. A validation problem stops the build with
+the same located lines as ``daoshi validate``: the site is never half built. Every page
+the plugin handles gets ``daoshi: true`` in its meta; the theme refuses to render a page
+without it, so an engine that skipped this plugin cannot publish the records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from daoshi.access import Access, AudienceError, all_audiences, audience_for_teacher, parse_audience
+from daoshi.errors import ProjectError
+from daoshi.messages import verdict
+from daoshi.records.model import School
+from daoshi.site.pages import all_pages, nav
+from daoshi.site.history import attach_history
+from daoshi.records.validate import school_today, validate
+
+log = logging.getLogger("mkdocs.plugins.daoshi")
+MARKER = "daoshi.json"
+PRIVATE_OPEN = "<daoshi-private data-search-exclude>"
+PRIVATE_CLOSE = "</daoshi-private>"
+PRIVATE = re.compile(f"{PRIVATE_OPEN}(.*?){PRIVATE_CLOSE}", re.DOTALL)
+
+
+class DaoshiConfig(Config):
+    """Plugin options in mkdocs.yml."""
+
+    records = config_options.Type(str, default="records")
+    today = config_options.Optional(config_options.Type(str))
+    # whom this build is for (see daoshi/access.py): leader, T005, mentor:T005 ...
+    audience = config_options.Type(str, default="leader")
+
+
+class DaoshiPlugin(BasePlugin[DaoshiConfig]):
+    """Loads the records repository and generates the portfolio site."""
+
+    def __init__(self) -> None:
+        self.school: School | None = None
+        self.access: Access | None = None
+        self.nav: Navigation | None = None
+        self.files: Files | None = None
+        self.env: jinja2.Environment | None = None
+        self.aside: dict[str, list[str]] = {}
+        self.secret = secrets.token_hex(12)
+        self.root = Path("records")
+        self.today = dt.date.today()
+        # a school validated by the caller (daoshi.site.build): every audience of a build
+        # shares one validation, and problems reach the terminal before mkdocs starts
+        self.preloaded: School | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path or ".").resolve().parent
+        self.root = (base / self.config.records).resolve()
+        if not self.root.is_dir():
+            raise PluginError(f"找不到记录仓库 {self.root}（mkdocs.yml 中 daoshi 插件的 records）")
+        self.today = (
+            dt.date.fromisoformat(self.config.today)
+            if self.config.today
+            else school_today(self.root)
+        )
+        self.school = self.preloaded or _load(self.root, self.today)
+        try:
+            self.access = Access(self.school, parse_audience(self.school, self.config.audience))
+        except AudienceError as exc:
+            raise PluginError(str(exc)) from exc
+        attach_history(self.root, self.school)  # the history pages (none without git)
+        config.nav = nav(self.school, self.today, self.access)
+        config.site_name = f"{self.school.name} · 导师工作"
+        log.info(
+            "daoshi: %s 份记录，%s 名学生", len(self.school.records), len(self.school.students)
+        )
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.school is not None
+        placeholder = files.get_file_from_path("index.md")
+        if placeholder is not None:
+            files.remove(placeholder)
+        for page in all_pages(self.school, self.today, self.access, self.root):
+            files.append(File.generated(config, page.path, content=page.content))
+        return files
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav, self.files = nav, files  # kept for the incremental build
+        return nav
+
+    def on_env(
+        self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        self.env = env
+        return env
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        page.meta["daoshi"] = True
+        return self._set_aside(markdown, page)
+
+    def _set_aside(self, markdown: str, page: Page) -> str:
+        """Take the private blocks out until the page is written (see ``on_post_page``).
+
+        What is inside ``<daoshi-private data-search-exclude>`` is finished, escaped HTML
+        that the search index must not hold anyway; parsing it three more times (Markdown's
+        raw-HTML stash, mkdocs' anchor scan, the search plugin's parser) was two thirds of
+        the build. A placeholder goes through those steps instead, and the block is put back
+        into the page's final HTML.
+        """
+        parts = PRIVATE.split(markdown)
+        if len(parts) == 1:
+            return markdown
+        blocks = parts[1::2]
+        self.aside[page.file.src_uri] = blocks
+        return "".join(
+            part if i % 2 == 0 else f"{PRIVATE_OPEN}{self._token(page, i // 2)}{PRIVATE_CLOSE}"
+            for i, part in enumerate(parts)
+        )
+
+    def _token(self, page: Page, n: int) -> str:
+        # a secret per build: no record text can contain (or forge) a placeholder
+        return f"daoshi-aside-{self.secret}-{n}-{page.file.src_uri}"
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        blocks = self.aside.pop(page.file.src_uri, None)
+        for n, block in enumerate(blocks or ()):
+            token = self._token(page, n)
+            if output.count(token) != 1:
+                raise PluginError(f"daoshi: {page.file.src_uri} 的内容占位符丢失，站点未生成")
+            output = output.replace(token, block)
+        return output
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        server.watch(str(self.root))
+        return server
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self.school is not None
+        marker = {
+            "generator": "daoshi",
+            "school": self.school.id,
+            "today": self.today.isoformat(),
+            "audience": self.access.audience.id if self.access else "",
+            "records": len(self.school.records),
+            "students": len(self.school.students),
+        }
+        Path(config.site_dir, MARKER).write_text(
+            json.dumps(marker, ensure_ascii=False) + "\n", "utf-8"
+        )
+
+
+def _load(root: Path, today: dt.date) -> School:
+    try:
+        result = validate(root, today=today, need_school=True)
+    except ProjectError as exc:
+        raise PluginError(_problem_text(exc.problems, root)) from exc
+    if result.problems or result.school is None:
+        raise PluginError(_problem_text(result.problems, root))
+    return result.school
+
+
+def _problem_text(problems: list[Any], root: Path) -> str:
+    lines = [p.format(str(root)) for p in problems]
+    return "记录有问题，站点未生成：\n" + "\n".join(lines) + "\n" + verdict(len(problems))

@@ -1,0 +1,316 @@
+"""The editor's web door: Starlette routes over ``editor.Editor``, in Chinese.
+
+Local mode (one teacher, their own clone, bound to 127.0.0.1) needs no sign-in: a token
+made at start-up guards every POST and only the loopback host names are answered. Server
+mode reuses ``daoshi serve``'s sign-in (argon2 users file, signed session cookie, rate
+limit, access log) from ``daoshi.serve.auth``; the session's CSRF token guards the forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Route
+
+from daoshi.records.layout import GROUP
+from daoshi.records.model import RECORD_CLASSES
+from daoshi.serve.auth import (
+    LOGIN,
+    LOGOUT,
+    PAGE_HEADERS,
+    SESSION_COOKIE,
+    AuthConfig,
+    AuthMiddleware,
+    Sessions,
+    User,
+    auth_routes,
+)
+from daoshi.serve.server import AccessLog
+from daoshi.site.core import cndate, record_anchor
+from daoshi.site.markdown import render_markdown
+from daoshi.write.editor.editor import Draft, Editor, EditorError, Outcome
+from daoshi.write.editor.text import kind_widgets
+
+STATIC = Path(__file__).resolve().parent / "static"
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("daoshi.write.editor", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+_templates.filters["cndate"] = cndate
+_templates.globals["anchor"] = record_anchor
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class Door:
+    """Who the request is from, and the CSRF token their forms carry."""
+
+    editor: Editor
+    local_teacher: str | None  # local mode: the one teacher
+    local_token: str
+    sessions: Sessions | None = None
+
+    def teacher(self, request: Request) -> str | None:
+        if self.local_teacher is not None:
+            return self.local_teacher
+        user = request.state.user
+        return user.teacher if isinstance(user, User) else None
+
+    def token(self, request: Request) -> str:
+        if self.sessions is None:
+            return self.local_token
+        found = self.sessions.read(request.cookies.get(SESSION_COOKIE))
+        return found[1]["c"] if found else ""
+
+    def csrf_ok(self, request: Request, form: FormData) -> bool:
+        sent = str(form.get("csrf") or request.headers.get("x-daoshi-csrf", ""))
+        expected = self.token(request)
+        return bool(expected) and hmac.compare_digest(sent, expected)
+
+
+def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def _message(door: Door, request: Request, title: str, message: str, status: int) -> Response:
+    return page(
+        "editor_message.html",
+        status,
+        title=title,
+        message=message,
+        signed_in=door.sessions is not None,
+        teacher=door.teacher(request) or "",
+        teacher_name="",
+        logout=LOGOUT,
+    )
+
+
+def _guard(door: Door, handler: Callable[[Request, str], Awaitable[Response]]) -> Endpoint:
+    """Sign-in first (server mode), then a teacher account, then the handler."""
+
+    async def endpoint(request: Request) -> Response:
+        if door.sessions is not None and request.state.user is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"{LOGIN}?next={quote(target, safe='/')}", status_code=303)
+        teacher = door.teacher(request)
+        if teacher is None:
+            return _message(door, request, "无法使用", "这个账号没有对应的教师工号。", 403)
+        if request.method == "POST":
+            form = await request.form()
+            if not door.csrf_ok(request, form):
+                return _message(door, request, "页面已过期", "页面已过期，请刷新后重试。", 403)
+        try:
+            await run_in_threadpool(door.editor.refresh)
+            return await handler(request, teacher)
+        except EditorError as exc:
+            return _message(door, request, "无法继续", str(exc), 403)
+
+    return endpoint
+
+
+def _context(door: Door, request: Request, teacher: str) -> dict[str, Any]:
+    editor = door.editor
+    name, _ = editor.teacher(teacher)
+    return {
+        "teacher": teacher,
+        "teacher_name": name,
+        "csrf": door.token(request),
+        "signed_in": door.sessions is not None,
+        "logout": LOGOUT,
+        "semester": editor.semester(),
+        "school": editor.school,
+    }
+
+
+def _form_page(
+    door: Door, request: Request, draft: Draft, outcome: Outcome | None = None, status: int = 200
+) -> Response:
+    editor = door.editor
+    school = editor.school
+    form = school.forms.kinds[draft.kind]
+    mentees = editor.mentees(draft.teacher)
+    context = _context(door, request, draft.teacher)
+    semester = editor.semester()
+    return page(
+        "editor_form.html",
+        status,
+        **context,
+        draft=draft,
+        form=form,
+        group=form.base == GROUP,
+        widgets=kind_widgets(form),
+        mentees=[m.student for m in mentees],
+        students={sid: school.students.get(sid) for sid in draft.students},
+        outcome=outcome,
+        preview=render_markdown(draft.body),
+        min_date=semester.start.isoformat(),
+        max_date=min(editor.today(), semester.end).isoformat(),
+        teachers=sorted(school.teachers.values(), key=lambda t: t.id),
+    )
+
+
+def _draft_from(editor: Editor, form: FormData, draft: Draft) -> Draft:
+    """The stored draft (or the blank one) with what the form now says."""
+    for w in kind_widgets(editor.school.forms.kinds[draft.kind]):
+        name = w.field.name
+        if w.input == "checks":
+            draft.values[name] = [str(v) for v in form.getlist(f"f.{name}")]
+        else:
+            draft.values[name] = str(form.get(f"f.{name}", ""))
+    if draft.is_new:
+        draft.students = [str(s) for s in form.getlist("students") if str(s)]
+        draft.date = str(form.get("date", draft.date))
+    draft.body = str(form.get("body", ""))
+    return draft
+
+
+def _routes(door: Door) -> list[Route]:
+    editor = door.editor
+
+    async def home(request: Request, teacher: str) -> Response:
+        mentees = await run_in_threadpool(editor.mentees, teacher)
+        saved = request.query_params.get("saved", "")
+        kinds = editor.school.forms.kinds
+        order = list(RECORD_CLASSES)  # the common kinds first: talk, parent contact …
+        ranked = sorted(kinds.values(), key=lambda k: [*order, k.kind].index(k.kind))
+        return page(
+            "editor_home.html",
+            **_context(door, request, teacher),
+            mentees=mentees,
+            own=editor.own_dues(teacher),
+            drafts=editor.drafts.all(teacher),
+            recent=editor.recent(teacher),
+            student_kinds=[k for k in ranked if k.base != GROUP],
+            group_kinds=[k for k in ranked if k.base == GROUP],
+            kinds=kinds,
+            saved=saved,
+            commit=request.query_params.get("commit", ""),
+            notes=request.query_params.getlist("note"),
+            today=editor.today(),
+        )
+
+    async def new(request: Request, teacher: str) -> Response:
+        students = request.query_params.getlist("student")
+        draft = await run_in_threadpool(
+            editor.start_new, teacher, request.query_params.get("kind", "talk"), students
+        )
+        return _form_page(door, request, draft)
+
+    async def edit(request: Request, teacher: str) -> Response:
+        draft = await run_in_threadpool(
+            editor.start_edit, teacher, request.query_params.get("path", "")
+        )
+        return _form_page(door, request, draft)
+
+    async def open_draft(request: Request, teacher: str) -> Response:
+        draft = editor.drafts.get(teacher, request.path_params["draft"])
+        if draft is None:
+            raise EditorError("找不到这份草稿，它可能已经保存或被删除。")
+        return _form_page(door, request, draft)
+
+    def posted(form: FormData, teacher: str) -> Draft:
+        draft_id = str(form.get("draft", ""))
+        draft = editor.drafts.get(teacher, draft_id)
+        path = str(form.get("path", ""))
+        if draft is None and path:  # an edit never autosaved: its record says the rest
+            draft = editor.start_edit(teacher, path)
+            draft.id, draft.base_blob = draft_id, str(form.get("base_blob", ""))
+        elif draft is None:
+            kind = str(form.get("kind", ""))
+            if kind not in editor.school.forms.kinds:
+                raise EditorError(f"未知的记录种类 {kind}")
+            draft = Draft(draft_id, teacher, kind, [], editor.today().isoformat())
+        return _draft_from(editor, form, draft)
+
+    async def save(request: Request, teacher: str) -> Response:
+        form = await request.form()
+        draft = posted(form, teacher)
+        if form.get("action") == "draft":
+            editor.drafts.save(draft)
+            return _form_page(door, request, draft, Outcome(draft, notes=["草稿已保存。"]))
+        outcome = await run_in_threadpool(editor.save, draft)
+        if not outcome.saved:
+            return _form_page(door, request, outcome.draft, outcome, 422)
+        query = urlencode(
+            [("saved", outcome.path), ("commit", outcome.commit[:9]), ("draft", draft.id)]
+            + [("note", n) for n in outcome.notes]
+        )
+        return RedirectResponse(f"/?{query}", status_code=303)
+
+    async def autosave(request: Request, teacher: str) -> Response:
+        form = await request.form()
+        draft = posted(form, teacher)
+        await run_in_threadpool(editor.drafts.save, draft)
+        saved_at = dt.datetime.fromtimestamp(draft.updated).strftime("%H:%M:%S")
+        return JSONResponse({"draft": draft.id, "saved": saved_at}, headers=PAGE_HEADERS)
+
+    async def preview(request: Request, teacher: str) -> Response:
+        form = await request.form()
+        html = render_markdown(str(form.get("body", "")))
+        return HTMLResponse(str(html), headers=PAGE_HEADERS)
+
+    async def discard(request: Request, teacher: str) -> Response:
+        editor.drafts.delete(teacher, request.path_params["draft"])
+        return RedirectResponse("/", status_code=303)
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ("editor.js", "editor.css"):
+            return Response("", status_code=404)
+        return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+    g = _guard
+    return [
+        Route("/", g(door, home)),
+        Route("/new", g(door, new)),
+        Route("/edit", g(door, edit)),
+        Route("/draft/{draft}", g(door, open_draft)),
+        Route("/save", g(door, save), methods=["POST"]),
+        Route("/autosave", g(door, autosave), methods=["POST"]),
+        Route("/preview", g(door, preview), methods=["POST"]),
+        Route("/discard/{draft}", g(door, discard), methods=["POST"]),
+        Route("/_editor/{name}", static),
+    ]
+
+
+def local_app(editor: Editor, teacher: str) -> Starlette:
+    """Local mode: one teacher, no sign-in; loopback host names only."""
+    editor.teacher(teacher)  # an unknown teacher fails at start-up, not on the first page
+    door = Door(editor, teacher, secrets.token_urlsafe(24))
+    app = Starlette(routes=_routes(door))
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "::1"])
+    return app
+
+
+def server_app(editor: Editor, config: AuthConfig) -> Starlette:
+    """Server mode: the whole school signs in (``daoshi.serve.auth``'s sign-in)."""
+    sessions = Sessions(config)
+    door = Door(editor, None, "", sessions)
+    app = Starlette(routes=[*auth_routes(config, sessions), *_routes(door)])
+    app.state.config = config
+    app.state.sessions = sessions
+    app.add_middleware(AuthMiddleware, config=config, sessions=sessions)
+    app.add_middleware(AccessLog, config=config)
+    return app

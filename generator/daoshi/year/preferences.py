@@ -1,0 +1,419 @@
+"""``daoshi import preferences`` and ``daoshi match``: two-way selection in the records.
+
+Preferences come from the questionnaire exports a school already uses (问卷星, 腾讯问卷,
+a form in Excel): one row per student, 学号 and the ranked choices (第一志愿 …, 志愿1 …),
+each a teacher's ID, full name, or ``姓名（工号）``. Mentors' capacities come the same way
+(``--kind mentors``: 工号, 名额). They are kept in ``semesters/<S>/preferences.yaml``.
+
+``daoshi match`` reads them and proposes the semester's pairing table
+(``semesters/<S>/pairings.yaml``) with ``daoshi.year.matching``: students who already have
+a mentor this semester keep them (``--all`` matches everyone with preferences again).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from daoshi.errors import Location, Problem
+from daoshi.messages import problem
+from daoshi.records.forms import Forms
+from daoshi.records.model import School, Semester
+from daoshi.year.matching import Applicant, Mentor, Outcome, match
+from daoshi.year.roster import Settings, dump_yaml, flow_list, load_yaml, new_document, text_value
+from daoshi.year.tables import Row, read_table, restore_width
+
+MAX_CHOICES = 10
+_NUMERALS = "一二三四五六七八九十"
+_PAREN_ID = re.compile(r".*?\(\s*([A-Za-z0-9][A-Za-z0-9_-]*)\s*\)\s*")
+
+
+def _choice_headers(i: int) -> tuple[str, ...]:
+    n, c = str(i), _NUMERALS[i - 1]
+    return (
+        f"第{c}志愿",
+        f"第{n}志愿",
+        f"志愿{n}",
+        f"志愿{c}",
+        f"第{c}志愿导师",
+        f"第{n}志愿导师",
+        f"导师{n}",
+        f"志愿导师{n}",
+        f"选择{n}",
+        f"choice{n}",
+    )
+
+
+STUDENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "student": ("学号", "学生学号", "学籍号"),
+    "name": ("姓名", "学生姓名"),
+    **{f"choice{i}": _choice_headers(i) for i in range(1, MAX_CHOICES + 1)},
+}
+MENTOR_COLUMNS: dict[str, tuple[str, ...]] = {
+    "mentor": ("工号", "教师工号", "导师工号", "导师"),
+    "name": ("姓名", "教师姓名"),
+    "capacity": ("名额", "可带人数", "人数", "容量"),
+}
+
+
+def policy_cap(school: School, forms: Forms, semester: Semester, mentor: str) -> int | None:
+    """The strictest ratio cap of the semester's policies (class teachers have their own)."""
+    is_class_teacher = any(c.class_teacher == mentor for c in semester.classes)
+    caps = [
+        (pol.class_teacher_ratio_cap if is_class_teacher else pol.ratio_cap)
+        for pid in semester.policies
+        if (pol := forms.policies.get(pid)) is not None
+    ]
+    return min(caps) if caps else None
+
+
+def active_teachers(school: School, semester: Semester) -> dict[str, str]:
+    """Teachers who can mentor this semester (not left by its start): ID -> name."""
+    return {
+        t.id: t.name for t in school.teachers.values() if t.left is None or t.left > semester.start
+    }
+
+
+def in_school(school: School, semester: Semester, sid: str) -> bool:
+    """Whether a student is at school in the semester (not left, class in the semester)."""
+    student = school.students.get(sid)
+    classes = semester.class_ids
+    return (
+        student is not None
+        and student.class_id in classes
+        and (student.left is None or student.left.date > semester.start)
+    )
+
+
+@dataclass
+class PreferencesPlan:
+    """What an import of preferences would write."""
+
+    kind: str
+    semester: str
+    rows: int = 0
+    replaced: int = 0
+    files: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Mentors:
+    """Finds a teacher by ID, full name or ``姓名（工号）``; never guesses between two."""
+
+    def __init__(self, active: Mapping[str, str]) -> None:
+        self.active = active
+        self.by_name: dict[str, list[str]] = {}
+        for tid, name in sorted(active.items()):
+            self.by_name.setdefault(name, []).append(tid)
+
+    def find(self, text: str, width: int | None, prefix: str) -> tuple[str | None, str | None]:
+        """(teacher ID, None) or (None, problem code)."""
+        match_id = _PAREN_ID.fullmatch(text)
+        if match_id:
+            text = match_id[1]
+        candidate = restore_width(text, width)
+        if prefix and candidate.isdigit():
+            candidate = prefix + candidate
+        if candidate in self.active:
+            return candidate, None
+        name = text.replace(" ", "").removesuffix("老师")
+        ids = self.by_name.get(name, [])
+        if len(ids) == 1:
+            return ids[0], None
+        return None, ("I432" if ids else "I431")
+
+
+def plan_preferences(
+    root: Path,
+    path: Path,
+    school: School,
+    semester: Semester,
+    settings: Settings,
+    *,
+    kind: str = "students",
+) -> PreferencesPlan:
+    """Check a preferences (or capacities) file and work out the new preferences.yaml."""
+    plan = PreferencesPlan(kind, semester.id)
+    columns = STUDENT_COLUMNS if kind == "students" else MENTOR_COLUMNS
+    required = {"student", "choice1"} if kind == "students" else {"mentor", "capacity"}
+    mapping = {h: f for h, f in settings.mapping.items() if f in columns}
+    table = read_table(path, columns, required, mapping=mapping, sheet=settings.sheet)
+    plan.problems = table.problems
+    mentors = _Mentors(active_teachers(school, semester))
+    entries: dict[str, list[str] | int] = {}
+    seen: dict[str, int] = {}
+
+    def add(location: Location, code: str, **args: Any) -> None:
+        plan.problems.append(problem(location, code, **args))
+
+    for row in table.rows:
+        plan.rows += 1
+        if kind == "students":
+            _student_row(row, school, semester, settings, mentors, add, seen, entries)
+        else:
+            _mentor_row(row, school, semester, settings, mentors, add, seen, entries)
+    if plan.problems:
+        return plan
+    rel = f"semesters/{semester.id}/preferences.yaml"
+    target = root / rel
+    doc, before = _semester_document(target, "preferences", semester.id)
+    section, key = ("students", "student") if kind == "students" else ("mentors", "mentor")
+    if section not in doc:
+        doc[section] = CommentedSeq()
+    items = {str(item.get(key)): item for item in doc[section]}
+    for ident, value in entries.items():
+        item = items.get(ident)
+        if item is None:
+            item = CommentedMap()
+            item[key] = text_value(ident)
+            doc[section].append(item)
+        else:
+            plan.replaced += 1
+        if isinstance(value, list):
+            item["choices"] = flow_list(value)
+        else:
+            item["capacity"] = value
+    text = dump_yaml(doc)
+    if text != before:
+        plan.files[rel] = text
+    return plan
+
+
+def _semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any, str | None]:
+    """A semester's data file as round-trip data and its text before any change (None: the
+    file is new, made with its schema hint and its semester)."""
+    if target.exists():
+        doc = load_yaml(target)
+        return doc, dump_yaml(doc)
+    doc = new_document(schema, 2)
+    doc["semester"] = semester_id
+    return doc, None
+
+
+def _student_row(
+    row: Row,
+    school: School,
+    semester: Semester,
+    settings: Settings,
+    mentors: _Mentors,
+    add: Callable[..., None],
+    seen: dict[str, int],
+    entries: dict[str, list[str] | int],
+) -> None:
+    sid = restore_width(row.get("student").replace(" ", ""), settings.id_width)
+    if settings.id_prefix and sid.isdigit():
+        sid = settings.id_prefix + sid
+    if not sid:
+        if "student" not in row.reported:
+            add(row.at("student"), "I410", column="学号")
+        return
+    ok = True
+    if sid not in school.students:
+        add(row.at("student"), "I430", value=sid)
+        ok = False
+    elif not in_school(school, semester, sid):
+        add(row.at("student"), "I436", student=sid, semester=semester.id)
+        ok = False
+    if sid in seen:
+        add(row.at("student"), "I434", student=sid, row=seen[sid])
+        return
+    seen[sid] = row.location.line
+    choices: list[str] = []
+    for i in range(1, MAX_CHOICES + 1):
+        text = row.get(f"choice{i}")
+        if not text:
+            continue
+        tid, code = mentors.find(text, settings.teacher_id_width, settings.teacher_id_prefix)
+        if tid is None:
+            ids = "、".join(mentors.by_name.get(text.removesuffix("老师"), []))
+            add(row.at(f"choice{i}"), code or "I431", value=text, ids=ids)
+            ok = False
+        elif tid in choices:
+            add(row.at(f"choice{i}"), "I433", mentor=tid)
+            ok = False
+        else:
+            choices.append(tid)
+    if ok:
+        entries[sid] = choices
+
+
+def _mentor_row(
+    row: Row,
+    school: School,
+    semester: Semester,
+    settings: Settings,
+    mentors: _Mentors,
+    add: Callable[..., None],
+    seen: dict[str, int],
+    entries: dict[str, list[str] | int],
+) -> None:
+    text = row.get("mentor")
+    if not text:
+        if "mentor" not in row.reported:
+            add(row.at("mentor"), "I410", column="工号")
+        return
+    tid, code = mentors.find(text, settings.teacher_id_width, settings.teacher_id_prefix)
+    if tid is None:
+        ids = "、".join(mentors.by_name.get(text, []))
+        add(row.at("mentor"), code or "I431", value=text, ids=ids)
+        return
+    if tid in seen:
+        add(row.at("mentor"), "I411", id=tid, row=seen[tid])
+        return
+    seen[tid] = row.location.line
+    cap = policy_cap(school, school.forms, semester, tid) or 40
+    value = row.get("capacity")
+    if not value.isdigit() or int(value) > cap:
+        if "capacity" not in row.reported:
+            add(row.at("capacity"), "I435", value=value, limit=cap)
+        return
+    entries[tid] = int(value)
+
+
+# --- match -------------------------------------------------------------------------------
+
+
+@dataclass
+class MatchPlan:
+    """The proposal: the outcome, the students taking part, and the new pairings file."""
+
+    semester: str
+    outcome: Outcome
+    applicants: list[Applicant]
+    mentors: dict[str, Mentor]
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def key_students(school: School, semester: Semester) -> set[str]:
+    """Key students decided in screening this semester (or the one before, at its start)."""
+    earlier = [s.id for s in school.semesters if s.start < semester.start]
+    wanted = {semester.id, *earlier[-1:]}
+    return {e.student for e in school.screening if e.semester in wanted and e.decided}
+
+
+def plan_match(
+    root: Path,
+    school: School,
+    semester: Semester,
+    *,
+    key_slots: int | None = 1,
+    everyone: bool = False,
+) -> MatchPlan:
+    """Propose pairings for the semester's students who need a mentor; nothing is written."""
+    prefs_file = root / "semesters" / semester.id / "preferences.yaml"
+    prefs = load_yaml(prefs_file) if prefs_file.exists() else {}
+    choices = {
+        str(e["student"]): tuple(str(c) for c in e.get("choices") or ())
+        for e in (prefs.get("students") or ())
+    }
+    stated = {str(e["mentor"]): int(e["capacity"]) for e in (prefs.get("mentors") or ())}
+    pairings_rel = f"semesters/{semester.id}/pairings.yaml"
+    target = root / pairings_rel
+    doc, before = _semester_document(target, "pairings", semester.id)
+    if doc.get("pairings") is None:
+        doc["pairings"] = CommentedSeq()
+    students = [sid for sid in sorted(school.students) if in_school(school, semester, sid)]
+    paired = {str(s) for item in doc["pairings"] for s in item.get("students") or ()}
+    taking_part = [sid for sid in students if sid not in paired or (everyone and sid in choices)]
+    moving = set(taking_part)
+    if everyone:  # their old places are given up before matching
+        for item in doc["pairings"]:
+            kept = [s for s in item.get("students") or () if str(s) not in moving]
+            if len(kept) != len(item.get("students") or ()):
+                item["students"] = flow_list([str(s) for s in kept])
+                if item.get("key_student") is not None and str(item["key_student"]) in moving:
+                    del item["key_student"]
+    items: dict[str, Any] = {}  # a mentor's whole-semester item (not one of a mid-year change)
+    for item in doc["pairings"]:
+        if item.get("start") is None and item.get("end") is None:
+            items.setdefault(str(item["mentor"]), item)
+    keys = key_students(school, semester)
+    class_teacher_of: dict[str, set[str]] = {}
+    for c in semester.classes:
+        class_teacher_of.setdefault(c.class_teacher, set()).add(c.class_id)
+    mentors: dict[str, Mentor] = {}
+    for tid in sorted(active_teachers(school, semester)):
+        teacher = school.teachers[tid]
+        cap = policy_cap(school, school.forms, semester, tid)
+        cap = min(x for x in (cap, stated.get(tid), 40) if x is not None)
+        item = items.get(tid)
+        held = len(item.get("students") or ()) if item is not None else 0
+        has_key = item is not None and item.get("key_student") is not None
+        slots = None if key_slots is None else max(0, key_slots - int(has_key))
+        mentors[tid] = Mentor(
+            tid,
+            max(0, cap - held),
+            slots,
+            priority=bool({"party_member", "cadre"} & set(teacher.tags)),
+            class_teacher_of=frozenset(class_teacher_of.get(tid, ())),
+            teaches=frozenset(teacher.classes),
+        )
+    applicants = [
+        Applicant(sid, school.students[sid].class_id, choices.get(sid, ()), sid in keys)
+        for sid in taking_part
+    ]
+    names = {tid: school.teachers[tid].name for tid in mentors}
+    outcome = match(applicants, mentors, names=names)
+    by_mentor: dict[str, list[str]] = {}
+    for sid, mid in sorted(outcome.assignment.items()):
+        by_mentor.setdefault(mid, []).append(sid)
+    for mid in sorted(by_mentor):
+        new = by_mentor[mid]
+        item = items.get(mid)
+        if item is None:
+            item = CommentedMap()
+            item["mentor"] = text_value(mid)
+            item["students"] = flow_list([])
+            doc["pairings"].append(item)
+            items[mid] = item
+        merged = [str(s) for s in item.get("students") or ()] + new
+        item["students"] = flow_list(merged)
+        new_keys = [s for s in new if s in keys]
+        if item.get("key_student") is None and new_keys:
+            item["key_student"] = text_value(new_keys[0])
+    plan = MatchPlan(semester.id, outcome, applicants, mentors)
+    text = dump_yaml(doc)
+    if text != before:
+        plan.files[pairings_rel] = text
+    return plan
+
+
+def report_rows(plan: MatchPlan, school: School) -> list[list[str]]:
+    """The explanation table: one row per student who got none of their choices."""
+    rows = [["学号", "姓名", "班级", "志愿", "结果", "说明"]]
+    for sid in sorted(plan.outcome.explanations):
+        student = school.students[sid]
+        choices = next((a.choices for a in plan.applicants if a.id == sid), ())
+        mentor = plan.outcome.assignment.get(sid, "")
+        lines = plan.outcome.explanations[sid]
+        rows.append(
+            [
+                sid,
+                student.name,
+                student.class_id,
+                "、".join(choices),
+                mentor or "未分配",
+                "；".join(lines),
+            ]
+        )
+    return rows
+
+
+def describe(plan: MatchPlan, school: School) -> str:
+    """The proposal in Chinese: counts, then every student who got none of their choices."""
+    outcome = plan.outcome
+    counts = "，".join(f"{k} {v} 人" for k, v in outcome.counts().items()) or "无"
+    out = [f"{plan.semester} 学期：{len(plan.applicants)} 名学生参加匹配（{counts}）。"]
+    if outcome.explanations:
+        out.append("没有得到任何志愿或未分配的学生：")
+    for sid in sorted(outcome.explanations):
+        student = school.students[sid]
+        out.append(
+            f"  {sid} {student.name}（{student.class_id}）：" + "；".join(outcome.explanations[sid])
+        )
+    return "\n".join(out)
