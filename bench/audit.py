@@ -38,7 +38,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from daoshi.history.gitlog import git_environment, read_log
+from daoshi.git import environment as git_environment
+from daoshi.history.gitlog import read_log
 from daoshi.history.index import _Backward, load_history
 
 EPOCH = 1756684800  # 2025-09-01 00:00 UTC

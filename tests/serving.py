@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import subprocess
 import threading
 import time
 
@@ -62,3 +63,17 @@ class Running:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def wait_until_up(port: int, process: subprocess.Popen[str], seconds: float = 60) -> None:
+    """Wait until a server process answers on 127.0.0.1:``port`` (or fail if it exits)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"the server exited ({process.returncode}):\n{out}\n{err}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.1)  # waiting for start-up, not a timing assertion

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from daoshi.write.hook import Git
+from daoshi.git import Repository
 from daoshi.write.hook_tree import DataTree
 
 RECORD = "semesters/2026-2027-1/journal/T001/S250001/2026-10-12-talk.md"
@@ -57,7 +57,7 @@ def repo(tmp_path: Path) -> tuple[Path, DataTree]:
     work = tmp_path / "records"
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
-    return work, DataTree(Git(work / ".git"), tmp_path / "check")
+    return work, DataTree(Repository.at(work / ".git"), tmp_path / "check")
 
 
 def test_the_data_tree_follows_each_commit(repo: tuple[Path, DataTree]) -> None:

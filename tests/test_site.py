@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from mkdocs.exceptions import MkDocsException
 
 from daoshi.site.build import build_site
 
@@ -76,21 +78,50 @@ def test_crisis_panel_is_at_the_top_of_the_school_page(site: Path) -> None:
     assert page.index("危机上报（1）") < page.index("daoshi-chart")
 
 
-def test_a_bad_record_fails_the_build_with_located_lines(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.mark.parametrize(
+    "how", [[], ["--audience", "T001"], ["--all-audiences"], ["--watch", "--audience", "T001"]]
+)
+def test_a_bad_record_fails_the_build_with_located_lines(tmp_path: Path, how: list[str]) -> None:
     records = tmp_path / "records"
     shutil.copytree(RECORDS, records)
     talk = sorted(records.glob("semesters/*/journal/*/*/*-talk.md"))[0]
     talk.write_text(
         talk.read_text("utf-8").replace("kind: talk\n", "kind: talk\nmood: no\n"), "utf-8"
     )
-    with pytest.raises(MkDocsException) as info:
-        build_site(records, tmp_path / "site", TODAY)
+    done = subprocess.run(
+        [sys.executable, "-m", "daoshi", "build", "--records", "records", "-d", "out", *how],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     rel = talk.relative_to(records).as_posix()
-    assert "BuildError" in str(info.value)
-    assert f"{records}/{rel}:4:1: R101 未知字段“mood”（谈话记录没有这个字段）" in caplog.text
-    assert not (tmp_path / "site" / "index.html").exists()
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert f"records/{rel}:4:1: R101 未知字段“mood”（谈话记录没有这个字段）" in lines
+    assert any(line.startswith(f"records/{rel}:4:7: F014 ") for line in lines)
+    assert done.stderr.strip().splitlines()[-1] == "记录有问题，站点未生成。发现 2 个问题。"
+    assert "Traceback" not in done.stderr and "BuildError" not in done.stderr
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_mkdocs_itself_reports_a_bad_record_too(tmp_path: Path) -> None:
+    """``mkdocs build`` in a checkout (no daoshi command) stops with the same lines."""
+    records = tmp_path / "records"
+    shutil.copytree(RECORDS, records)
+    talk = sorted(records.glob("semesters/*/journal/*/*/*-talk.md"))[0]
+    talk.write_text(talk.read_text("utf-8").replace("kind: talk\n", "kind: talk\nmood: x\n"))
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "out")],
+        cwd=REPO,
+        env={**os.environ, "DAOSHI_RECORDS": str(records)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    rel = talk.relative_to(records).as_posix()
+    assert done.returncode == 1
+    assert f"{records}/{rel}:4:1: R101 未知字段“mood”（谈话记录没有这个字段）" in done.stderr
 
 
 def test_a_build_that_skips_the_plugin_fails(tmp_path: Path) -> None:

@@ -82,7 +82,8 @@ def edit_command(
     """
     import uvicorn
 
-    from daoshi.write.editor.clone import Clone, GitError
+    from daoshi.git import GitError
+    from daoshi.write.editor.clone import Clone
     from daoshi.write.editor.editor import Drafts, Editor, EditorError
 
     day = None

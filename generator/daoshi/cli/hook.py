@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from daoshi.write.hook import DEFAULT_USER_ENV, Git, check_push, install, read_updates, report
+from daoshi.git import Repository
+from daoshi.write.hook import DEFAULT_USER_ENV, check_push, install, read_updates, report
 
 
 @click.group("hook")
@@ -22,7 +23,7 @@ def pre_receive_command() -> None:
 
     推送者来自环境变量 GL_USER（gitolite），或仓库配置 daoshi.userEnv 指定的变量。
     """
-    git = Git(Path(os.environ.get("GIT_DIR", ".")))
+    git = Repository.at(Path(os.environ.get("GIT_DIR", ".")))
     updates = read_updates(sys.stdin)
     if not updates:
         return

@@ -11,7 +11,6 @@ import bisect
 import calendar
 import datetime
 import itertools
-import os
 import random
 import re
 import shutil
@@ -20,6 +19,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from daoshi import git
 
 from . import texts as tx
 from .journal import Record
@@ -290,29 +291,20 @@ def _stream(commits: list[Commit]) -> Iterator[bytes]:
         yield b"".join(chunks)
 
 
-def _environment() -> dict[str, str]:
-    """The environment without GIT_DIR and friends (set when run from a git hook, say)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-
-
-def _git(path: Path, *args: str) -> None:
-    command = ["git", "-C", str(path), *args]
-    subprocess.run(command, check=True, capture_output=True, env=_environment())
-
-
 def fast_import(path: Path, commits: list[Commit]) -> None:
     """Write ``commits`` as branch ``main`` of a new repository at ``path`` and check it out."""
     if shutil.which("git") is None:
         raise RuntimeError("找不到 git 命令：生成带历史的演示学校需要先安装 git")
-    _git(path, "init", "-q", "-b", "main")
+    git.run("init", "-q", "-b", "main", cwd=path)
     with tempfile.TemporaryFile() as errors:
-        command = ["git", "-C", str(path), "fast-import", "--quiet", "--date-format=raw"]
-        proc = subprocess.Popen(
-            command,
+        proc = git.start(
+            "fast-import",
+            "--quiet",
+            "--date-format=raw",
+            cwd=path,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=errors,
-            env=_environment(),
         )
         assert proc.stdin is not None
         for chunk in _stream(commits):
@@ -320,8 +312,8 @@ def fast_import(path: Path, commits: list[Commit]) -> None:
         proc.stdin.close()
         if proc.wait() != 0:
             errors.seek(0)
-            raise RuntimeError("git fast-import failed: " + errors.read().decode(errors="replace"))
-    _git(path, "-c", "core.autocrlf=false", "reset", "-q", "--hard", "main")
+            raise git.GitError(["fast-import"], errors.read().decode(errors="replace"))
+    git.run("-c", "core.autocrlf=false", "reset", "-q", "--hard", "main", cwd=path)
 
 
 def write_files(path: Path, files: dict[str, str]) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import codecs
 import contextlib
 import fcntl
-import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Container
 from pathlib import Path
 from subprocess import Popen
 from typing import IO, NamedTuple
+
+from daoshi import git as gitcmd
 
 # %H comes again after the message: a message cannot end in its own commit's hash, so a
 # crafted message can never pass for the start of another commit.
@@ -52,24 +53,15 @@ class Commit(NamedTuple):
         return self.message.split("\n", 1)[0]
 
 
-def git_environment() -> dict[str, str]:
-    """The environment without GIT_DIR and friends (set when run from a git hook, say)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-
-
 def git(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
     """Run git in ``root``; raise ``HistoryError`` with git's message when it fails."""
-    command = ["git", "-C", str(root), "-c", "log.showSignature=false", *args]
     try:
-        proc = subprocess.run(
-            command, input=input, capture_output=True, env=git_environment(), check=False
+        done = gitcmd.run(
+            "-c", "log.showSignature=false", *args, cwd=root, input=input, check=check
         )
-    except FileNotFoundError as exc:
-        raise HistoryError("找不到 git 命令，请先安装 git") from exc
-    if check and proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip()
-        raise HistoryError(f"git {args[0]} 失败：{detail}")
-    return proc.stdout
+    except gitcmd.GitError as exc:
+        raise HistoryError(str(exc)) from exc
+    return done.stdout
 
 
 def require_top_level(root: Path) -> None:
@@ -85,16 +77,11 @@ def head_commit(root: Path) -> str | None:
 
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:
-    command = ["git", "-C", str(root), "merge-base", "--is-ancestor", older, newer]
-    proc = subprocess.run(command, capture_output=True, env=git_environment(), check=False)
-    return proc.returncode == 0
+    return gitcmd.succeeds("merge-base", "--is-ancestor", older, newer, cwd=root)
 
 
-def log_command(root: Path, revisions: str, reverse: bool = False) -> list[str]:
+def log_command(revisions: str, reverse: bool = False) -> list[str]:
     return [
-        "git",
-        "-C",
-        str(root),
         "log",
         "-z",
         "--name-status",
@@ -114,7 +101,7 @@ def log_command(root: Path, revisions: str, reverse: bool = False) -> list[str]:
 def read_log(root: Path, revisions: str, reverse: bool = False) -> bytes:
     """The raw log stream of ``revisions`` (newest first, or oldest first with ``reverse``),
     as parsed by ``parse_log``."""
-    return git(root, *log_command(root, revisions, reverse)[3:])
+    return git(root, *log_command(revisions, reverse))
 
 
 # (status A/M/R/D, path, old path of a rename)
@@ -273,14 +260,9 @@ def start_log(
     root: Path, revisions: str, out: IO[bytes] | int, errors: IO[bytes], reverse: bool = False
 ) -> Popen[bytes]:
     try:
-        proc = subprocess.Popen(
-            log_command(root, revisions, reverse),
-            stdout=out,
-            stderr=errors,
-            env=git_environment(),
-        )
-    except FileNotFoundError as exc:
-        raise HistoryError("找不到 git 命令，请先安装 git") from exc
+        proc = gitcmd.start(*log_command(revisions, reverse), cwd=root, stdout=out, stderr=errors)
+    except gitcmd.GitError as exc:
+        raise HistoryError(str(exc)) from exc
     if proc.stdout is not None:
         # A pipe holds 64 KiB: git would wait whenever it is full while a chunk is parsed.
         # With room for 1 MiB (Linux's limit for anyone) it goes on writing.

@@ -21,9 +21,8 @@ that turns a push into ``Problem``s. The checks on one commit are a pure functio
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any, TextIO
 import yaml
 
 from daoshi.errors import Location, Problem
+from daoshi.git import Repository
 from daoshi.messages import problem
 from daoshi.records.forms import load_forms
 from daoshi.records.model import School
@@ -105,53 +105,6 @@ class Commit:
         return self.sha[:9]
 
 
-class Git:
-    """``git`` in one repository, with the hook's environment (quarantined objects too)."""
-
-    def __init__(self, git_dir: Path, env: dict[str, str] | None = None) -> None:
-        self.git_dir = git_dir.resolve()
-        self.env = {**(os.environ if env is None else env), "GIT_DIR": str(self.git_dir)}
-        for name in ("GIT_WORK_TREE", "GIT_INDEX_FILE"):
-            self.env.pop(name, None)
-
-    def run(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=self.git_dir,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            check=False,
-        )
-        if check and done.returncode != 0:
-            raise RuntimeError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace')}")
-        return done.stdout.decode("utf-8", errors="replace")
-
-    def ok(self, *args: str) -> bool:
-        return (
-            subprocess.run(
-                ["git", *args], cwd=self.git_dir, env=self.env, capture_output=True, check=False
-            ).returncode
-            == 0
-        )
-
-    def resolve(self, rev: str) -> str | None:
-        out = self.run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
-        return out or None
-
-    def config(self, key: str) -> list[str]:
-        return self.run("config", "--get-all", key, check=False).split()
-
-    def show(self, rev: str, path: str) -> str | None:
-        done = subprocess.run(
-            ["git", "cat-file", "blob", f"{rev}:{path}"],
-            cwd=self.git_dir,
-            env=self.env,
-            capture_output=True,
-            check=False,
-        )
-        return done.stdout.decode("utf-8", errors="replace") if done.returncode == 0 else None
-
-
 def read_updates(stream: TextIO) -> list[RefUpdate]:
     """Parse pre-receive's standard input."""
     updates = []
@@ -175,7 +128,7 @@ def _teachers(text: str | None) -> list[dict[str, Any]]:
     return [t for t in items or [] if isinstance(t, dict)]
 
 
-def base_commit(git: Git, updates: list[RefUpdate]) -> str | None:
+def base_commit(git: Repository, updates: list[RefUpdate]) -> str | None:
     """The state whose people file names the teachers and admins: before this push.
 
     ``HEAD``, else ``main``, ``master`` or any branch; only a repository without branches
@@ -192,7 +145,7 @@ def base_commit(git: Git, updates: list[RefUpdate]) -> str | None:
     return next((u.new for u in updates if u.is_branch and u.new != ZERO), None)
 
 
-def identify(git: Git, updates: list[RefUpdate], environ: dict[str, str]) -> Pusher | None:
+def identify(git: Repository, updates: list[RefUpdate], environ: dict[str, str]) -> Pusher | None:
     """Map the hosting layer's user to a teacher of the repository's people file."""
     variable = (git.config("daoshi.userEnv") or [DEFAULT_USER_ENV])[0]
     user = environ.get(variable, "").strip()
@@ -219,13 +172,13 @@ def identify(git: Git, updates: list[RefUpdate], environ: dict[str, str]) -> Pus
     return Pusher(user, tid, admin)
 
 
-def closed_semesters(git: Git) -> frozenset[str]:
+def closed_semesters(git: Repository) -> frozenset[str]:
     """Semesters with a close tag (``close/<学期>``) before this push."""
     out = git.run("for-each-ref", "--format=%(refname)", CLOSE_TAG, check=False)
     return frozenset(line[len(CLOSE_TAG) :] for line in out.splitlines() if line)
 
 
-def ref_problems(git: Git, update: RefUpdate, pusher: Pusher) -> list[Problem]:
+def ref_problems(git: Repository, update: RefUpdate, pusher: Pusher) -> list[Problem]:
     """Rules about the ref itself: tags and other refs, deletions, rewritten history."""
     where = Location(update.ref)
     if not update.is_branch:
@@ -241,7 +194,7 @@ def ref_problems(git: Git, update: RefUpdate, pusher: Pusher) -> list[Problem]:
     return []
 
 
-def new_commits(git: Git, updates: list[RefUpdate]) -> list[Commit]:
+def new_commits(git: Repository, updates: list[RefUpdate]) -> list[Commit]:
     """Commits the push brings that no existing ref reaches, parents first."""
     tips = [u.new for u in updates if u.new != ZERO]
     if not tips:
@@ -264,7 +217,7 @@ def new_commits(git: Git, updates: list[RefUpdate]) -> list[Commit]:
     return commits
 
 
-def changes(git: Git, commit: Commit) -> list[Change]:
+def changes(git: Repository, commit: Commit) -> list[Change]:
     """What the commit itself changes; for a merge, only paths that differ from every parent."""
 
     def against(parent: str | None) -> dict[str, str]:
@@ -359,7 +312,7 @@ class Verdict:
 
 
 def check_push(
-    git: Git,
+    git: Repository,
     updates: list[RefUpdate],
     environ: dict[str, str],
     progress: Callable[[str], None] | None = None,
@@ -462,7 +415,7 @@ def report(verdict: Verdict) -> list[str]:
 def install(git_dir: Path, user_env: str | None, admins: Iterable[str], force: bool) -> Path:
     """Write ``hooks/pre-receive`` (or Gitea's ``hooks/pre-receive.d/daoshi``), calling
     this Python's daoshi; options go into the repository's git config."""
-    git = Git(git_dir)
+    git = Repository.at(git_dir)
     if not git.ok("rev-parse", "--git-dir"):
         raise ValueError(f"{git_dir} 不是 git 仓库")
     hook = git.git_dir / "hooks" / "pre-receive"
@@ -471,9 +424,11 @@ def install(git_dir: Path, user_env: str | None, admins: Iterable[str], force: b
     if hook.exists() and _HOOK_MARK not in hook.read_text("utf-8", errors="replace") and not force:
         raise ValueError(f"{hook} 已经存在，不是 daoshi 安装的；确认后用 --force 覆盖")
     hook.parent.mkdir(exist_ok=True)
-    python = Path(sys.executable).absolute()
+    # this interpreter by its absolute path; -P keeps the push's current folder off
+    # sys.path, so no daoshi.py (or anything else) there can stand in for the package
+    python = shlex.quote(str(Path(sys.executable).absolute()))
     hook.write_text(
-        f"#!/bin/sh\n{_HOOK_MARK}\nexec '{python}' -m daoshi.cli.hook pre-receive\n", "utf-8"
+        f"#!/bin/sh\n{_HOOK_MARK}\nexec {python} -P -m daoshi.cli.hook pre-receive\n", "utf-8"
     )
     hook.chmod(0o755)
     if user_env:

@@ -14,13 +14,12 @@ import contextlib
 import fcntl
 import json
 import os
-import subprocess
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from daoshi.write.hook import Git
+from daoshi import git
+from daoshi.git import Repository
 
 # what git writes into a work tree as a plain file: anything else (a link, a submodule)
 # goes the whole way through read-tree, which knows how to refuse it
@@ -35,7 +34,7 @@ class CheckTree:
     lock serialises concurrent pushes.
     """
 
-    def __init__(self, git: Git) -> None:
+    def __init__(self, git: Repository) -> None:
         self.git = git
         self.dir = git.git_dir / "daoshi-check"
         self.tree = self.dir / "tree"
@@ -57,7 +56,7 @@ class CheckTree:
             self.git.run("read-tree", "--reset", "-u", sha, env=env)
         except RuntimeError:  # a damaged index or tree: start again from nothing
             self.index.unlink(missing_ok=True)
-            subprocess.run(["rm", "-rf", str(self.tree)], check=True)
+            shutil.rmtree(self.tree, ignore_errors=True)
             self.tree.mkdir()
             self.git.run("read-tree", "--reset", "-u", sha, env=env)
         return self.tree
@@ -68,7 +67,7 @@ class DataTree:
     lock). ``files.json`` says which blob each file holds; it is removed while the folder
     changes, so a push stopped half-way leaves a folder that is written again whole."""
 
-    def __init__(self, git: Git, base: Path) -> None:
+    def __init__(self, git: Repository, base: Path) -> None:
         self.git = git
         self.dir = base / "data"
         self.manifest = base / "data-files.json"
@@ -118,7 +117,7 @@ class DataTree:
                     return None
                 self._write(path, data)
         except OSError:  # a file where a folder was, say: the next push writes it anew
-            subprocess.run(["rm", "-rf", str(self.dir)], check=True)
+            shutil.rmtree(self.dir, ignore_errors=True)
             return None
         self.manifest.write_text(json.dumps(wanted, ensure_ascii=False), "utf-8")
         return self.dir
@@ -178,13 +177,12 @@ class DataTree:
         None for one that is not there."""
         if not specs:
             return []
-        done = subprocess.run(
-            ["git", "cat-file", "--batch"],
+        done = git.run(
+            "cat-file",
+            "--batch",
             input="".join(f"{s}\n" for s in specs).encode(),
             cwd=self.git.git_dir,
             env=self.git.env,
-            capture_output=True,
-            check=True,
         )
         out, pos = done.stdout, 0
         found: list[bytes | None] = []

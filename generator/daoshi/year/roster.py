@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from daoshi import git
 from daoshi.errors import Location, Problem
 from daoshi.messages import problem
 from daoshi.records.check import ID_PATTERN
@@ -169,29 +168,15 @@ def new_document(schema: str, depth: int, comment: str | None = None) -> Comment
     return doc
 
 
-def _git_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k == "GIT_CONFIG"}
-
-
-def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run git in the records repository."""
-    return subprocess.run(
-        ["git", "-C", str(root), *args],
-        check=check,
-        capture_output=True,
-        text=True,
-        env=_git_env(),
-    )
-
-
 class CommitError(Exception):
     """The change cannot be committed (not a repository, no identity, uncommitted edits)."""
 
 
 def is_repository(root: Path) -> bool:
     """Whether ``root`` is the top of a git work tree."""
-    result = git(root, "rev-parse", "--show-toplevel", check=False)
-    return result.returncode == 0 and Path(result.stdout.strip()).resolve() == root.resolve()
+    done = git.run("rev-parse", "--show-toplevel", cwd=root, check=False)
+    top = done.stdout.decode("utf-8", "replace").strip()
+    return done.returncode == 0 and Path(top).resolve() == root.resolve()
 
 
 def check_committable(root: Path, paths: Sequence[str]) -> None:
@@ -199,11 +184,11 @@ def check_committable(root: Path, paths: Sequence[str]) -> None:
     if not is_repository(root):
         raise CommitError(f"{root} 不是 git 仓库的根目录：导入的改动需要提交到记录仓库")
     for key in ("user.name", "user.email"):
-        if not git(root, "config", key, check=False).stdout.strip():
+        if not git.output("config", key, cwd=root, check=False).strip():
             raise CommitError(
                 f"没有设置 git {key}：请先运行 git config --global {key} …（提交以此署名）"
             )
-    dirty = git(root, "status", "--porcelain", "--", *paths).stdout.strip()
+    dirty = git.output("status", "--porcelain", "--", *paths, cwd=root).strip()
     if dirty:
         files = "、".join(line[3:] for line in dirty.splitlines())
         raise CommitError(f"这些文件有未提交的修改，请先提交或撤销：{files}")
@@ -216,9 +201,9 @@ def commit_files(root: Path, files: Mapping[str, str], message: str) -> str:
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode("utf-8"))
-    git(root, "add", "--", *files)
-    git(root, "commit", "-q", "-m", message, "--", *files)
-    return git(root, "rev-parse", "--short", "HEAD").stdout.strip()
+    git.run("add", "--", *files, cwd=root)
+    git.run("commit", "-q", "-m", message, "--", *files, cwd=root)
+    return git.output("rev-parse", "--short", "HEAD", cwd=root).strip()
 
 
 # --- the roster --------------------------------------------------------------------------

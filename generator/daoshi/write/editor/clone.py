@@ -8,26 +8,17 @@ judges every commit the editor makes exactly as it judges a teacher's own push.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class GitError(RuntimeError):
-    """A git command failed; ``stderr`` is what git said."""
-
-    def __init__(self, args: tuple[str, ...], stderr: str) -> None:
-        super().__init__(f"git {' '.join(args)}: {stderr.strip()}")
-        self.stderr = stderr
+from daoshi import git
+from daoshi.git import GitError
 
 
 def _environ(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C.UTF-8"})
-    env.update(extra or {})
-    return env
+    # git's own messages in one language: the editor reads some of them (a refused push)
+    return git.environment({"LC_ALL": "C.UTF-8", **(extra or {})})
 
 
 @dataclass
@@ -39,16 +30,7 @@ class Clone:
     branch: str = "main"
 
     def git(self, *args: str, env: dict[str, str] | None = None, stdin: bytes = b"") -> str:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=self.root,
-            env=_environ(env),
-            input=stdin,
-            capture_output=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise GitError(args, done.stderr.decode("utf-8", "replace"))
+        done = git.run(*args, cwd=self.root, env=_environ(env), input=stdin)
         return done.stdout.decode("utf-8", "replace")
 
     @classmethod
@@ -56,12 +38,7 @@ class Clone:
         """The server's working clone of ``bare`` at ``folder`` (cloned the first time)."""
         if not (folder / ".git").is_dir():
             folder.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
-                ["git", "clone", "-q", "--branch", branch, bare, str(folder)],
-                env=_environ(),
-                capture_output=True,
-                check=True,
-            )
+            git.run("clone", "-q", "--branch", branch, bare, str(folder), env=_environ())
         clone = cls(folder, "origin", branch)
         clone.git("remote", "set-url", "origin", bare)
         return clone
@@ -151,23 +128,8 @@ def merge3(ours: str, base: str, theirs: str) -> tuple[str, bool]:
             target = Path(tmp) / name
             target.write_text(text, "utf-8")
             files.append(str(target))
-        done = subprocess.run(
-            [
-                "git",
-                "merge-file",
-                "-p",
-                "-L",
-                "你的版本",
-                "-L",
-                "原版本",
-                "-L",
-                "他人的版本",
-                *files,
-            ],
-            env=_environ(),
-            capture_output=True,
-            check=False,
-        )
+        labels = ("-L", "你的版本", "-L", "原版本", "-L", "他人的版本")
+        done = git.run("merge-file", "-p", *labels, *files, env=_environ(), check=False)
     if done.returncode < 0 or done.returncode > 127:
         raise GitError(("merge-file",), done.stderr.decode("utf-8", "replace"))
     return done.stdout.decode("utf-8", "replace"), done.returncode == 0

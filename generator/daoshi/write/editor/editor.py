@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from daoshi.errors import Problem
+from daoshi.git import GitError, Repository
 from daoshi.policy.obligations import DUE_SOON, OPEN, UNMET, Check, ObligationEngine
 from daoshi.records.check import Checked
 from daoshi.records.filecheck import check_file, read_and_check
@@ -35,7 +36,7 @@ from daoshi.records.model import Record, School, Semester, Student
 from daoshi.records.rules import CrossChecker
 from daoshi.records.validate import school_today, validate
 from daoshi.site.core import current_semester
-from daoshi.write.editor.clone import Clone, GitError, merge3
+from daoshi.write.editor.clone import Clone, merge3
 from daoshi.write.editor.text import (
     FieldError,
     Raw,
@@ -45,7 +46,7 @@ from daoshi.write.editor.text import (
     new_text,
     read,
 )
-from daoshi.write.hook import Change, Git, Pusher, change_problem, closed_semesters
+from daoshi.write.hook import Change, Pusher, change_problem, closed_semesters
 from daoshi.write.newrecord import NewRecordError, new_record
 
 _DRAFT_ID = re.compile(r"[0-9a-f]{16}\Z")
@@ -239,7 +240,7 @@ class Editor:
         return current_semester(self.school, self.today())
 
     def closed(self) -> frozenset[str]:
-        return closed_semesters(Git(self.clone.git_dir))
+        return closed_semesters(Repository.at(self.clone.git_dir))
 
     def _engine(self, semester: Semester) -> ObligationEngine:
         if semester.id not in self._engines:
