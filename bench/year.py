@@ -36,7 +36,8 @@ from common import run
 
 from daoshi.records.validate import load
 from daoshi.year.matching import Applicant, Mentor, blocking_pairs, match
-from daoshi.year.roster import Settings, plan_students
+from daoshi.year.roster import Settings
+from daoshi.year.students import plan_students
 from daoshi.year.tables import read_table
 
 CLASS_SIZE = 50

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from daoshi.year.matching import Applicant, Mentor, blocking_pairs, choose, match
-from daoshi.year.roster import load_yaml
+from daoshi.year.yamldoc import load_yaml
 from tests.test_roster import _own_cache, git, head, make_repo, run  # noqa: F401
 
 NAMES = {"T1": "王芳", "T2": "李强", "T3": "赵敏"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from daoshi.records.validate import load, validate
 from daoshi.year.rollover import even_rounds, next_semester_id
-from daoshi.year.roster import load_yaml
+from daoshi.year.yamldoc import load_yaml
 from tests.test_roster import (  # noqa: F401
     AUTHOR,
     COHORT,

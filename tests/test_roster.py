@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from daoshi.cli.main import main
-from daoshi.year.roster import load_yaml, parse_class
+from daoshi.year.roster import parse_class
+from daoshi.year.yamldoc import load_yaml
 
 SCHOOL = """\
 # yaml-language-server: $schema=schemas/school.schema.json

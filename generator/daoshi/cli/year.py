@@ -65,7 +65,7 @@ def load_school(root: Path, *, for_people: bool = False) -> School:
 
 
 def _commit(root: Path, files: dict[str, str], message: str) -> None:
-    from daoshi.year.roster import CommitError, commit_files
+    from daoshi.year.commit import CommitError, commit_files
 
     try:
         short = commit_files(root, files, message)
@@ -128,13 +128,9 @@ def roster_command(
     from dataclasses import replace
 
     from daoshi.records.validate import school_today
-    from daoshi.year.roster import (
-        Settings,
-        commit_message,
-        plan_students,
-        plan_teachers,
-        school_year_of,
-    )
+    from daoshi.year.roster import Settings, commit_message, school_year_of
+    from daoshi.year.students import plan_students
+    from daoshi.year.teachers import plan_teachers
 
     school = load_school(root, for_people=True)
     today = school_today(root)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from daoshi.records.forms import load_forms
 from daoshi.records.schema import SCHEMA_DIR, schema_texts
-from daoshi.year.roster import Plan, _Patch, commit_message
+from daoshi.year.roster import Plan, commit_message
+from daoshi.year.students import _Patch
 
 from . import files
 from .history import Amender, Commit, at, fast_import, final_files, record_commits, write_files

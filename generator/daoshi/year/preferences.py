@@ -25,8 +25,9 @@ from daoshi.messages import problem
 from daoshi.records.forms import Forms
 from daoshi.records.model import School, Semester
 from daoshi.year.matching import Applicant, Mentor, Outcome, match
-from daoshi.year.roster import Settings, dump_yaml, flow_list, load_yaml, new_document, text_value
+from daoshi.year.roster import Settings
 from daoshi.year.tables import Row, read_table, restore_width
+from daoshi.year.yamldoc import dump_yaml, flow_list, load_yaml, new_document, text_value
 
 MAX_CHOICES = 10
 _NUMERALS = "一二三四五六七八九十"

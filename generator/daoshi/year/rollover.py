@@ -27,7 +27,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from daoshi.records.model import GRADE_NAMES, School, Semester
-from daoshi.year.roster import dump_yaml, flow_list, load_yaml, new_document, text_value
+from daoshi.year.yamldoc import dump_yaml, flow_list, load_yaml, new_document, text_value
 
 DEFAULT_ROUNDS = 4
 
