@@ -40,7 +40,8 @@ from pathlib import Path
 
 from daoshi.git import environment as git_environment
 from daoshi.history.gitlog import read_log
-from daoshi.history.index import _Backward, load_history
+from daoshi.history.load import load_history
+from daoshi.history.readers import _Backward
 
 EPOCH = 1756684800  # 2025-09-01 00:00 UTC
 BODY = "和学生谈了最近的学习情况，约定下周再聊。他说数学作业有些吃力，想请同学帮忙。\n"

@@ -13,7 +13,9 @@ from daoshi.access import Access, leader_audience, parse_audience
 from daoshi.cli.audit import CloseError, close_semester, review_text
 from daoshi.cli.main import main
 from daoshi.errors import ProjectError
-from daoshi.history.audit import Change, build_audit, review
+from daoshi.history.audit import build_audit
+from daoshi.history.content import Change
+from daoshi.history.review import review
 from daoshi.records.validate import load
 from daoshi.site.core import Site
 from daoshi.site.history import flag_summary, history_pages, student_history_page

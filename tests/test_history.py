@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from daoshi.cache import cache_dir
+from daoshi.history.blobs import Contents
 from daoshi.history.gitlog import HistoryError, head_commit, parse_log, read_log
-from daoshi.history.index import Contents, HistoryIndex, _BothEnds, load_history
+from daoshi.history.index import HistoryIndex
+from daoshi.history.load import load_history
+from daoshi.history.readers import _BothEnds
 
 ZHANG = ("张老师", "t001@example.edu.cn")
 LI = ("李老师", "t002@example.edu.cn")

@@ -17,20 +17,18 @@ from pathlib import Path
 import click
 
 from daoshi.errors import ProjectError
-from daoshi.history.audit import (
+from daoshi.history.audit import build_audit
+from daoshi.history.gitlog import HistoryError, git, head_commit
+from daoshi.history.review import (
     ADDED,
-    FLAG_LABELS,
     STATUS_TITLES,
-    Audit,
     Review,
     ReviewEntry,
-    build_audit,
     flag_counts,
     obligation_status,
-    read_settings,
     review,
 )
-from daoshi.history.gitlog import HistoryError, git, head_commit
+from daoshi.history.trail import FLAG_LABELS, Audit, read_settings
 from daoshi.messages import verdict
 from daoshi.records.model import School
 from daoshi.records.validate import school_today, validate
