@@ -1,0 +1,189 @@
+"""Pairings: who mentors whom when (dated changes of mentor), the ratio cap, coverage."""
+
+from __future__ import annotations
+
+
+
+import copy
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from daoshi.records.check import Checked
+from daoshi.errors import Location, Problem
+from daoshi.records.forms import Forms
+from daoshi.records.layout import GROUP, RECORD, record_path
+from daoshi.messages import language, problem
+from daoshi.records.model import (
+    RECORD_CLASSES,
+    ClassTerm,
+    Departure,
+    Pairing,
+    Record,
+    Round,
+    School,
+    SchoolClass,
+    ScreeningEntry,
+    Semester,
+    Span,
+    Student,
+    SurveyResult,
+    Teacher,
+)
+
+
+
+
+
+
+
+
+
+from daoshi.records.rules.base import (
+    REF_CODES,
+    SEMESTER_FILES,
+    SURVEY_SCORES,
+    PROFILE_FIELDS,
+    PairingItem,
+    in_language,
+)
+from daoshi.records.rules.semesters import SemesterRules
+
+
+class PairingRules(SemesterRules):
+    """Pairings: who mentors whom when (dated changes of mentor), the ratio cap, coverage."""
+
+    def load_pairings(self) -> None:
+        for checked in self.by_role.get("pairings", []):
+            semester_id = self.folder_matches(checked)
+            if semester_id is None:
+                continue
+            semester = self.semesters[semester_id]
+            self.paired.add(semester_id)
+            items: dict[str, list[PairingItem]] = defaultdict(list)
+            for i, p in enumerate((checked.data or {}).get("pairings", ())):
+                mentor = p.get("mentor")
+                if mentor is None:
+                    continue
+                span = self.pairing_span(checked, i, p, semester)
+                if any(item.span == span for item in items[mentor]):
+                    self.add(checked.loc("pairings", i, "mentor"), "X217", id=mentor)
+                    continue
+                items[mentor].append(self.pairing_item(checked, i, p, semester, span))
+            for mentor, mine in items.items():
+                self.add_pairing(mentor, mine, semester)
+            self.check_coverage(semester)
+
+    def pairing_span(
+        self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester
+    ) -> Span:
+        """An item's first and last day: the semester's unless dated (a mid-year change)."""
+        start, end = p.get("start") or semester.start, p.get("end") or semester.end
+        for key, day in (("start", start), ("end", end)):
+            if key in p and not semester.contains(day):
+                self.add(
+                    checked.loc("pairings", i, key),
+                    "X207",
+                    date=day,
+                    semester=semester.id,
+                    start=semester.start,
+                    end=semester.end,
+                )
+        if start > end:
+            self.add(checked.loc("pairings", i, "end"), "X219", start=start, end=end)
+        return (start, end)
+
+    def pairing_item(
+        self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester, span: Span
+    ) -> PairingItem:
+        """One item of the table, its students checked (at school, not listed twice)."""
+        mentor = p["mentor"]
+        students: list[str] = []
+        for j, sid in enumerate(p.get("students", ())):
+            where = checked.loc("pairings", i, "students", j)
+            if sid in students or any(
+                span[0] <= other[1] and other[0] <= span[1]
+                for other in self.spans.get((semester.id, mentor, sid), ())
+            ):
+                self.add(where, "X217", id=sid)
+                continue
+            students.append(sid)
+            self.spans[(semester.id, mentor, sid)].append(span)
+            student = self.students.get(sid)
+            why = self.in_school(student, semester, span[0]) if student is not None else None
+            if why is not None:
+                self.add(where, "X218", student=sid, semester=semester.id, why=why)
+        key = p.get("key_student")
+        if key is not None and key not in students:
+            self.add(checked.loc("pairings", i, "key_student"), "X214", student=key, mentor=mentor)
+        self.mentees[(semester.id, mentor)].update(students)
+        return PairingItem(
+            tuple(students), span, key, p.get("agreement"), checked.loc("pairings", i, "students")
+        )
+
+    def add_pairing(self, mentor: str, items: list[PairingItem], semester: Semester) -> None:
+        """One mentor's items merged into the model's pairing; the cap on concurrent mentees."""
+        whole = (semester.start, semester.end)
+        cap = self.ratio_cap(mentor, semester)
+        if cap is not None:
+            peak, where = self.peak(items)
+            if peak > cap:
+                self.add(where, "X210", mentor=mentor, count=peak, cap=cap)
+        students = tuple(dict.fromkeys(sid for item in items for sid in item.students))
+        periods = {
+            sid: tuple(sorted(spans))
+            for sid in students
+            if (spans := self.spans[(semester.id, mentor, sid)]) != [whole]
+        }
+        agreements = {item.agreement for item in items} - {None}
+        self.pairings.append(
+            Pairing(
+                semester.id,
+                mentor,
+                students,
+                next((item.key for item in items if item.key is not None), None),
+                None if not agreements else all(agreements),
+                MappingProxyType(periods),
+            )
+        )
+
+    def peak(self, items: list[PairingItem]) -> tuple[int, Location]:
+        """The most mentees at once (a student who left stops counting), and where."""
+        best: tuple[int, Location] = (0, items[0].where)
+        for item in items:
+            day = item.span[0]
+            count = len(
+                {
+                    sid
+                    for other in items
+                    if other.span[0] <= day <= other.span[1]
+                    for sid in other.students
+                    if (s := self.students.get(sid)) is None or s.in_school(day)
+                }
+            )
+            if count > best[0]:
+                best = (count, item.where)
+        return best
+
+    def ratio_cap(self, mentor: str, semester: Semester) -> int | None:
+        """The strictest cap of the semester's policies; class teachers have their own cap."""
+        is_class_teacher = any(c.class_teacher == mentor for c in semester.classes)
+        caps = [
+            (pol.class_teacher_ratio_cap if is_class_teacher else pol.ratio_cap)
+            for pid in semester.policies
+            if (pol := self.forms.policies.get(pid)) is not None
+        ]
+        return min(caps) if caps else None
+
+    def check_coverage(self, semester: Semester) -> None:
+        covered = {
+            s for (sem, _), students in self.mentees.items() if sem == semester.id for s in students
+        }
+        for sid, student in self.students.items():
+            if sid not in covered and self.in_school(student, semester) is None:
+                self.add(self.student_locs[sid], "X211", student=sid, semester=semester.id)
+

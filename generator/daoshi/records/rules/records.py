@@ -1,0 +1,195 @@
+"""Records, screening and surveys: each record's folder, people, semester and mentor."""
+
+from __future__ import annotations
+
+
+
+import copy
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from daoshi.records.check import Checked
+from daoshi.errors import Location, Problem
+from daoshi.records.forms import Forms
+from daoshi.records.layout import GROUP, RECORD, record_path
+from daoshi.messages import language, problem
+from daoshi.records.model import (
+    RECORD_CLASSES,
+    ClassTerm,
+    Departure,
+    Pairing,
+    Record,
+    Round,
+    School,
+    SchoolClass,
+    ScreeningEntry,
+    Semester,
+    Span,
+    Student,
+    SurveyResult,
+    Teacher,
+)
+
+
+
+
+
+
+
+
+
+from daoshi.records.rules.base import (
+    REF_CODES,
+    SEMESTER_FILES,
+    SURVEY_SCORES,
+    PROFILE_FIELDS,
+    PairingItem,
+    in_language,
+)
+from daoshi.records.rules.pairings import PairingRules
+
+
+class RecordRules(PairingRules):
+    """Records, screening and surveys: each record's folder, people, semester and mentor."""
+
+    def load_screening(self) -> tuple[ScreeningEntry, ...]:
+        entries = []
+        for checked in self.by_role.get("screening", []):
+            semester_id = self.folder_matches(checked)
+            for e in (checked.data or {}).get("students", ()):
+                if (
+                    semester_id is not None
+                    and len(e.keys() & {"student", "categories", "proposed_by", "decided"}) == 4
+                ):
+                    entries.append(
+                        ScreeningEntry(
+                            semester_id,
+                            e["student"],
+                            e["categories"],
+                            e["proposed_by"],
+                            e["decided"],
+                            e.get("note"),
+                        )
+                    )
+        return tuple(entries)
+
+    def load_surveys(self) -> tuple[SurveyResult, ...]:
+        results = []
+        for checked in self.by_role.get("surveys", []):
+            semester_id = self.folder_matches(checked)
+            for r in (checked.data or {}).get("results", ()):
+                if (
+                    semester_id is not None
+                    and len(r.keys() & {"mentor", "respondents", "responses"}) == 3
+                ):
+                    scores = MappingProxyType({k: float(r[k]) for k in SURVEY_SCORES if k in r})
+                    results.append(
+                        SurveyResult(
+                            semester_id, r["mentor"], r["respondents"], r["responses"], scores
+                        )
+                    )
+        return tuple(results)
+
+    def load_records(self) -> tuple[Record, ...]:
+        records = []
+        for checked in self.by_role.get(RECORD, []):
+            record = self.check_record(checked)
+            if record is not None:
+                records.append(record)
+        return tuple(sorted(records, key=lambda r: (r.date, r.path)))
+
+    def check_path(self, checked: Checked, data: Mapping[str, Any], group: bool) -> None:
+        """The path's mentor, subject, date and kind must agree with the front matter."""
+        rp = record_path(checked.path)
+        if rp is None:
+            return
+        subject = GROUP if group else data.get("student")
+        pairs: list[tuple[str, str | None, Any]] = [
+            ("mentor", rp.mentor, data.get("mentor")),
+            ("group" if group else "student", rp.subject, subject),
+        ]
+        if rp.kind is not None:
+            pairs += [
+                ("date", rp.date, str(data["date"]) if "date" in data else None),
+                ("kind", rp.kind, data.get("kind")),
+            ]
+        for name, in_path, in_file in pairs:
+            if in_file is not None and in_path != in_file:
+                key = "participants" if name == "group" else name
+                self.add(checked.loc(key), "X212", field=name, in_path=in_path, in_file=in_file)
+
+    def check_record(self, checked: Checked) -> Record | None:
+        data = checked.data or {}
+        kind = checked.kind
+        if kind is None:
+            return None
+        group = self.forms.kinds[kind].base == GROUP
+        self.check_path(checked, data, group)
+        rp = record_path(checked.path)
+        semester = self.semesters.get(rp.semester) if rp is not None else None
+        date, mentor = data.get("date"), data.get("mentor")
+        if date is not None and semester is not None and not semester.contains(date):
+            self.add(
+                checked.loc("date"),
+                "X207",
+                date=date,
+                semester=semester.id,
+                start=semester.start,
+                end=semester.end,
+            )
+        if date is not None and date > self.today:
+            self.add(checked.loc("date"), "X208", date=date, today=self.today)
+        students = self.record_students(checked, data, group)
+        if semester is not None and semester.id in self.paired and mentor in self.teachers:
+            mentees = self.mentees.get((semester.id, mentor), set())
+            for key, sid in students:
+                if sid in self.students and sid not in mentees:
+                    self.add(
+                        checked.loc(*key), "X209", student=sid, mentor=mentor, semester=semester.id
+                    )
+                elif sid in mentees and isinstance(date, dt.date):
+                    spans = self.spans[(semester.id, mentor, sid)]
+                    if not any(a <= date <= b for a, b in spans):
+                        self.add(
+                            checked.loc("date"),
+                            "X220",
+                            student=sid,
+                            mentor=mentor,
+                            date=date,
+                            spans=in_language("、", ", ").join(
+                                in_language(f"{a} 至 {b}", f"{a} to {b}") for a, b in sorted(spans)
+                            ),
+                        )
+        if date is None or mentor is None or semester is None or not students:
+            return None
+        cls = RECORD_CLASSES.get(kind, Record)
+        return cls(
+            path=checked.path,
+            kind=kind,
+            semester=semester.id,
+            mentor=mentor,
+            date=date,
+            students=tuple(sid for _, sid in students),
+            body=checked.body or "",
+            fields=MappingProxyType(dict(data)),
+        )
+
+    def record_students(
+        self, checked: Checked, data: Mapping[str, Any], group: bool
+    ) -> list[tuple[tuple[Any, ...], str]]:
+        """The students a record is about, with the key of each in the file."""
+        if not group:
+            return [(("student",), data["student"])] if "student" in data else []
+        seen: list[tuple[tuple[Any, ...], str]] = []
+        for j, sid in enumerate(data.get("participants", ())):
+            if any(sid == s for _, s in seen):
+                self.add(checked.loc("participants", j), "X217", id=sid)
+                continue
+            seen.append((("participants", j), sid))
+        return seen
+
