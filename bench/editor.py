@@ -29,7 +29,8 @@ def main() -> None:
 
     from daoshi.demo import DemoOptions
     from daoshi.write.editor.clone import Clone
-    from daoshi.write.editor.editor import Drafts, Editor
+    from daoshi.write.editor.drafts import Drafts
+    from daoshi.write.editor.editor import Editor
 
     work = Path(tempfile.mkdtemp(prefix="daoshi-bench-editor-"))
     root = args.dir or work / "school"

@@ -19,7 +19,7 @@ from daoshi.policy.appraisal import (
 )
 from daoshi.policy.rubric import Inputs, Violation
 from daoshi.policy.rubric_items import thirds
-from daoshi.records.forms import load_forms
+from daoshi.records.formfiles import load_forms
 from daoshi.records.model import Departure, SurveyResult
 from tests.conftest import School as ConftestSchool
 from tests.test_obligations import BODY, FORMS, make_school, record

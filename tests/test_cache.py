@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from daoshi.records.check import Checked
-from daoshi.records.forms import load_forms
+from daoshi.records.formfiles import load_forms
 from daoshi.records.validate import check_records, checked_data_files
 
 from .conftest import TALK, School

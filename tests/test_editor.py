@@ -18,11 +18,13 @@ import httpx
 import pytest
 
 from daoshi.records.validate import validate
-from daoshi.serve.auth import AuthConfig, add_user
+from daoshi.serve.auth import AuthConfig
+from daoshi.serve.users import add_user
 from daoshi.write.editor.app import local_app, server_app
 from daoshi.write.editor.clone import Clone
-from daoshi.write.editor.editor import Drafts, Editor
-from daoshi.write.hook import install
+from daoshi.write.editor.drafts import Drafts
+from daoshi.write.editor.editor import Editor
+from daoshi.write.install import install
 from daoshi.write.newrecord import new_record
 
 from .conftest import MINIMAL, SEMESTER, TALK

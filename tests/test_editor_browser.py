@@ -21,12 +21,14 @@ import pytest
 import yaml
 
 from daoshi.records.validate import load, validate
-from daoshi.serve.auth import AuthConfig, add_user
+from daoshi.serve.auth import AuthConfig
+from daoshi.serve.users import add_user
 from daoshi.site.build import build_site
 from daoshi.write.editor.app import server_app
 from daoshi.write.editor.clone import Clone
-from daoshi.write.editor.editor import Drafts, Editor
-from daoshi.write.hook import install
+from daoshi.write.editor.drafts import Drafts
+from daoshi.write.editor.editor import Editor
+from daoshi.write.install import install
 
 from .serving import Running
 from .test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _require_browser

@@ -18,7 +18,7 @@ import pytest
 from daoshi.errors import Location, Problem
 from daoshi.messages import MESSAGES
 from daoshi.records.filecheck import read_and_check
-from daoshi.records.forms import load_forms
+from daoshi.records.formfiles import load_forms
 from daoshi.records.layout import RECORD
 
 from .conftest import MINIMAL, SEMESTER, SUMMARY_OK, TALK, TODAY, School

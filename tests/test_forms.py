@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from daoshi.errors import ProjectError
-from daoshi.records.forms import BUNDLED_FORMS, load_forms
+from daoshi.records.formfiles import load_forms
+from daoshi.records.forms import BUNDLED_FORMS
 
 from .conftest import SEMESTER, School
 

@@ -19,7 +19,7 @@ import pytest
 from daoshi.demo import DemoOptions, write_snapshot
 from daoshi.records.model import School
 from daoshi.records.validate import load
-from daoshi.write.hook import install
+from daoshi.write.install import install
 
 ROOT = Path(__file__).resolve().parent.parent
 OPEN = "2026-2027-1"

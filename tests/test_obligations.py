@@ -23,7 +23,8 @@ from daoshi.policy.obligations import (
     read_obligations,
     tally,
 )
-from daoshi.records.forms import Forms, load_forms
+from daoshi.records.formfiles import load_forms
+from daoshi.records.forms import Forms
 from daoshi.records.model import (
     RECORD_CLASSES,
     ClassTerm,

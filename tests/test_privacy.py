@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from daoshi.records.forms import FieldForm, load_forms
+from daoshi.records.formfiles import load_forms
+from daoshi.records.forms import FieldForm
 from daoshi.site.build import build_all_audiences, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -338,7 +339,7 @@ def test_the_readme_table_is_the_access_matrix() -> None:
 def test_daoshi_serve_gives_each_login_only_its_audience(all_sites, tmp_path: Path) -> None:
     """The real --all-audiences build behind the real server: a mentor signs in, reads a
     mentee's portfolio, and gets 404 for every page only the leaders' build has."""
-    from daoshi.serve.auth import add_user
+    from daoshi.serve.users import add_user
     from tests.test_server import login, start
 
     out, index = all_sites

@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from daoshi.cli.main import main
-from daoshi.records.forms import load_forms
+from daoshi.records.formfiles import load_forms
 from daoshi.records.schema import all_schemas
 
 from .conftest import TALK, School

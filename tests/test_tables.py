@@ -10,16 +10,8 @@ import pytest
 
 from daoshi.records.validate import load
 from daoshi.site.core import Site
-from daoshi.year.tables import (
-    Sheet,
-    normalize,
-    parse_date,
-    read_table,
-    restore_width,
-    safe_text,
-    write_csv,
-    write_xlsx,
-)
+from daoshi.year.export import Sheet, safe_text, write_csv, write_xlsx
+from daoshi.year.tables import normalize, parse_date, read_table, restore_width
 from tests.test_roster import COHORT, _own_cache, make_repo, run  # noqa: F401
 
 COLUMNS = {

@@ -3,6 +3,10 @@
 Codes are stable: a school's people search for them. Every code here is documented in
 docs/errors.md (a test keeps the two in step). F = the file's bytes and YAML, R = one
 file against its form, X = rules across files.
+
+One module, not several: it is a table (one code, its two texts, a line each) that people
+search, plus the few functions that format it; splitting it by group would scatter the
+one list a school's IT person reads from top to bottom.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from daoshi.policy.rubric import Appraisal
 from daoshi.records.model import School
 from daoshi.records.validate import school_today, validate
 from daoshi.site.core import current_semester
-from daoshi.year.tables import Sheet, write_xlsx
+from daoshi.year.export import Sheet, write_xlsx
 
 RECORDS_OPTION = click.option(
     "--records",

@@ -84,7 +84,8 @@ def edit_command(
 
     from daoshi.git import GitError
     from daoshi.write.editor.clone import Clone
-    from daoshi.write.editor.editor import Drafts, Editor, EditorError
+    from daoshi.write.editor.drafts import Drafts, EditorError
+    from daoshi.write.editor.editor import Editor
 
     day = None
     if today:
@@ -111,7 +112,8 @@ def edit_command(
             if not repo:
                 raise click.UsageError("服务器模式需要 --repo 学校的记录裸仓库")
             from daoshi.cli.serve import DEFAULT_SECRET, _secret
-            from daoshi.serve.auth import AuthConfig, load_users
+            from daoshi.serve.auth import AuthConfig
+            from daoshi.serve.users import load_users
             from daoshi.write.editor.app import server_app
 
             users, problems = load_users(users_file)

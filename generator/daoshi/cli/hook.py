@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from daoshi.git import Repository
-from daoshi.write.hook import DEFAULT_USER_ENV, check_push, install, read_updates, report
+from daoshi.write.hook import DEFAULT_USER_ENV, check_push, read_updates, report
+from daoshi.write.install import install
 
 
 @click.group("hook")

@@ -11,7 +11,8 @@ import click
 
 from daoshi.errors import ProjectError
 from daoshi.messages import set_language, summary_text, verdict
-from daoshi.records.forms import Forms, load_forms
+from daoshi.records.formfiles import load_forms
+from daoshi.records.forms import Forms
 from daoshi.records.validate import Result, validate
 
 DEFAULT_RECORDS = os.environ.get("DAOSHI_RECORDS", "records")

@@ -261,8 +261,8 @@ def match_command(
     重点帮扶学生优先由班主任、党员和干部教师带。结果写入本学期的 pairings.yaml
     （一次提交），没有得到任何志愿的学生都附有说明。之后可以手工调整，daoshi validate 检查。
     """
+    from daoshi.year.export import Sheet, write_csv, write_xlsx
     from daoshi.year.preferences import describe, plan_match, report_rows
-    from daoshi.year.tables import Sheet, write_csv, write_xlsx
 
     result_school = _school_for_match(root)
     semester = result_school.semester(_semester(result_school, semester_id))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from daoshi.records.forms import load_forms
+from daoshi.records.formfiles import load_forms
 from daoshi.records.schema import SCHEMA_DIR, schema_texts
 from daoshi.year.roster import Plan, commit_message
 from daoshi.year.students import _Patch

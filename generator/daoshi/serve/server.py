@@ -35,14 +35,11 @@ from daoshi.serve.auth import (
     AuthMiddleware,
     RateLimiter,
     Sessions,
-    User,
-    add_user,
     auth_routes,
     client_ip,
-    hash_password,
-    load_users,
     page,
 )
+from daoshi.serve.users import User, add_user, hash_password, load_users
 
 __all__ = [
     "AUDIENCES",

@@ -22,11 +22,8 @@ that turns a push into ``Problem``s. The checks on one commit are a pure functio
 from __future__ import annotations
 
 import re
-import shlex
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
@@ -34,14 +31,20 @@ import yaml
 from daoshi.errors import Location, Problem
 from daoshi.git import Repository
 from daoshi.messages import problem
-from daoshi.records.forms import load_forms
+from daoshi.records.formfiles import load_forms
 from daoshi.records.model import School
 from daoshi.records.validate import Prepared, check_records, school_today, validate
 from daoshi.write.hook_tree import CheckTree, DataTree
 
 ZERO = "0" * 40
+
+
 DEFAULT_USER_ENV = "GL_USER"
+
+
 CLOSE_TAG = "refs/tags/close/"
+
+
 # what an admin-only file is, for W701 (first match wins)
 ADMIN_FILES = (
     (re.compile(r"people/"), "人员名单"),
@@ -52,8 +55,9 @@ ADMIN_FILES = (
     (re.compile(r"semesters/[^/]+/screening\.yaml\Z"), "受导学生排查"),
     (re.compile(r"semesters/[^/]+/surveys\.yaml\Z"), "满意度调查"),
 )
+
+
 _JOURNAL = re.compile(r"semesters/(?P<semester>[^/]+)/journal/(?P<mentor>[^/]+)/(?P<rest>.+)\Z")
-_HOOK_MARK = "# installed by daoshi hook install"
 
 
 @dataclass(frozen=True)
@@ -410,29 +414,3 @@ def report(verdict: Verdict) -> list[str]:
         "请改写本地尚未推送的提交（git commit --amend 或 git rebase -i），再推送。"
     )
     return lines
-
-
-def install(git_dir: Path, user_env: str | None, admins: Iterable[str], force: bool) -> Path:
-    """Write ``hooks/pre-receive`` (or Gitea's ``hooks/pre-receive.d/daoshi``), calling
-    this Python's daoshi; options go into the repository's git config."""
-    git = Repository.at(git_dir)
-    if not git.ok("rev-parse", "--git-dir"):
-        raise ValueError(f"{git_dir} 不是 git 仓库")
-    hook = git.git_dir / "hooks" / "pre-receive"
-    if hook.with_suffix(".d").is_dir():  # Gitea runs every script in hooks/pre-receive.d/
-        hook = hook.with_suffix(".d") / "daoshi"
-    if hook.exists() and _HOOK_MARK not in hook.read_text("utf-8", errors="replace") and not force:
-        raise ValueError(f"{hook} 已经存在，不是 daoshi 安装的；确认后用 --force 覆盖")
-    hook.parent.mkdir(exist_ok=True)
-    # this interpreter by its absolute path; -P keeps the push's current folder off
-    # sys.path, so no daoshi.py (or anything else) there can stand in for the package
-    python = shlex.quote(str(Path(sys.executable).absolute()))
-    hook.write_text(
-        f"#!/bin/sh\n{_HOOK_MARK}\nexec {python} -P -m daoshi.cli.hook pre-receive\n", "utf-8"
-    )
-    hook.chmod(0o755)
-    if user_env:
-        git.run("config", "daoshi.userEnv", user_env)
-    for admin in admins:
-        git.run("config", "--add", "daoshi.admin", admin)
-    return hook

@@ -51,14 +51,27 @@ from daoshi.errors import Location, Problem
 from daoshi.messages import problem
 
 HEADER_SCAN_ROWS = 30
+
+
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+
+
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
 
 # full-width ASCII (U+FF01..U+FF5E) -> ASCII; ideographic space and NBSP -> space
 _WIDTH: dict[int, int | None] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
 _WIDTH.update({0x3000: 0x20, 0xA0: 0x20, 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None})
+
+
 _SPACES = re.compile(r"\s+")
+
+
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
@@ -395,99 +408,7 @@ def read_table(
     return table
 
 
-# --- writing ---------------------------------------------------------------------------
-
 CellValue = str | int | float | dt.date | bool | None
-
-
-def safe_text(value: str) -> str:
-    """A string that no spreadsheet will run as a formula (``'`` before = + - @ tab CR)."""
-    return "'" + value if value.startswith(_DANGEROUS) else value
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One sheet to write: rows (the first ``header_rows`` bold), an optional merged title."""
-
-    name: str
-    rows: Sequence[Sequence[CellValue]]
-    title: str | None = None
-    widths: Sequence[float] = ()
-    header_rows: int = 1
-
-
-def write_xlsx(path: str | Path, sheets: Sequence[Sheet]) -> None:
-    """Write sheets to an XLSX file: text stays text, dangerous text is neutralized."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for spec in sheets:
-        ws = workbook.create_sheet(spec.name[:31])
-        width = max((len(r) for r in spec.rows), default=1)
-        offset = 0
-        if spec.title:
-            title = ws.cell(row=1, column=1, value=safe_text(spec.title))
-            title.data_type = "s"
-            title.font = Font(bold=True, size=14)
-            title.alignment = Alignment(horizontal="center")
-            if width > 1:
-                ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-            offset = 1
-        for r, values in enumerate(spec.rows, start=1 + offset):
-            for c, value in enumerate(values, start=1):
-                cell = ws.cell(row=r, column=c)
-                if isinstance(value, str):
-                    cell.value = safe_text(value)
-                    cell.data_type = "s"  # never a formula, whatever openpyxl guesses
-                    cell.number_format = "@"
-                elif isinstance(value, dt.datetime):
-                    cell.value = value
-                elif isinstance(value, dt.date):
-                    cell.value = value
-                    cell.number_format = "yyyy-mm-dd"
-                else:
-                    cell.value = value
-                cell.border = border
-                cell.alignment = Alignment(vertical="center", wrap_text=True)
-                if r - offset <= spec.header_rows:
-                    cell.font = Font(bold=True)
-        for c, w in enumerate(spec.widths, start=1):
-            ws.column_dimensions[get_column_letter(c)].width = w
-        if spec.header_rows:
-            ws.freeze_panes = ws.cell(row=1 + offset + spec.header_rows, column=1)
-        ws.print_options.horizontalCentered = True
-        ws.page_setup.orientation = "landscape" if width > 6 else "portrait"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        if spec.header_rows:
-            ws.print_title_rows = f"{1 + offset}:{offset + spec.header_rows}"
-    workbook.save(Path(path))
-
-
-def _csv_text(value: CellValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return safe_text(value)
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def write_csv(
-    path: str | Path, rows: Iterable[Sequence[CellValue]], encoding: str = "utf-8-sig"
-) -> None:
-    """Write a CSV that Excel opens correctly (UTF-8 with BOM), dangerous text neutralized."""
-    with Path(path).open("w", encoding=encoding, newline="") as out:
-        writer = csv.writer(out)
-        for values in rows:
-            writer.writerow([_csv_text(v) for v in values])
 
 
 def iter_cells(table: Table) -> Iterator[Cell]:

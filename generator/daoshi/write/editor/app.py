@@ -42,13 +42,14 @@ from daoshi.serve.auth import (
     AuthConfig,
     AuthMiddleware,
     Sessions,
-    User,
     auth_routes,
 )
 from daoshi.serve.server import AccessLog
+from daoshi.serve.users import User
 from daoshi.site.core import cndate, record_anchor
 from daoshi.site.markdown import render_markdown
-from daoshi.write.editor.editor import Draft, Editor, EditorError, Outcome
+from daoshi.write.editor.drafts import Draft, EditorError
+from daoshi.write.editor.editor import Editor, Outcome
 from daoshi.write.editor.text import kind_widgets
 
 STATIC = Path(__file__).resolve().parent / "static"

@@ -8,6 +8,10 @@ file, as ``daoshi build --watch`` does), committed with the teacher as author an
 server mode, pushed through the hook. A file that changed since the form was opened is
 merged (three-way) or, when both changed the same lines, kept as a draft beside the other
 text, so neither is lost.
+
+One module, not several: ``Editor`` is one session's state (the clone, the loaded school,
+its lock) and every method reads and changes that state together; drafts are apart
+(``drafts``), the web half is ``app``, git is ``clone``.
 """
 
 from __future__ import annotations
@@ -15,12 +19,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-import json
-import os
 import re
 import secrets
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,13 @@ from daoshi.records.rules import CrossChecker
 from daoshi.records.validate import school_today, validate
 from daoshi.site.core import current_semester
 from daoshi.write.editor.clone import Clone, merge3
+from daoshi.write.editor.drafts import (
+    Draft,
+    Drafts,
+    EditorError,
+)
 from daoshi.write.editor.text import (
     FieldError,
-    Raw,
     edited_text,
     fill,
     kind_widgets,
@@ -48,78 +53,6 @@ from daoshi.write.editor.text import (
 )
 from daoshi.write.hook import Change, Pusher, change_problem, closed_semesters
 from daoshi.write.newrecord import NewRecordError, new_record
-
-_DRAFT_ID = re.compile(r"[0-9a-f]{16}\Z")
-_TEACHER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-
-
-class EditorError(Exception):
-    """A request the editor refuses; the message is for the teacher, in Chinese."""
-
-
-@dataclass
-class Draft:
-    """Everything a teacher typed into one form, kept until it is saved."""
-
-    id: str
-    teacher: str
-    kind: str
-    students: list[str]
-    date: str
-    values: dict[str, Raw] = field(default_factory=dict)
-    body: str = ""
-    path: str = ""  # an existing record being edited ("" for a new one)
-    base_blob: str = ""  # the file's blob id when the form was opened
-    theirs: str = ""  # the other text, after a conflict
-    updated: float = 0.0
-
-    @property
-    def is_new(self) -> bool:
-        return not self.path
-
-
-class Drafts:
-    """Server-side drafts, one JSON file each, written atomically (they survive restarts)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _file(self, teacher: str, draft_id: str) -> Path:
-        if not _DRAFT_ID.match(draft_id) or not _TEACHER_ID.match(teacher):
-            raise EditorError("草稿编号无效")
-        return self.folder / teacher / f"{draft_id}.json"
-
-    def save(self, draft: Draft) -> None:
-        draft.updated = time.time()
-        target = self._file(draft.teacher, draft.id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{secrets.token_hex(4)}.tmp")
-        data = json.dumps(dataclasses.asdict(draft), ensure_ascii=False, indent=1)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-
-    def get(self, teacher: str, draft_id: str) -> Draft | None:
-        try:
-            data = json.loads(self._file(teacher, draft_id).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        known = {f.name for f in dataclasses.fields(Draft)}
-        return Draft(**{k: v for k, v in data.items() if k in known})
-
-    def all(self, teacher: str) -> list[Draft]:
-        found = []
-        if _TEACHER_ID.match(teacher):
-            for file in (self.folder / teacher).glob("*.json"):
-                draft = self.get(teacher, file.stem)
-                if draft is not None:
-                    found.append(draft)
-        return sorted(found, key=lambda d: -d.updated)
-
-    def delete(self, teacher: str, draft_id: str) -> None:
-        self._file(teacher, draft_id).unlink(missing_ok=True)
 
 
 @dataclass
