@@ -232,6 +232,8 @@ def test_the_installed_wheel_runs_a_school_from_any_folder(wheel: Path, tmp_path
     pages = sorted((work / "site" / "leader" / "students").glob("*/history/index.html"))
     student = pages[0].parent.parent.name
     _shows_git_times_in_the_school_zone(pages[0].read_text("utf-8"), work / "school", student)
+    _the_installed_hook_checks_pushes(bin_dir, work, env)
+    _the_installed_editor_answers(bin_dir, work, env)
     users = work / "users.yaml"
     subprocess.run(
         [
@@ -288,3 +290,67 @@ def test_the_installed_wheel_runs_a_school_from_any_folder(wheel: Path, tmp_path
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _git(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def _the_installed_hook_checks_pushes(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
+    """``hook install`` from the wheel; a ``daoshi.py`` where the hook runs cannot replace
+    the package (the hook runs the interpreter by absolute path with -P)."""
+    bare = work / "records.git"
+    assert _git(work, "clone", "-q", "--bare", "school", str(bare), env=env).returncode == 0
+    _run(bin_dir, work, "hook", "install", str(bare), env=env)
+    hook = (bare / "hooks" / "pre-receive").read_text()
+    assert f"{bin_dir}/python" in hook and " -P -m daoshi.cli.hook" in hook
+    trap = "raise SystemExit('the daoshi.py of the current folder ran')\n"
+    (bare / "daoshi.py").write_text(trap)
+    clone = work / "clone"
+    assert _git(work, "clone", "-q", str(bare), str(clone), env=env).returncode == 0
+    (clone / "daoshi.py").write_text(trap)
+    (clone / "notes.txt").write_text("not a record\n")
+    _git(clone, "add", "notes.txt", env=env)
+    _git(clone, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "x", env=env)
+    anonymous = {k: v for k, v in env.items() if k != "GL_USER"}
+    refused = _git(clone, "push", "origin", "main", env=anonymous)
+    assert refused.returncode != 0
+    assert "the daoshi.py" not in refused.stderr and "Traceback" not in refused.stderr
+    assert "推送者" in refused.stderr  # the hook itself said who may not push
+
+
+def _the_installed_editor_answers(bin_dir: Path, work: Path, env: dict[str, str]) -> None:
+    """``daoshi edit`` (local mode) serves its form page and its static files from the wheel."""
+    pairings = sorted((work / "school" / "semesters").glob("*/pairings.yaml"))[-1].read_text()
+    mentor = re.search(r"mentor: (T\d+)", pairings)
+    assert mentor is not None
+    port = free_port()
+    editor = subprocess.Popen(
+        [
+            str(bin_dir / "daoshi"),
+            "edit",
+            "--records",
+            "school",
+            "--teacher",
+            mentor[1],
+            "--port",
+            str(port),
+            "--today",
+            "2026-11-20",
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_up(port, editor, seconds=120)
+        home = httpx.get(f"http://127.0.0.1:{port}/", timeout=60)
+        assert home.status_code == 200 and "受导学生" in home.text, home.text[:500]
+        css = re.search(r'href="([^"]+\.css)"', home.text)
+        assert css is not None
+        assert httpx.get(f"http://127.0.0.1:{port}{css[1]}", timeout=30).status_code == 200
+    finally:
+        editor.terminate()
+        editor.wait(timeout=30)

@@ -7,7 +7,7 @@ Read and checked here with the other forms; what it means for a page is decided 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from daoshi.errors import Location, Problem

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from daoshi.errors import Location, Problem
-from daoshi.records.forms import BodyForm, FieldForm, Forms
 from daoshi.messages import describe, expected, limit_text, problem
+from daoshi.records.forms import BodyForm, FieldForm, Forms
 from daoshi.records.sources import Node
 
 INVALID = object()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from daoshi.records.check import Checked, FormChecker, check_body
 from daoshi.errors import Location
+from daoshi.messages import problem
+from daoshi.records.check import Checked, FormChecker, check_body
 from daoshi.records.forms import Forms
 from daoshi.records.layout import RECORD, record_path
-from daoshi.messages import problem
 from daoshi.records.sources import MAX_BYTES, parse_bytes
 
 

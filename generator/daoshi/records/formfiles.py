@@ -5,33 +5,29 @@ file checked (``M`` codes) before a kind, data-file form, level or policy is mad
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from daoshi.records.access_form import EMPTY_ACCESS, AccessForm, read_access_form
+
 from daoshi.errors import Location, Problem, ProjectError
-from daoshi.paths import shipped
-from daoshi.messages import language, problem
-from daoshi.records.sources import Node, parse_bytes
+from daoshi.messages import problem
+from daoshi.records.access_form import EMPTY_ACCESS, read_access_form
 from daoshi.records.forms import (
     BUNDLED_FORMS,
     FIELD_TYPES,
-    REF_TARGETS,
     KIND_CODE,
-    _EMPTY,
-    Text,
-    FieldForm,
+    REF_TARGETS,
     BodyForm,
-    KindForm,
+    FieldForm,
     FileForm,
+    Forms,
+    KindForm,
     Level,
     Policy,
-    Forms,
+    Text,
     plain,
 )
+from daoshi.records.sources import Node, parse_bytes
 
 
 class _Reader:

@@ -6,19 +6,16 @@ repository may carry its own ``forms/`` folder; its files replace daoshi's of th
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from daoshi.records.access_form import EMPTY_ACCESS, AccessForm, read_access_form
-from daoshi.errors import Location, Problem, ProjectError
-from daoshi.paths import shipped
-from daoshi.messages import language, problem
-from daoshi.records.sources import Node, parse_bytes
 
+from daoshi.messages import language
+from daoshi.paths import shipped
+from daoshi.records.access_form import EMPTY_ACCESS, AccessForm
+from daoshi.records.sources import Node
 
 BUNDLED_FORMS = shipped("forms")
 

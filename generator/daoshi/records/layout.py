@@ -11,8 +11,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from daoshi.errors import Location, Problem
-from daoshi.records.forms import FileForm
 from daoshi.messages import language, problem
+from daoshi.records.forms import FileForm
 
 RECORD = "record"
 JOURNAL = re.compile(

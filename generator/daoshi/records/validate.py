@@ -15,13 +15,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from daoshi.cache import Cache, _dump, _load, cache_dir, code_version
-from daoshi.records.check import Checked
 from daoshi.errors import Problem, ProjectError
-from daoshi.records.filecheck import check_file, read_and_check, read_raw
-from daoshi.records.forms import Forms
-from daoshi.records.formfiles import load_forms
-from daoshi.records.layout import RECORD, Entry, classify, discover
 from daoshi.messages import language
+from daoshi.records.check import Checked
+from daoshi.records.filecheck import check_file, read_and_check, read_raw
+from daoshi.records.formfiles import load_forms
+from daoshi.records.forms import Forms
+from daoshi.records.layout import RECORD, Entry, classify, discover
 from daoshi.records.model import School
 from daoshi.records.rules import SEMESTER_FILES, CrossChecker
 

@@ -1,31 +1,22 @@
-"""The cross-file checker's state and its shared helpers (reporting, unique IDs, one file per role)."""
+"""The cross-file checker's state and its shared helpers.
+
+Reporting a problem, unique IDs, one file per role; the other layers build on it.
+"""
 
 from __future__ import annotations
 
-
-
-import copy
 import datetime as dt
-import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
-from daoshi.records.check import Checked
 from daoshi.errors import Location, Problem
-from daoshi.records.forms import Forms
-from daoshi.records.layout import GROUP, RECORD, record_path
 from daoshi.messages import language, problem
+from daoshi.records.check import Checked
+from daoshi.records.forms import Forms
 from daoshi.records.model import (
-    RECORD_CLASSES,
-    ClassTerm,
-    Departure,
     Pairing,
-    Record,
-    Round,
-    School,
     SchoolClass,
     ScreeningEntry,
     Semester,
@@ -62,8 +53,6 @@ SEMESTER_FILES = ("semester.yaml", "pairings.yaml")  # what every semester folde
 
 def in_language(zh: str, en: str) -> str:
     return en if language() == "en" else zh
-
-
 
 
 class RulesBase:
@@ -108,4 +97,3 @@ class RulesBase:
         if path not in paths:
             self.add(Location(path), "X216", file=path)
         return files[0] if files else None
-

@@ -6,54 +6,15 @@ need more than one file to see, and the ``School`` model.
 
 from __future__ import annotations
 
-
-
 import copy
-import datetime as dt
-import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from types import MappingProxyType
-from typing import Any
 
 from daoshi.records.check import Checked
-from daoshi.errors import Location, Problem
-from daoshi.records.forms import Forms
-from daoshi.records.layout import GROUP, RECORD, record_path
-from daoshi.messages import language, problem
+from daoshi.records.layout import RECORD
 from daoshi.records.model import (
-    RECORD_CLASSES,
-    ClassTerm,
-    Departure,
-    Pairing,
-    Record,
-    Round,
     School,
-    SchoolClass,
-    ScreeningEntry,
-    Semester,
-    Span,
-    Student,
-    SurveyResult,
-    Teacher,
-)
-
-
-
-
-
-
-
-
-
-from daoshi.records.rules.base import (
-    REF_CODES,
-    SEMESTER_FILES,
-    SURVEY_SCORES,
-    PROFILE_FIELDS,
-    PairingItem,
-    in_language,
 )
 from daoshi.records.rules.records import RecordRules
 
@@ -117,4 +78,3 @@ class CrossChecker(RecordRules):
             records=records,
             forms=self.forms,
         )
-

@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-
-
-import copy
-import datetime as dt
-import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from daoshi.errors import Location
 from daoshi.records.check import Checked
-from daoshi.errors import Location, Problem
-from daoshi.records.forms import Forms
-from daoshi.records.layout import GROUP, RECORD, record_path
-from daoshi.messages import language, problem
 from daoshi.records.model import (
-    RECORD_CLASSES,
-    ClassTerm,
-    Departure,
     Pairing,
-    Record,
-    Round,
-    School,
-    SchoolClass,
-    ScreeningEntry,
     Semester,
     Span,
-    Student,
-    SurveyResult,
-    Teacher,
 )
-
-
-
-
-
-
-
-
-
 from daoshi.records.rules.base import (
-    REF_CODES,
-    SEMESTER_FILES,
-    SURVEY_SCORES,
-    PROFILE_FIELDS,
     PairingItem,
-    in_language,
 )
 from daoshi.records.rules.semesters import SemesterRules
 
@@ -186,4 +152,3 @@ class PairingRules(SemesterRules):
         for sid, student in self.students.items():
             if sid not in covered and self.in_school(student, semester) is None:
                 self.add(self.student_locs[sid], "X211", student=sid, semester=semester.id)
-

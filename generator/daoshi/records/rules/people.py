@@ -1,61 +1,28 @@
-"""People: teachers (``people/teachers.yaml``) and students with their classes (``people/cohorts/``)."""
+"""People: teachers (``people/teachers.yaml``), students and classes (``people/cohorts/``)."""
 
 from __future__ import annotations
 
-
-
-import copy
-import datetime as dt
-import itertools
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from daoshi.errors import Location
 from daoshi.records.check import Checked
-from daoshi.errors import Location, Problem
-from daoshi.records.forms import Forms
-from daoshi.records.layout import GROUP, RECORD, record_path
-from daoshi.messages import language, problem
 from daoshi.records.model import (
-    RECORD_CLASSES,
-    ClassTerm,
     Departure,
-    Pairing,
-    Record,
-    Round,
-    School,
     SchoolClass,
-    ScreeningEntry,
-    Semester,
-    Span,
     Student,
-    SurveyResult,
     Teacher,
 )
-
-
-
-
-
-
-
-
-
 from daoshi.records.rules.base import (
-    REF_CODES,
-    SEMESTER_FILES,
-    SURVEY_SCORES,
     PROFILE_FIELDS,
-    PairingItem,
+    RulesBase,
     in_language,
 )
-from daoshi.records.rules.base import RulesBase
 
 
 class PeopleRules(RulesBase):
-    """People: teachers (``people/teachers.yaml``) and students with their classes (``people/cohorts/``)."""
+    """People: teachers (``people/teachers.yaml``), students and classes (``people/cohorts/``)."""
 
     def load_teachers(self) -> None:
         seen: dict[str, Location] = {}
@@ -124,4 +91,3 @@ class PeopleRules(RulesBase):
             profile=MappingProxyType({k: s[k] for k in PROFILE_FIELDS if k in s}),
         )
         self.student_locs[s["id"]] = checked.loc("students", i, "id")
-

@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-
-
-import copy
 import datetime as dt
-import itertools
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from daoshi.records.check import Checked
-from daoshi.errors import Location, Problem
-from daoshi.records.forms import Forms
 from daoshi.records.layout import GROUP, RECORD, record_path
-from daoshi.messages import language, problem
 from daoshi.records.model import (
     RECORD_CLASSES,
-    ClassTerm,
-    Departure,
-    Pairing,
     Record,
-    Round,
-    School,
-    SchoolClass,
     ScreeningEntry,
-    Semester,
-    Span,
-    Student,
     SurveyResult,
-    Teacher,
 )
-
-
-
-
-
-
-
-
-
 from daoshi.records.rules.base import (
-    REF_CODES,
-    SEMESTER_FILES,
     SURVEY_SCORES,
-    PROFILE_FIELDS,
-    PairingItem,
     in_language,
 )
 from daoshi.records.rules.pairings import PairingRules
@@ -192,4 +160,3 @@ class RecordRules(PairingRules):
                 continue
             seen.append((("participants", j), sid))
         return seen
-

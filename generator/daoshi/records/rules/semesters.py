@@ -3,53 +3,23 @@ whether a student is at school in a semester."""
 
 from __future__ import annotations
 
-
-
-import copy
 import datetime as dt
 import itertools
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from daoshi.errors import Location
 from daoshi.records.check import Checked
-from daoshi.errors import Location, Problem
-from daoshi.records.forms import Forms
-from daoshi.records.layout import GROUP, RECORD, record_path
-from daoshi.messages import language, problem
 from daoshi.records.model import (
-    RECORD_CLASSES,
     ClassTerm,
-    Departure,
-    Pairing,
-    Record,
     Round,
-    School,
-    SchoolClass,
-    ScreeningEntry,
     Semester,
-    Span,
     Student,
-    SurveyResult,
-    Teacher,
 )
-
-
-
-
-
-
-
-
-
 from daoshi.records.rules.base import (
     REF_CODES,
     SEMESTER_FILES,
-    SURVEY_SCORES,
-    PROFILE_FIELDS,
-    PairingItem,
     in_language,
 )
 from daoshi.records.rules.people import PeopleRules
@@ -189,4 +159,3 @@ class SemesterRules(PeopleRules):
                 f"class {student.class_id} is not in this semester's classes",
             )
         return None
-
