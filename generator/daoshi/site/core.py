@@ -1,0 +1,297 @@
+"""What every page reads: the site's indexes over the model for one audience, and the page type.
+
+``Site`` builds the indexes once, from only what the audience may see (``daoshi.access``);
+every page module renders from it through the Jinja templates in ``templates/``
+(autoescaped); teacher text enters only through ``render_markdown``. URLs carry IDs, never
+names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+import jinja2
+from markupsafe import escape
+from daoshi.access import Access, leader_audience
+from daoshi.site.charts import bar_chart
+from daoshi.site.markdown import render_markdown
+from daoshi.records.model import Record, School, Semester, Student, Teacher
+
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+# the kinds counted in tables, in this order (the "三个一" and the most common ones first)
+KIND_COLUMNS = (
+    "talk",
+    "parent-contact",
+    "home-visit",
+    "growth-message",
+    "student-report",
+    "group-activity",
+    "case-analysis",
+)
+
+
+GENDERS = {"male": "男", "female": "女"}
+
+
+# the list in a data file that holds one item per student (or per pairing)
+LISTS = {"cohort": "students", "pairings": "pairings", "screening": "students"}
+
+
+LEFT = {"graduated": "毕业", "transferred": "转学", "dropped_out": "流失", "other": "其他"}
+
+
+def current_semester(school: School, today: dt.date) -> Semester:
+    """The semester containing today, else the latest that started before it."""
+    started = [s for s in school.semesters if s.start <= today]
+    return (started or list(school.semesters))[-1]
+
+
+def cohorts_in(school: School, semester: Semester) -> list[int]:
+    """The entry years (grades) at school in a semester, oldest first."""
+    return sorted({school.classes[c.class_id].cohort for c in semester.classes})
+
+
+def record_anchor(r: Record) -> str:
+    """The HTML id of a record on its pages: its file name."""
+    return r.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def cndate(day: dt.date) -> str:
+    """2025年10月12日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: where it goes, its title, its Markdown source."""
+
+    path: str
+    title: str
+    content: str
+
+
+class Site:
+    """Indexes over the model, built once, and the page renderers that read them."""
+
+    def __init__(
+        self,
+        school: School,
+        today: dt.date,
+        access: Access | None = None,
+        root: Path | None = None,
+    ) -> None:
+        self.school = school
+        self.today = today
+        self.root = root  # the records repository, for data beside the model (assessments)
+        self.paths: frozenset[str] = frozenset()  # every page of the build (page_makers)
+        # the incremental build scores again only the semesters whose records changed
+        self.reuse_appraisals: dict[str, list[Any]] | None = None
+        self.changed: set[str] = set()
+        self.appraised: dict[str, list[Any]] = {}
+        self.access = access or Access(school, leader_audience(school))
+        self.current = current_semester(school, today)
+        self.by_student: dict[str, list[Record]] = defaultdict(list)
+        self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        # only what this audience may see enters the indexes: every page reads them
+        for r in self.access.visible(school.records):
+            for sid in r.students:
+                self.by_student[sid].append(r)
+            self.by_mentor[(r.semester, r.mentor)].append(r)
+        self.mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.key_students: set[tuple[str, str]] = set()
+        # who mentored whom when, by (semester, student): one pass, not a scan per student
+        self.spans: dict[tuple[str, str], list[tuple[str, tuple[dt.date, dt.date]]]] = defaultdict(
+            list
+        )
+        terms = {t.id: (t.start, t.end) for t in school.semesters}
+        for p in school.pairings:
+            for sid in p.students:
+                self.mentors[(p.semester, sid)].append(p.mentor)
+                for span in p.periods.get(sid, (terms[p.semester],)):
+                    self.spans[(p.semester, sid)].append((p.mentor, span))
+            if p.key_student:
+                self.key_students.add((p.semester, p.key_student))
+        for found in self.spans.values():
+            found.sort(key=lambda m: (m[1], m[0]))
+        self.screening = {(e.semester, e.student): e for e in school.screening}
+        self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
+        self.env = self._environment()
+
+    def _environment(self) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["cndate"] = cndate
+        env.globals.update(
+            url=url,
+            linked=self.linked,
+            teachers=self.school.teachers,
+            labels={"kinds": self.kind_labels},
+        )
+        return env
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def is_key(self, semester_id: str, student_id: str) -> bool:
+        """The 重点帮扶 badge, for audiences allowed the pairing's key_student field."""
+        return (semester_id, student_id) in self.key_students and self.shows(
+            student_id, "pairings", "key_student"
+        )
+
+    def shows(self, student_id: str, file: str, name: str) -> bool:
+        """Whether a field of a data file (a list of items) about a student shows."""
+        form = self.school.forms.files[file]
+        items = form.fields[LISTS[file]].items
+        field = items.fields.get(name) if items is not None else None
+        level = field.sensitivity if field is not None else form.sensitivity
+        return self.access.allows(self.access.student_rank(student_id), level)
+
+    def linked(self, section: str, ident: object) -> bool:
+        """Whether this audience's build has the page a link would point to."""
+        access = self.access
+        if section == "students":
+            return access.sees_student(str(ident))
+        if section == "mentors":
+            return access.sees_mentor(str(ident))
+        if section == "classes":
+            return access.sees_class(str(ident))
+        if section == "grades":
+            return access.sees_grade(int(str(ident)))
+        return True
+
+    def class_name(self, class_id: str, semester: Semester | None = None) -> str:
+        klass = self.school.classes[class_id]
+        grade = self.school.grade_name(klass.cohort, semester or self.current)
+        return f"{grade}（{klass.number}）班"
+
+    def counts(self, records: Iterable[Record]) -> list[int]:
+        found = Counter(r.kind for r in records)
+        return [found[k] for k in KIND_COLUMNS]
+
+    def in_school(self, semester: Semester) -> list[Student]:
+        classes = {c.class_id for c in semester.classes}
+        return [
+            s
+            for s in self.school.students.values()
+            if s.class_id in classes
+            and (s.left is None or s.left.date > semester.start)
+            and self.access.sees_student(s.id)
+        ]
+
+
+@jinja2.pass_context
+def url(context: jinja2.runtime.Context, section: str, ident: object) -> str:
+    """Relative URL of an entity page from the page being rendered (``depth`` folders deep).
+
+    Links live in raw HTML, which mkdocs does not rewrite, so they are made right here.
+    """
+    return f"{'../' * context['depth']}{section}/{ident}/"
+
+
+def record_view(site: Site, r: Record) -> dict[str, Any]:
+    """What a record shows: its form's fields with labels, stages, sanitized body."""
+    form = site.school.forms.kinds[r.kind]
+    rank = site.access.record_rank(r)
+    allows = site.access.allows
+    facts = []
+    for name, field in form.fields.items():
+        if (
+            name in ("kind", "mentor", "student", "participants", "date", "stages")
+            or name not in r.fields
+            or not allows(rank, field.sensitivity)
+        ):
+            continue
+        value = r.fields[name]
+        if field.type == "enum":
+            value = field.values[value].zh
+        elif field.type == "list" and field.items is not None and field.items.type == "enum":
+            value = "、".join(field.items.values[v].zh for v in value)
+        elif field.type == "list":
+            value = "、".join(str(v) for v in value)
+        elif field.type == "boolean":
+            value = "是" if value else "否"
+        elif field.type == "ref" and value in site.school.teachers:
+            value = site.school.teachers[value].name
+        facts.append((field.label.zh, value))
+    stages = []
+    stage_form = form.fields.get("stages")
+    item_form = stage_form.items if stage_form is not None else None
+    stage_fields = item_form.fields if item_form is not None else {}
+    shown = {
+        name
+        for name, f in stage_fields.items()
+        if stage_form is not None
+        and allows(rank, stage_form.sensitivity)
+        and allows(rank, f.sensitivity)
+    }
+    for st in r.fields.get("stages", ()) if shown else ():
+        status = st.get("status") if "status" in shown else None
+        period = "至".join(cndate(st[k]) for k in ("start", "end") if k in st and k in shown)
+        labels = stage_fields["status"].values if "status" in stage_fields else {}
+        stages.append(
+            {
+                "title": st.get("title", "") if "title" in shown else "",
+                "period": period,
+                "goal": st.get("goal", "") if "goal" in shown else "",
+                "measures": st.get("measures", "") if "measures" in shown else "",
+                "status": labels[status].zh if isinstance(status, str) and status in labels else "",
+            }
+        )
+    return {
+        "kind": r.kind,
+        "date": r.date,
+        "mentor": r.mentor,
+        "students": r.students,
+        "facts": facts,
+        "stages": stages,
+        "body": render_markdown(r.body) if allows(rank, form.body.sensitivity) else "",
+        "anchor": record_anchor(r),
+    }
+
+
+_FRONT = "---\nhide:\n  - navigation\n  - toc\n---\n"  # the tables need the whole width
+
+
+def page(path: str, title: str, html: str) -> Page:
+    return Page(path, title, f"{_FRONT}# {escape(title)}\n\n{html.strip()}\n")
+
+
+def screening_view(site: Site, semester_id: str, student_id: str) -> list[tuple[str, str]]:
+    """The student's key-student screening that semester, field by field as allowed."""
+    entry = site.screening.get((semester_id, student_id))
+    form = site.school.forms.files["screening"].fields["students"].items
+    if entry is None or form is None:
+        return []
+    shown: list[tuple[str, str]] = []
+    categories = form.fields["categories"]
+    if site.shows(student_id, "screening", "categories") and categories.items is not None:
+        values = categories.items.values
+        text = "、".join(values[c].zh if c in values else c for c in entry.categories)
+        shown.append((categories.label.zh, text))
+    if site.shows(student_id, "screening", "decided"):
+        shown.append((form.fields["decided"].label.zh, "是" if entry.decided else "否（待定）"))
+    if entry.note and site.shows(student_id, "screening", "note"):
+        shown.append((form.fields["note"].label.zh, entry.note))
+    return shown
+
+
+def span_label(span: tuple[dt.date, dt.date], semester: Semester) -> str:
+    """A mentor's dates within a semester: "" (all of it), 11月11日起, 9月1日–11月10日."""
+    start, end = span
+    if span == (semester.start, semester.end):
+        return ""
+    first = f"{start.month}月{start.day}日"
+    return f"{first}起" if end == semester.end else f"{first}–{end.month}月{end.day}日"
