@@ -9,15 +9,13 @@ appear here: only dates, kinds, IDs, points and why.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
 from daoshi.policy.appraisal import appraise_all, load_rubrics
 from daoshi.policy.rubric import Appraisal, Evidence, Inputs, MentorScore, Rubric
-from daoshi.records.model import Record, School, Semester, Student
-from daoshi.policy.obligations import ObligationEngine, behind_text
+from daoshi.records.model import Record, School
 from daoshi.site.core import Page, Site, page, record_anchor
 
 SORT_KEYS = ("total", "mentor", "grade")

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
+
 import jinja2
 from markupsafe import escape
-from daoshi.access import Access, leader_audience
-from daoshi.site.charts import bar_chart
-from daoshi.site.markdown import render_markdown
-from daoshi.records.model import Record, School, Semester, Student, Teacher
 
+from daoshi.access import Access, leader_audience
+from daoshi.records.model import Record, School, Semester, Student
+from daoshi.site.markdown import render_markdown
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

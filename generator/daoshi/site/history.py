@@ -19,14 +19,11 @@ from typing import Any
 
 from markupsafe import escape
 
-from daoshi.history.review import ADDED, STATUS_TITLES, Review, flag_counts, review
-
-from daoshi.history.content import BODY, CHANGE_LABELS, Change
-
-from daoshi.history.trail import FLAG_LABELS, Audit, Flag, RecordHistory, RecordVersion
-
 from daoshi.history.audit import build_audit
+from daoshi.history.content import BODY, CHANGE_LABELS, Change
 from daoshi.history.gitlog import HistoryError
+from daoshi.history.review import ADDED, STATUS_TITLES, Review, flag_counts, review
+from daoshi.history.trail import FLAG_LABELS, Audit, Flag, RecordHistory, RecordVersion
 from daoshi.records.layout import GROUP, record_path
 from daoshi.records.model import Record, School
 from daoshi.site.core import Page, Site, page

@@ -24,16 +24,15 @@ from typing import Any
 
 from mkdocs.commands.build import _build_page, _populate_page, build
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
 
 from daoshi.access import Access
 from daoshi.errors import Problem, ProjectError
 from daoshi.history.gitlog import HistoryError, head_commit
 from daoshi.records.layout import RECORD, classify
-from daoshi.site.build import load_school, site_config
 from daoshi.records.model import Record, School
+from daoshi.records.validate import check_records
+from daoshi.site.build import load_school, site_config
 from daoshi.site.core import Site
-from daoshi.site.pages import affected_pages, page_makers
 from daoshi.site.history import (
     audit_of,
     carry_history,
@@ -41,7 +40,7 @@ from daoshi.site.history import (
     history_paths,
     refresh_history,
 )
-from daoshi.records.validate import check_records
+from daoshi.site.pages import affected_pages, page_makers
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
 WRITES = frozenset({"created", "modified", "deleted", "moved", "closed"})

@@ -7,54 +7,32 @@ this module assembles them, says which pages a changed record touches, and build
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
-import jinja2
-from markupsafe import escape
+
 from daoshi.access import Access, leader_audience
-from daoshi.site.charts import bar_chart
-from daoshi.site.markdown import render_markdown
-from daoshi.records.model import Record, School, Semester, Student, Teacher
+from daoshi.policy.appraisal import read_inputs
+from daoshi.records.model import Record, School
+from daoshi.site.appraisal import appraisal_makers, appraisal_paths
 from daoshi.site.core import (
-    TEMPLATES,
-    KIND_COLUMNS,
-    GENDERS,
-    LISTS,
-    LEFT,
-    current_semester,
-    cohorts_in,
-    record_anchor,
-    cndate,
     Page,
     Site,
-    url,
-    record_view,
-    _FRONT,
-    page,
-    screening_view,
-    span_label,
+    cohorts_in,
+    current_semester,
 )
-from daoshi.site.people import (
-    student_page,
-    audit_flags,
-    _has_history,
-    _has_history_of,
-    mentor_page,
-    class_page,
-    _class_rows,
-    grade_page,
-    school_page,
-    crisis_panel,
-    kinds_page,
-    home_page,
-)
-from daoshi.policy.appraisal import read_inputs
-from daoshi.site.appraisal import appraisal_makers, appraisal_paths
 from daoshi.site.history import history_makers
+from daoshi.site.people import (
+    _has_history_of,
+    class_page,
+    grade_page,
+    home_page,
+    kinds_page,
+    mentor_page,
+    school_page,
+    student_page,
+)
 from daoshi.site.year import year_makers
 
 
@@ -80,8 +58,6 @@ def page_makers(site: Site) -> dict[str, Callable[[], Page]]:
     for t in school.teachers.values():
         if access.sees_mentor(t.id):
             makers[f"mentors/{t.id}.md"] = partial(mentor_page, site, t)
-    from daoshi.site.appraisal import appraisal_makers
-    from daoshi.site.year import year_makers
 
     # the appraisal is computed on the whole school (the same scores for every audience);
     # the tables are for school-wide roles, a mentor sees their own page and its evidence

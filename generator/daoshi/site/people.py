@@ -5,35 +5,22 @@ Each page is Markdown whose body is one block of HTML from ``daoshi/site/templat
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
-import jinja2
-from markupsafe import escape
-from daoshi.access import Access, leader_audience
+
+from daoshi.records.model import School, Semester, Student, Teacher
 from daoshi.site.charts import bar_chart
-from daoshi.site.markdown import render_markdown
-from daoshi.records.model import Record, School, Semester, Student, Teacher
 from daoshi.site.core import (
-    TEMPLATES,
-    KIND_COLUMNS,
     GENDERS,
-    LISTS,
+    KIND_COLUMNS,
     LEFT,
-    current_semester,
-    cohorts_in,
-    record_anchor,
-    cndate,
     Page,
     Site,
-    url,
-    record_view,
-    _FRONT,
+    cohorts_in,
     page,
+    record_anchor,
+    record_view,
     screening_view,
     span_label,
 )

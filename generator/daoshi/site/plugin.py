@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +27,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from daoshi.access import Access, AudienceError, all_audiences, audience_for_teacher, parse_audience
+from daoshi.access import Access, AudienceError, parse_audience
 from daoshi.errors import ProjectError
 from daoshi.messages import verdict
 from daoshi.records.model import School
-from daoshi.site.pages import all_pages, nav
-from daoshi.site.history import attach_history
 from daoshi.records.validate import school_today, validate
+from daoshi.site.history import attach_history
+from daoshi.site.pages import all_pages, nav
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
 MARKER = "daoshi.json"

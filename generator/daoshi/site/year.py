@@ -22,9 +22,9 @@ from typing import Any
 
 from daoshi.records.model import School, Semester, Student, Teacher
 from daoshi.site.core import Page, Site, page
+from daoshi.year.export import Sheet, write_xlsx
 from daoshi.year.preferences import policy_cap
 from daoshi.year.tables import CellValue
-from daoshi.year.export import Sheet, write_xlsx
 
 AGREEMENT = {True: "已签", False: "未签", None: "—"}
 GENDER = {"male": "男", "female": "女"}
