@@ -17,7 +17,7 @@ from daoshi.policy.appraisal import (
     load_rubrics,
     rubrics_for,
 )
-from daoshi.policy.rubric import Inputs, Violation
+from daoshi.policy.rubric import Commendation, Inputs, Neglect, Violation
 from daoshi.policy.rubric_items import thirds
 from daoshi.records.formfiles import load_forms
 from daoshi.records.model import Departure, SurveyResult
@@ -62,6 +62,7 @@ def taigu_school(**extra: object) -> object:
         policies=("taigu",),
         surveys=surveys,
         left={"S22": Departure(D(2025, 11, 3), "dropped_out")},
+        agreement=True,
         **extra,  # type: ignore[arg-type]
     )
 
@@ -149,8 +150,8 @@ def test_qingpu_exp_by_hand() -> None:
     inputs = Inputs(
         "semesters/2025-2026-1/assessments.yaml",
         grade_scores={"T1": (27.0, "a.yaml:4:18"), "T2": (28.0, "a.yaml:6:18")},
-        neglect={"T2": "a.yaml:7:14"},
-        commendations={"T1": "受导学生进步特别明显"},
+        neglect={"T2": Neglect("T2", "a.yaml:7:14", D(2025, 12, 1), "年级导师制工作小组")},
+        commendations=(Commendation("T1", "受导学生进步特别明显", "a.yaml:8:5"),),
         violations=(
             Violation("S31", D(2025, 10, 9), "fighting", "a.yaml:10:14"),
             Violation("S41", D(2025, 8, 20), "overnight", "a.yaml:13:14"),  # before Sep 1
@@ -276,9 +277,9 @@ def test_appraise_command_prints_and_exports(tmp_path: Path) -> None:
         "备注",
     ]
     book = load_workbook(out)
-    table = book["district 总表"]
+    table = book["青浦区“三个一”完成情况（参考） 总表"]
     assert table["A2"].value == "工号" and table["A3"].data_type == "s"
-    assert book["district 依据"].max_row > 100
+    assert book["青浦区“三个一”完成情况（参考） 依据"].max_row > 100
     bad = CliRunner().invoke(
         main, ["appraise", "--records", "records", "--semester", "2030-2031-1"]
     )

@@ -282,7 +282,7 @@ def test_pages_filter_fields_by_audience(school: School) -> None:
     page = student_history_page(leader, audit, "S250001")
     assert page.path == "students/S250001/history.md"
     assert "班主任补充：家长已知情。" in page.content
-    assert "作者时间 2025-10-20 20:00" in page.content and "记录日期" in page.content
+    assert "作者时间 2025年10月20日 20:00" in page.content and "记录日期" in page.content
     assert "已删除的记录" in page.content
     reviewer = Site(model, TODAY, Access(model, parse_audience(model, "reviewer:T003")))
     page = student_history_page(reviewer, audit, "S250001")

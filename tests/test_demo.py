@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -14,7 +15,7 @@ import pytest
 import yaml
 
 from daoshi.demo import DemoOptions, write_demo, write_snapshot
-from daoshi.records.validate import validate
+from daoshi.records.validate import school_today, validate
 
 OPTIONS = DemoOptions()
 KINDS = {p.stem for p in (Path(__file__).parent.parent / "forms" / "kinds").glob("*.yaml")}
@@ -101,12 +102,15 @@ def test_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
         write_demo(tmp_path, OPTIONS)
 
 
-def test_every_kind_appears_and_one_crisis_report(
+def test_every_kind_appears_and_two_crisis_cases(
     records: list[tuple[Path, dict[str, Any]]],
 ) -> None:
     kinds = Counter(data["kind"] for _, data in records)
     assert set(kinds) == KINDS
-    assert kinds["crisis-report"] == 1
+    # a closed case in the finished semester, an open one (followed up once) in the running one
+    assert kinds["crisis-report"] == 2 and kinds["crisis-follow-up"] == 3
+    states = [data["status"] for _, data in records if data["kind"] == "crisis-follow-up"]
+    assert sorted(states) == ["closed", "followed_up", "followed_up"]
 
 
 def test_records_agree_with_path_and_semester(
@@ -275,3 +279,26 @@ def test_history_has_a_mid_year_change_and_a_transfer(
     assert transferred
     for s in transferred:  # their portfolio stays
         assert list(demo.glob(f"semesters/*/journal/*/{s['id']}/*.md"))
+
+
+def test_the_demo_is_the_same_school_whatever_today_is(tmp_path: Path) -> None:
+    """school.yaml's as_of: validate, new, build and the editor all take it as today, so the
+    demo never runs out of semester (``daoshi new`` after its last day used to fail)."""
+    records = tmp_path / "records"
+    shutil.copytree(Path(__file__).parent.parent / "records", records)
+    assert load(records / "school.yaml")["as_of"] == OPTIONS.as_of
+    assert school_today(records) == OPTIONS.as_of != datetime.date.today()
+    done = subprocess.run(
+        [sys.executable, "-m", "daoshi", "new", "talk", "--student", "S250001", "--records", "."],
+        cwd=records,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    made = records / done.stdout.strip().splitlines()[-1]
+    assert made.name == f"{OPTIONS.as_of.isoformat()}-talk.md" and made.is_file()
+    # a real school has no as_of: today is the real day in the school's time zone
+    school = records / "school.yaml"
+    school.write_text(school.read_text("utf-8").replace("as_of:", "# as_of:"), "utf-8")
+    assert school_today(records) != OPTIONS.as_of

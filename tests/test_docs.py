@@ -9,8 +9,9 @@ from daoshi.messages import MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 # F file, R form, X cross-file, M form definition, I import (rosters, preferences, surveys),
-# A appraisal settings, H history and audit, W write rules (pre-receive hook), S server
-GROUPS = "FRXMIAHWS"
+# A appraisal settings, H history and audit, W write rules (pre-receive hook), S server,
+# P the words on a built page
+GROUPS = "FRXMIAHWSP"
 CODE = re.compile(rf"\b[{GROUPS}][0-9]{{3}}\b")
 ERRORS_MD = (ROOT / "docs" / "errors.md").read_text("utf-8")
 

@@ -211,13 +211,42 @@ def test_another_mentors_student_is_refused_with_a_clear_message(
         page = other.client().get("/edit", params={"path": TALK})
     finally:
         other.stop()
-    assert page.status_code == 403 and "W705" in page.text
+    assert page.status_code == 403 and "不能改动导师 T001 的记录" in page.text
+    assert "W705" not in page.text  # a teacher reads words, not codes
+
+
+def test_the_class_teacher_edits_what_the_role_reads_and_nothing_else(
+    local: Running, repo: Path
+) -> None:
+    """T001 is the class's class teacher: T002's talk opens for editing, T002's crisis
+    report (a kind the class-teacher role does not see) does not: write ≤ read."""
+    folder = f"{SEMESTER}/journal/T002/S250003"
+    (repo / folder).mkdir(parents=True)
+    (repo / f"{folder}/2025-10-13-talk.md").write_text(
+        (repo / TALK).read_text("utf-8").replace("T001", "T002").replace("S250001", "S250003"),
+        "utf-8",
+    )
+    crisis = f"{folder}/2025-10-14-crisis-report.md"
+    (repo / crisis).write_text(
+        "---\nkind: crisis-report\nmentor: T002\nstudent: S250003\ndate: 2025-10-14\n"
+        "level: serious\nsigns: 情绪低落\nreported_to: [T003]\nactions: 谈心\n"
+        "referral: school_psych\nparents_informed: true\n---\n已处理。\n",
+        "utf-8",
+    )
+    git(repo, "add", "-A")
+    commit_as(repo, "李老师", "t002@example.edu.cn", "T002 的记录")
+    client = local.client()
+    assert client.get("/edit", params={"path": f"{folder}/2025-10-13-talk.md"}).status_code == 200
+    page = client.get("/edit", params={"path": crisis})
+    assert page.status_code == 403 and "W718" not in page.text  # words, not codes, for teachers
+    assert "班主任看不到危机上报的全部内容" in page.text
 
 
 def test_a_closed_semester_is_refused(local: Running, repo: Path) -> None:
     git(repo, "tag", "close/2025-2026-1")
     page = local.client().get("/new", params={"kind": "talk", "student": "S250002"})
-    assert page.status_code == 403 and "2025-2026-1" in page.text and "W703" in page.text
+    assert page.status_code == 403 and "2025-2026-1 学期已结束" in page.text
+    assert "W703" not in page.text
 
 
 def edit_form(client: httpx.Client, path: str) -> dict[str, Any]:
@@ -411,7 +440,7 @@ def test_server_mode_shows_the_hooks_refusal_and_keeps_the_draft(
     # the semester is closed on the server after the form was opened
     git(bare, "tag", "close/2025-2026-1", "main")
     response = client.post("/save", data=form)
-    assert response.status_code == 422 and "W703" in response.text
+    assert response.status_code == 422 and "2025-2026-1 学期已结束" in response.text
     drafts = list((tmp_path / "state" / "drafts" / "T001").glob("*.json"))
     assert len(drafts) == 1 and CHINESE in drafts[0].read_text("utf-8")
     assert NEW_TALK not in git(bare, "ls-tree", "-r", "--name-only", "main")
@@ -484,3 +513,48 @@ def test_the_teachers_own_staged_work_stays_out_of_the_commit(local: Running, re
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [NEW_TALK]
     assert git(repo, "diff", "--cached", "--name-only").split() == ["notes.md"]
     assert git(repo, "status", "--porcelain", "--", NEW_TALK) == ""
+
+
+def test_saved_twice_is_one_record_and_the_teacher_is_told(local: Running, repo: Path) -> None:
+    client = local.client()
+    form = talk_form(client)
+    first = client.post("/save", data=form)
+    assert first.status_code == 303
+    after_first = head(repo)
+    home = client.get(first.headers["location"])
+    # the student and the kind, in words; no file path or commit hash on the page
+    said = re.search(r'<div class="done".*?</div>', home.text, re.S)
+    assert said and "已保存：学生乙的谈话记录（2025年10月20日）" in said[0]
+    assert ".md" not in re.sub(r"<[^>]*>", "", said[0]) and after_first[:9] not in home.text
+    # the same form sent again (a double click, the browser's back button)
+    again = client.post("/save", data=form)
+    assert again.status_code == 303
+    assert head(repo) == after_first  # no second commit
+    assert not (repo / NEW_TALK.replace("-talk.md", "-talk-2.md")).exists()
+    page = client.get(again.headers["location"])
+    assert "这份记录已经保存过（同一天、同一名学生、内容完全相同），没有重复保存。" in page.text
+    # a different talk the same day is a second record, as before
+    other = {**talk_form(client), "body": "下午又谈了一次。"}
+    assert client.post("/save", data=other).status_code == 303
+    assert (repo / NEW_TALK.replace("-talk.md", "-talk-2.md")).exists()
+
+
+def test_the_home_page_names_students_classes_and_key_students(local: Running) -> None:
+    client = local.client()
+    assert client.post("/save", data=talk_form(client)).status_code == 303
+    page = client.get("/").text
+    card = page[page.index('id="m-S250002"') :]
+    card = card[: card.index("</li>")]
+    assert "初一（1）班" in card and "C2025-01" not in card
+    recent = page[page.index('class="recent"') :]
+    assert "学生乙" in recent and "初一（1）班" in recent and "2025年10月20日" in recent
+
+
+def test_problems_at_the_fields_name_labels_not_codes(local: Running) -> None:
+    client = local.client()
+    form = talk_form(client)
+    form.update({"f.minutes": "9999"})
+    page = client.post("/save", data=form).text
+    errors = re.search(r'<ul class="field-errors" id="e-minutes">(.*?)</ul>', page, re.S)
+    assert errors and "600" in errors[1]
+    assert not re.search(r"\b[FRXW]\d{3}\b", errors[1]) and "minutes" not in errors[1]

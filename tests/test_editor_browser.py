@@ -35,7 +35,7 @@ from .test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _require_browser
 from .test_editor import git
 
 REPO = Path(__file__).resolve().parent.parent
-TODAY = dt.date(2026, 11, 25)
+TODAY = dt.date(2026, 11, 20)  # the demo school's as_of: the hook takes it as today
 MENTOR, NAME, PASSWORD = "T015", "薛雯蕾", "xue-password-1"
 TEXT = "今天和她聊了期中考试的数学成绩，她说最后一道大题没有时间做完，约定下周一起整理错题。"
 
@@ -260,6 +260,17 @@ def test_phone_width_screenshots(world: World) -> None:
         world.open("/")
         width = driver.execute_script("return document.documentElement.scrollWidth")
         assert width <= 390  # nothing wider than the phone
+        # a card names the class as people do (初三（2）班), not by its ID; the key student
+        # is marked; the recent list says whom each record is about, on a phone too
+        school = load(REPO / "records", today=TODAY)
+        card = driver.find_element(by().ID, f"m-{MENTEE}").text
+        klass = school.classes[school.students[MENTEE].class_id]
+        assert f"（{klass.number}）班" in card and klass.id not in card
+        keys = driver.find_elements(by().CSS_SELECTOR, ".mentee .tag.key")
+        assert [k.text for k in keys if k.is_displayed()] == ["重点帮扶"]
+        rows = driver.find_elements(by().CSS_SELECTOR, "table.recent tbody tr")
+        first = rows[0].find_element(by().CSS_SELECTOR, "td.who")
+        assert first.is_displayed() and any(s.name in first.text for s in school.students.values())
         world.shoot("editor-home-phone")
         world.open(f"/new?kind=talk&student={MENTEE}")
         driver.find_element(by().ID, "body").send_keys("手机上也能写记录。")

@@ -21,6 +21,7 @@ BUILTIN_KINDS = {
     "student-report",
     "growth-message",
     "help-plan",
+    "crisis-follow-up",
     "crisis-report",
     "optional-action",
 }

@@ -11,7 +11,13 @@ import pytest
 
 from daoshi.cache import cache_dir
 from daoshi.history.blobs import Contents
-from daoshi.history.gitlog import HistoryError, head_commit, parse_log, read_log
+from daoshi.history.gitlog import (
+    HistoryError,
+    head_commit,
+    merge_changes,
+    parse_log,
+    read_log,
+)
 from daoshi.history.index import HistoryIndex
 from daoshi.history.load import load_history
 from daoshi.history.readers import _BothEnds
@@ -265,7 +271,8 @@ def test_backward_build_equals_commit_by_commit(repo: Repo) -> None:
     repo.commit({}, "rename back")
     full = load_history(repo.root, use_cache=False)
     forward = HistoryIndex()
-    for commit, changes in reversed(parse_log(read_log(repo.root, "HEAD"))):
+    merges = merge_changes(repo.root, "HEAD")
+    for commit, changes in reversed(parse_log(read_log(repo.root, "HEAD"), merges)):
         forward.apply(commit, changes)
     assert list(full.commits) == list(forward.commits)
     assert {p: h.versions for p, h in full.files.items()} == {
@@ -382,7 +389,8 @@ def test_random_histories_agree_three_ways(
     contested = _random_history(root, seed)
     full = load_history(root)
     forward = HistoryIndex()
-    for commit, changes in reversed(parse_log(read_log(root, "HEAD"))):
+    merges = merge_changes(root, "HEAD")
+    for commit, changes in reversed(parse_log(read_log(root, "HEAD"), merges)):
         forward.apply(commit, changes)
     cached = load_history(root)
     assert cached is not full  # read back from the cache
@@ -423,9 +431,11 @@ def test_both_ends_meet_anywhere(tmp_path: Path, size: int, turns: str) -> None:
     root = tmp_path / "records"
     _random_history(root, 4)
     forward = HistoryIndex()
-    for commit, changes in reversed(parse_log(read_log(root, "HEAD"))):
+    merges = merge_changes(root, "HEAD")
+    for commit, changes in reversed(parse_log(read_log(root, "HEAD"), merges)):
         forward.apply(commit, changes)
     both = _BothEnds()
+    both.newest.merges = both.older.merges = merges
     texts = {
         both.newest: read_log(root, "HEAD").decode(),
         both.older: read_log(root, "HEAD", reverse=True).decode(),
@@ -465,12 +475,14 @@ def test_both_ends_meet_at_every_commit(tmp_path: Path) -> None:
     newest = read_log(root, "HEAD").decode()
     oldest = read_log(root, "HEAD", reverse=True).decode()
     forward = HistoryIndex()
-    for commit, changes in reversed(parse_log(newest.encode())):
+    merges = merge_changes(root, "HEAD")
+    for commit, changes in reversed(parse_log(newest.encode(), merges)):
         forward.apply(commit, changes)
     starts = [0, *(n + 1 for n in range(len(newest)) if newest.startswith("\0\x01", n))]
     assert len(starts) == len(forward.commits)
     for cut in [*starts, len(newest)]:
         both = _BothEnds()
+        both.newest.merges = both.older.merges = merges
         turns = [(both.newest, newest[:cut]), (both.older, oldest), (both.newest, newest[cut:])]
         turns += [(both.newest, None), (both.older, None)]
         for stream, text in turns:

@@ -319,7 +319,7 @@ def test_closed_semesters_and_tags(server: Server) -> None:
     git(server.work, "tag", "-f", "-a", f"close/{CLOSED}", "-m", "再次", "HEAD~1")
     code, out = server.push(ADMIN, "--force", "origin", f"refs/tags/close/{CLOSED}")
     assert code != 0
-    assert refused(out, "W711", f"refs/tags/close/{CLOSED}")
+    assert refused(out, "W714", f"refs/tags/close/{CLOSED}")
 
 
 def test_an_unknown_or_missing_pusher_is_refused(server: Server) -> None:
@@ -451,6 +451,6 @@ def test_every_install_option_is_documented() -> None:
     options = [
         o for p in install_command.params for o in getattr(p, "opts", []) if o.startswith("--")
     ]
-    assert options == ["--user-env", "--admin", "--force"]
+    assert options == ["--user-env", "--admin", "--delegate", "--after-push", "--force"]
     for option in options:
         assert f"`{option}" in deploy, option

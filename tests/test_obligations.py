@@ -79,6 +79,7 @@ def make_school(
     left: dict[str, Departure] | None = None,
     exam_ranking: bool = False,
     forms: Forms = FORMS,
+    agreement: bool | None = None,
 ) -> School:
     """A school of one class (cohort 2025) with the given pairings and records."""
     semester = dataclasses.replace(semester, policies=policies)
@@ -101,7 +102,9 @@ def make_school(
         ),
         classes=MappingProxyType({"C2025-01": SchoolClass("C2025-01", 2025, 1)}),
         semesters=(semester,),
-        pairings=tuple(Pairing(semester.id, m, s) for m, s in pairings.items()),
+        pairings=tuple(
+            Pairing(semester.id, m, s, agreement=agreement) for m, s in pairings.items()
+        ),
         screening=(),
         surveys=surveys,
         records=tuple(records),
@@ -178,7 +181,9 @@ def test_a_student_with_several_mentors_is_covered_by_any_of_them() -> None:
     # T001's team view shows S1 covered through T002's visit
     team = engine.team_checks("T001", end)
     assert tally(team) == {MET: 1, UNMET: 5, DUE_SOON: 0, OPEN: 0, UPCOMING: 0}
-    assert "缺谈话记录（本学期）" in behind_text(engine.student_checks("S1", end), _labels())
+    assert "缺谈话记录或家长联系记录（本学期）" in behind_text(
+        engine.student_checks("S1", end), _labels()
+    )
 
 
 def test_a_record_by_someone_not_the_students_mentor_does_not_count() -> None:

@@ -132,6 +132,9 @@ def test_a_student_who_left_stops_counting_and_cannot_be_paired_after(school: Sc
     assert [line for line in lines if ": X" in line] == [
         f"{school.root}/{PAIRINGS}:12:16: X218 学生 S250004 在 2025-2026-1 学期不在校"
         "（已于 2025-11-01 离校）",
+        # a note, after the error: S250003 lost T003 (whose item now names S250004)
+        f"{school.root}/{PAIRINGS}:3:3: X221 学生 S250003 在 2025-11-11 至 2026-01-20 没有导师"
+        "（对接表中的起止日期之间有空档）",
     ]
 
 

@@ -66,14 +66,18 @@ def _text_field(f: FieldForm) -> bool:
     return f.type in TEXT_TYPES and not f.pattern and not f.values
 
 
-def plant(records: Path) -> dict[int, Planted]:
-    """Put a unique sentinel in every sensitive free-text field of the records at ``records``."""
+def plant(
+    records: Path, planter: Planter | None = None, only: list[Path] | None = None
+) -> dict[int, Planted]:
+    """Put a unique sentinel in every sensitive free-text field of the records at ``records``
+    (of the record files ``only``, numbering on from ``planter``, when given)."""
     forms = load_forms(records)
     staff = forms.levels[0].id
     rank = {lv.id: i for i, lv in enumerate(forms.levels)}
-    planter = Planter()
+    planter = planter or Planter()
     y = _yaml()
-    for path in sorted(records.glob("semesters/*/journal/*/*/*.md")):
+    paths = only if only is not None else sorted(records.glob("semesters/*/journal/*/*/*.md"))
+    for path in paths:
         text = path.read_text("utf-8")
         _, front, body = text.split("---\n", 2)
         data = y.load(front)
@@ -102,6 +106,8 @@ def plant(records: Path) -> dict[int, Planted]:
             out.write("---\n")
             y.dump(data, out)
             out.write("---\n" + body)
+    if only is not None:
+        return planter.planted
     student_form = forms.files["cohort"].fields["students"].items
     assert student_form is not None
     for path in sorted(records.glob("people/cohorts/*.yaml")):
@@ -129,7 +135,9 @@ def plant(records: Path) -> dict[int, Planted]:
 
 
 def readme_matrix() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """The access matrix as the README documents it: role → scope, role → kind → level."""
+    """The access matrix as the README documents it: role → scope, role → kind → level.
+
+    A scope that keeps no students who have left the school ends in ``-current``."""
     text = (ROOT / "README.md").read_text("utf-8")
     section = text.split("<!-- access-matrix -->")[1].split("<!-- /access-matrix -->")[0]
     lines = [ln for ln in section.splitlines() if ln.startswith("|")]
@@ -140,24 +148,33 @@ def readme_matrix() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     for line in lines[2:]:
         cells = [c.strip() for c in line.strip("|").split("|")]
         role = cells[0].split("`")[1]
-        scopes[role] = cells[1].split("`")[1]
+        scopes[role] = cells[1].split("`")[1] + ("-current" if "不含离校学生" in cells[1] else "")
         levels[role] = {k: c.split("`")[1] for k, c in zip(kinds, cells[3:], strict=True)}
     return scopes, levels
 
 
 def expected(
-    records: Path, planted: dict[int, Planted], roles: list[str], teacher: str | None
+    records: Path,
+    planted: dict[int, Planted],
+    roles: list[str],
+    teacher: str | None,
+    grants: list[dict[str, object]] = (),  # type: ignore[assignment]
 ) -> set[int]:
-    """The sentinels an audience with these roles may see, from the README and plain data."""
+    """The sentinels an audience with these roles may see, from the README and plain data;
+    ``grants`` as written in an ``access.yaml`` (they raise the level of records the
+    audience already sees, in their semesters)."""
     y = _yaml()
     forms = load_forms(records)
     rank = {lv.id: i for i, lv in enumerate(forms.levels)} | {"none": -1}
     scopes, matrix = readme_matrix()
     students: dict[str, tuple[int, str]] = {}  # id → (cohort, class)
+    left: set[str] = set()
     for path in records.glob("people/cohorts/*.yaml"):
         data = y.load(path.read_text("utf-8"))
         for s in data["students"]:
             students[s["id"]] = (int(data["cohort"]), s["class"])
+            if s.get("left"):
+                left.add(s["id"])
     semesters = [y.load(p.read_text("utf-8")) for p in records.glob("semesters/*/semester.yaml")]
     pairings = [y.load(p.read_text("utf-8")) for p in records.glob("semesters/*/pairings.yaml")]
     screening = [y.load(p.read_text("utf-8")) for p in records.glob("semesters/*/screening.yaml")]
@@ -174,6 +191,10 @@ def expected(
 
     def in_scope(role: str, sid: str) -> bool:
         scope = scopes[role]
+        if scope.endswith("-current"):  # former class teachers do not keep graduates
+            if sid in left:
+                return False
+            scope = scope.removesuffix("-current")
         cohort, klass = students[sid]
         if scope == "school":
             return True
@@ -212,6 +233,18 @@ def expected(
                 best = max(
                     best, rank[row.get(p.kind, row["*"])] if p.kind != "*" else rank[row["*"]]
                 )
+        semester = p.where.split("/")[1] if p.where.startswith("semesters/") else ""
+        for g in grants:
+            listed = g.get("semesters") or []
+            if (
+                best > -1
+                and p.kind != "*"
+                and g["teacher"] == teacher
+                and (
+                    not listed or semester in listed  # type: ignore[operator]
+                )
+            ):
+                best = max(best, rank[str(g["level"])])
         if best >= rank[p.level]:
             allowed.add(n)
     return allowed
@@ -237,12 +270,23 @@ def found_in(site: Path) -> dict[int, list[str]]:
     return found
 
 
+CRISIS = "semesters/*/journal/*/*/*-crisis-report*.md"
+
+
 @pytest.fixture(scope="module")
 def planted_school(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, Planted]]:
     """The demo school as a git repository whose second commit plants the sentinels, so
-    the history and review pages (field-by-field diffs) are scanned too."""
-    records = tmp_path_factory.mktemp("privacy") / "records"
+    the history and review pages (field-by-field diffs) are scanned too. The crisis reports
+    come last, in a third commit: ``before_crisis`` is the same school without them."""
+    base = tmp_path_factory.mktemp("privacy")
+    records = base / "records"
     shutil.copytree(ROOT / "records", records)
+    aside = base / "crisis-reports"
+    crisis = sorted(records.glob(CRISIS))
+    assert crisis
+    for path in crisis:
+        (aside / path.relative_to(records)).parent.mkdir(parents=True, exist_ok=True)
+        path.rename(aside / path.relative_to(records))
     git = [
         "git",
         "-C",
@@ -255,9 +299,16 @@ def planted_school(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "演示学校"], check=True)
-    planted = plant(records)
+    planter = Planter()
+    plant(records, planter)
     subprocess.run([*git, "commit", "-qam", "补充记录"], check=True)
-    return records, planted
+    subprocess.run([*git, "tag", "before-crisis"], check=True)
+    for path in crisis:
+        (aside / path.relative_to(records)).rename(path)
+    plant(records, planter, crisis)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "危机上报"], check=True)
+    return records, planter.planted
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +319,54 @@ def all_sites(
     out = tmp_path_factory.mktemp("sites")
     index = build_all_audiences(records, out, TODAY)
     return out, index
+
+
+def crisis_visible(records: Path, roles: list[str], teacher: str | None) -> bool:
+    """Whether the README's matrix lets an audience see any crisis report exist at all:
+    its existence is a ``staff``-level fact about the report's students."""
+    y = _yaml()
+    reports = {
+        n: Planted(
+            path.as_posix(),
+            "staff",
+            "crisis-report",
+            (y.load(path.read_text("utf-8").split("---\n")[1])["student"],),
+        )
+        for n, path in enumerate(sorted(records.glob(CRISIS)))
+    }
+    return bool(expected(records, reports, roles, teacher))
+
+
+def site_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def existence_leaks(without: Path, with_: Path) -> list[str]:
+    """What differs between an audience's site built without the crisis reports and with
+    them: a page, a count, a date, a badge, a link, a search entry — any byte, any file."""
+    a, b = site_bytes(without), site_bytes(with_)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+@pytest.fixture(scope="module")
+def sites_before_crisis(
+    planted_school: tuple[Path, dict[int, Planted]], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Every audience built from the same repository one commit earlier: no crisis report."""
+    records, _ = planted_school
+    before = tmp_path_factory.mktemp("before") / "records"
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", "before-crisis", str(records), str(before)],
+        check=True,
+        capture_output=True,
+    )
+    out = tmp_path_factory.mktemp("sites-before")
+    build_all_audiences(before, out, TODAY)
+    return out
 
 
 def test_sentinels_were_planted_in_every_kind_of_place(planted_school) -> None:
@@ -367,3 +466,140 @@ def test_daoshi_serve_gives_each_login_only_its_audience(all_sites, tmp_path: Pa
             assert client.get(f"/students/{sorted(theirs)[0]}/").status_code == 200
     finally:
         running.stop()
+
+
+def test_an_audience_whose_cell_is_none_cannot_tell_a_crisis_report_exists(
+    planted_school, all_sites, sites_before_crisis
+) -> None:
+    """The same school one commit earlier, without the crisis reports: for every audience
+    the matrix keeps from them, the two builds are the same, byte for byte, file for file —
+    no panel, count, date, badge, link, history entry or search entry gives them away."""
+    records, _ = planted_school
+    out, index = all_sites
+    blind = [
+        folder
+        for folder, a in index["audiences"].items()
+        if not crisis_visible(records, a["roles"], a["teacher"])
+    ]
+    roles = {r for folder in blind for r in index["audiences"][folder]["roles"]}
+    assert {"class_teacher", "grade_leader", "reviewer"} <= roles, roles
+    for folder in blind:
+        leaks = existence_leaks(sites_before_crisis / folder, out / folder)
+        assert not leaks, f"{folder} can tell a crisis report exists: {leaks[:5]}"
+    # and those who may see one do see a difference (the comparison is not blind)
+    leader = existence_leaks(sites_before_crisis / "leader", out / "leader")
+    assert any("students/" in f for f in leader)
+
+
+def overlay_access(records: Path, copy: Path, edit: str, replacement: str) -> Path:
+    """A copy of the school whose forms/access.yaml has one line changed."""
+    shutil.copytree(records, copy)
+    shipped = (ROOT / "forms/access.yaml").read_text("utf-8")
+    assert edit in shipped
+    (copy / "forms").mkdir(exist_ok=True)
+    (copy / "forms/access.yaml").write_text(shipped.replace(edit, replacement), "utf-8")
+    return copy
+
+
+def reviewer(index: dict) -> str:
+    return next(
+        f for f, a in index["audiences"].items() if sorted(a["roles"]) == ["mentor", "reviewer"]
+    )
+
+
+def test_a_deliberate_existence_leak_fails_the_scan(planted_school, all_sites, tmp_path) -> None:
+    """A school overlay that lets reviewers see that crisis reports exist (their date and
+    kind, not one field): no sentinel reaches them — the text scan passes — but the
+    existence scan catches it, since the README still says ``none``."""
+    records, planted = planted_school
+    _, index = all_sites
+    folder = reviewer(index)
+    audience = index["audiences"][folder]
+    assert not crisis_visible(records, audience["roles"], audience["teacher"])
+    line = 'reviewer: {"*": mentor_team, crisis-report: none}'
+    leaky = line.replace("crisis-report: none", "crisis-report: staff")
+    after = overlay_access(records, tmp_path / "after", line, leaky)
+    before = tmp_path / "before"
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", "before-crisis", str(after), str(before)],
+        check=True,
+        capture_output=True,
+    )
+    shutil.copytree(after / "forms", before / "forms", dirs_exist_ok=True)
+    with_ = build_site(after, tmp_path / "site-after", TODAY, audience=folder)
+    without = build_site(before, tmp_path / "site-before", TODAY, audience=folder)
+    allowed = expected(records, planted, audience["roles"], audience["teacher"])
+    assert set(found_in(with_)) <= allowed  # the sentinel scan alone sees nothing wrong
+    leaks = existence_leaks(without, with_)
+    assert leaks  # … the existence scan fails it
+    assert any(f.startswith("students/") for f in leaks), leaks
+
+
+def test_grants_raise_only_what_the_audience_already_sees(planted_school, all_sites, tmp_path):
+    """A reviewer granted ``confidential`` for one semester: that semester's talks and
+    visits open to them in full, other semesters stay at their level, and the crisis
+    reports (cell ``none``) stay out — the scan, grants included, finds exactly that."""
+    records, planted = planted_school
+    _, index = all_sites
+    folder = reviewer(index)
+    audience = index["audiences"][folder]
+    grant = {
+        "teacher": audience["teacher"],
+        "level": "confidential",
+        "semesters": ["2026-2027-1"],
+        "reason": "测试：本学期专项检查",
+    }
+    text = (
+        f"grants:\n  - {{teacher: {grant['teacher']}, level: confidential, "
+        f"semesters: [2026-2027-1], reason: {grant['reason']}}}"
+    )
+    granted = overlay_access(records, tmp_path / "granted", "grants: []", text)
+    site = build_site(granted, tmp_path / "site", TODAY, audience=folder)
+    allowed = expected(records, planted, audience["roles"], audience["teacher"], [grant])
+    without_grant = expected(records, planted, audience["roles"], audience["teacher"])
+    assert allowed > without_grant  # the grant opens something
+    assert all(
+        planted[n].where.startswith("semesters/2026-2027-1/") for n in allowed - without_grant
+    )
+    found = set(found_in(site))
+    leaks = {planted[n].where for n in found - allowed}
+    assert not leaks, leaks
+    assert not allowed - found, [planted[n].where for n in sorted(allowed - found)[:5]]
+
+
+def test_former_class_teachers_do_not_see_graduates(planted_school, all_sites) -> None:
+    """Decided in the matrix (``leavers: false``): once a class graduates, its class
+    teacher no longer sees those students' profiles; the school's archive keeps them."""
+    records, _ = planted_school
+    out, index = all_sites
+    y = _yaml()
+    graduates = {
+        s["id"]
+        for path in records.glob("people/cohorts/*.yaml")
+        for s in y.load(path.read_text("utf-8"))["students"]
+        if s.get("left")
+    }
+    mentored = {
+        (p["mentor"], sid)
+        for f in records.glob("semesters/*/pairings.yaml")
+        for p in y.load(f.read_text("utf-8"))["pairings"]
+        for sid in p["students"]
+    }
+    former = {
+        c["class_teacher"]
+        for f in records.glob("semesters/*/semester.yaml")
+        for c in y.load(f.read_text("utf-8"))["classes"]
+        if any(sid.startswith("S" + c["class"][3:5]) for sid in graduates)
+    }
+    checked = 0
+    for teacher in sorted(former):
+        folder = index["teachers"][teacher]
+        if set(index["audiences"][folder]["roles"]) & {"leader", "moral_office", "reviewer"}:
+            continue
+        pages = {p.parent.name for p in (out / folder / "students").glob("*/index.html")}
+        own = {sid for m, sid in mentored if m == teacher}
+        assert not (pages & graduates) - own, teacher
+        checked += 1
+    assert checked
+    leader = {p.parent.name for p in (out / "leader" / "students").glob("*/index.html")}
+    assert graduates <= leader

@@ -23,7 +23,7 @@ def test_committed_records_validate_with_a_summary(tmp_path: Path, monkeypatch) 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[-1] == "没有发现问题。"
-    assert lines[-2].startswith("已检查 ") and "名学生" in lines[-2] and "危机上报 1" in lines[-2]
+    assert lines[-2].startswith("已检查 ") and "名学生" in lines[-2] and "危机上报 2" in lines[-2]
 
 
 def test_committed_records_are_the_default_demo(tmp_path: Path) -> None:

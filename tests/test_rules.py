@@ -56,5 +56,6 @@ pairings:
     talk = school.path(f"{SEMESTER}/journal/T001/S250001/2025-10-12-talk.md")
     assert lines[:-2] == [
         f"{talk}:4:10: X209 学生 S250001 不是导师 T001 在 2025-2026-1 学期的受导学生",
+        "提示（记录照常使用，考核和站点按设置计算；请核对以下情况）：",  # the cap is a fact
         f"{pairings}:3:30: X210 导师 T003 有 5 名受导学生，超过政策上限 4",
     ]

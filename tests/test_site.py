@@ -73,9 +73,31 @@ def test_search_holds_names_and_titles_but_no_record_text(site: Path) -> None:
     assert leaked == []
 
 
-def test_crisis_panel_is_at_the_top_of_the_school_page(site: Path) -> None:
+def _crisis_students() -> dict[str, str]:
+    """Student ID -> state of the demo's crisis cases, from its records (the latest follow-up)."""
+    states: dict[str, str] = {}
+    for path in sorted(RECORDS.glob("semesters/*/journal/*/*/*-crisis-*.md")):
+        head = path.read_text("utf-8").split("\n---\n", 1)[0]
+        sid = path.parent.name
+        if "kind: crisis-report" in head:
+            states[sid] = "open"
+        elif "status: closed" in head:
+            states[sid] = "closed"
+        else:
+            states[sid] = "followed_up"
+    return states
+
+
+def test_crisis_panel_is_at_the_top_and_folds_closed_cases(site: Path) -> None:
     page = (site / "school/index.html").read_text("utf-8")
-    assert page.index("危机上报（1）") < page.index("daoshi-chart")
+    panel = page[page.index("daoshi-crisis") : page.index("daoshi-chart")]
+    states = _crisis_students()
+    assert sorted(states.values()) == ["closed", "followed_up"]
+    active, cleared = panel.split("daoshi-cleared")
+    for sid, state in states.items():
+        assert f"students/{sid}/" in (cleared if state == "closed" else active), sid
+    assert "需要跟进 1 件" in active and "已跟进，仍需关注" in active
+    assert "已结案或学生已离校（1 件）" in cleared
 
 
 @pytest.mark.parametrize(

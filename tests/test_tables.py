@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import openpyxl
@@ -160,6 +161,18 @@ def test_written_cells_are_safe_and_ids_stay_text(tmp_path: Path) -> None:
     assert data.decode("utf-8-sig").splitlines()[1] == (
         '0250001,"\'=HYPERLINK(""http://x"",""点我"")",\'-2+3,2025-09-01'
     )
+
+
+def test_the_same_sheets_are_the_same_bytes_whenever_written(tmp_path: Path) -> None:
+    """A download on a site or a committed export tells nothing about when it was made, and
+    two builds of one site are the same files (a difference would be a leak)."""
+    sheets = [Sheet("对接表", [["学号", "姓名"], ["0250001", "张三"]], title="对接表")]
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_xlsx(first, sheets)
+    time.sleep(2.1)  # zip times have two-second steps
+    write_xlsx(second, sheets)
+    assert first.read_bytes() == second.read_bytes()
+    assert openpyxl.load_workbook(second)["对接表"]["B3"].value == "张三"
 
 
 def test_export_pairings_and_pages(tmp_path: Path) -> None:

@@ -1,27 +1,37 @@
-"""Who sees what: the one module that decides access for every page, index and file.
+"""Who sees what, and who may write what: the one module that decides access.
 
 The rules are data (``forms/access.yaml``, which a school may replace in its records
 repository): roles with a scope of students, and a matrix role × record kind → the highest
 sensitivity level the role sees. An *audience* is what one site build is for: the school
 leaders (``leader``) or one teacher with all their roles (``T005``), or one role of a
 teacher (``mentor:T005``). Everything not allowed is left out of the build, never hidden.
+
+Writing (``write_problem``, asked by the pre-receive hook and the editor) comes from the
+same matrix: a mentor writes their mentees' records and a class teacher edits their
+class's, each only of kinds that role sees whole (every field at its level), so write
+rights never exceed read rights.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from daoshi.errors import Location, Problem
+from daoshi.messages import problem
 from daoshi.records.access_form import (
     NONE,
     PAGES,
     Role,
 )
+from daoshi.records.layout import GROUP, record_path
 
 if TYPE_CHECKING:
-    from daoshi.records.forms import Forms
+    from daoshi.records.forms import FieldForm, Forms
     from daoshi.records.model import Record, School
 
 LEADER = "leader"
@@ -122,7 +132,11 @@ class Access:
         self.scopes: list[_Scope] = []
         for rid in audience.roles:
             role = form.roles[rid]
-            scope = _Scope(role, self._students(role.scope, audience.teacher))
+            students = self._students(role.scope, audience.teacher)
+            if not role.leavers:  # e.g. a former class teacher: not the graduates' profiles
+                here = frozenset(sid for sid, s in school.students.items() if s.left is None)
+                students = here if students is None else students & here
+            scope = _Scope(role, students)
             scope.ranks = {k: self.rank_of[form.level(rid, k)] for k in [*school.forms.kinds, "*"]}
             self.scopes.append(scope)
         self.grants = [
@@ -248,11 +262,134 @@ def matrix_markdown(forms: Forms) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for rid, role in form.roles.items():
         pages = "、".join(PAGE_LABELS[p] for p in PAGES if p in role.pages) or "—"
+        leavers = "" if role.leavers else "（不含离校学生）"
         cells = [
             f"`{rid}` {role.label}",
-            f"`{role.scope}` {SCOPE_LABELS[role.scope]}",
+            f"`{role.scope}` {SCOPE_LABELS[role.scope]}{leavers}",
             pages,
             *(f"`{form.level(rid, k)}`" for k in kinds),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+# -- writing ------------------------------------------------------------------------------
+
+# what a file only the administrator changes is, for W701 (first match wins)
+ADMIN_FILES = (
+    (re.compile(r"people/"), "人员名单"),
+    (re.compile(r"forms/"), "表单"),
+    (re.compile(r"school\.yaml\Z"), "学校设置"),
+    (re.compile(r"semesters/[^/]+/pairings\.yaml\Z"), "导师与学生对接表"),
+    (re.compile(r"semesters/[^/]+/semester\.yaml\Z"), "学期设置"),
+    (re.compile(r"semesters/[^/]+/screening\.yaml\Z"), "受导学生排查"),
+    (re.compile(r"semesters/[^/]+/surveys\.yaml\Z"), "满意度调查"),
+)
+_JOURNAL = re.compile(r"semesters/(?P<semester>[^/]+)/journal/(?P<mentor>[^/]+)/(?P<rest>.+)\Z")
+MENTOR, CLASS_TEACHER = "mentor", "class_teacher"
+
+
+def write_problem(
+    school: School | None, teacher: str | None, status: str, path: str, closed: frozenset[str]
+) -> Problem | None:
+    """The rule a (non-administrator) teacher's change to ``path`` breaks, if any.
+
+    ``status`` is git's: ``A`` adds, ``M`` changes, ``D`` deletes; ``school`` is the tree
+    after the change (None when it does not load: validation then refuses it anyway).
+    A mentor adds and changes records of their own mentees (that semester's pairings) and
+    their own group activities; a class teacher changes (never adds) records about the
+    students of their class; each only in an open semester and only of kinds the role
+    sees whole in the access matrix. Everything else is the administrator's.
+    """
+    where = Location(path)
+    if status == "D":
+        return problem(where, "W702")
+    match = _JOURNAL.match(path)
+    if match is None:
+        hint = next((h for rx, h in ADMIN_FILES if rx.match(path)), "不在导师的记录目录中")
+        return problem(where, "W701", hint=hint)
+    semester, mentor = match["semester"], match["mentor"]
+    if semester in closed:
+        return problem(where, "W703", semester=semester)
+    found = record_path(path)
+    subject = found.subject if found else None
+    if mentor == teacher:
+        role = MENTOR
+    elif status == "M" and subject not in (None, GROUP) and school is not None:
+        if _class_teacher(school, semester, subject or "") != teacher:
+            return problem(where, "W705", teacher=teacher, mentor=mentor)
+        role = CLASS_TEACHER
+    else:
+        return problem(where, "W705", teacher=teacher, mentor=mentor)
+    if found is None or found.kind is None or any(p.startswith(".") for p in path.split("/")):
+        return problem(where, "W717")
+    if school is None:
+        return None  # the tree does not load: validation says why
+    if role == MENTOR and subject != GROUP and not _is_mentee(school, semester, mentor, subject):
+        return problem(where, "W704", teacher=teacher, student=subject, semester=semester)
+    if role == MENTOR and subject not in (None, GROUP):
+        outside = _outside_period(school, semester, mentor, subject or "", found.date)
+        if outside is not None:
+            return problem(where, "W727", teacher=teacher, student=subject, **outside)
+    return _unseen_kind(school, role, found.kind, where)
+
+
+def _outside_period(
+    school: School, semester: str, mentor: str, student: str, date: str | None
+) -> dict[str, str] | None:
+    """The record's date and the mentor's dated pairing spans, when the date falls outside
+    them (a dated change of mentor: the model's one rule, as the editor asks it too)."""
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        return None
+    if day is None or school.is_mentee_on(mentor, student, semester, day):
+        return None
+    spans = "、".join(f"{a} 至 {b}" for a, b in school.pairing_spans(mentor, student, semester))
+    return {"date": str(day), "spans": spans}
+
+
+def _unseen_kind(school: School, role: str, kind: str, where: Location) -> Problem | None:
+    """W718 when ``role`` does not see every field of ``kind`` (write ≤ read)."""
+    forms = school.forms
+    form = forms.kinds.get(kind)
+    if form is None:
+        return None  # an unknown kind: validation says so
+    order = [lv.id for lv in forms.levels]
+    sees = forms.access.level(role, kind)
+    levels = [form.sensitivity, form.body.sensitivity, *_field_levels(form.fields.values())]
+    top = max((order.index(lv) for lv in levels if lv in order), default=0)
+    if sees != "none" and sees in order and order.index(sees) >= top:
+        return None
+    roles = forms.access.roles
+    return problem(
+        where,
+        "W718",
+        role=roles[role].label if role in roles else role,
+        kind=form.label.zh,
+        level=sees,
+        needed=order[top],
+    )
+
+
+def _field_levels(fields: Iterable[FieldForm]) -> Iterable[str]:
+    for f in fields:
+        yield f.sensitivity
+        if f.items is not None:
+            yield from _field_levels([f.items])
+        yield from _field_levels(f.fields.values())
+
+
+def _class_teacher(school: School, semester_id: str, student_id: str) -> str | None:
+    student = school.students.get(student_id)
+    semester = next((s for s in school.semesters if s.id == semester_id), None)
+    if student is None or semester is None:
+        return None
+    return next((c.class_teacher for c in semester.classes if c.class_id == student.class_id), None)
+
+
+def _is_mentee(school: School, semester_id: str, mentor: str, student_id: str | None) -> bool:
+    return any(
+        p.semester == semester_id and p.mentor == mentor and student_id in p.students
+        for p in school.pairings
+    )

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# What would break a problem line or reorder it on the screen: line breaks, control
+# characters, bidirectional overrides. A file may be named with them; the line shows them
+# as escapes (\n, \x1b, \u202e), so one problem stays one line.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` with every unprintable character as a Python-style escape."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -39,7 +54,8 @@ class Problem:
             path = f"{prefix.rstrip('/')}/{path}"
         loc = self.location
         where = f"{loc.sheet}!" if loc.sheet else ""
-        return f"{path}:{where}{loc.line}:{loc.col}: {self.code} {self.message}"
+        line = f"{path}:{where}{loc.line}:{loc.col}: {self.code} {self.message}"
+        return printable(line)
 
 
 class ProjectError(Exception):

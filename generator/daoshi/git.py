@@ -6,6 +6,10 @@ environment drops the caller's ``GIT_*`` variables (a daoshi command run from in
 hook must not act on the hook's repository), except where the hook needs them (its
 quarantined objects), never prompts for a password, and keeps ``GIT_CONFIG*`` so a school's
 test or CI setup still applies.
+
+The commands a repository's hooks are configured to start after a push (``daoshi.afterPush``)
+start here too, with the same environment policy: they must not act on the hook's
+repository through its ``GIT_*`` variables.
 """
 
 from __future__ import annotations
@@ -120,6 +124,21 @@ def start(
         raise GitError(args, "找不到 git 命令，请先安装 git", 127) from exc
 
 
+def start_detached(command: str, env: Mapping[str, str], cwd: Path, log: IO[bytes]) -> None:
+    """Start a shell command in its own session, output to ``log``, and return at once:
+    git (and the pusher) never waits for it (``daoshi hook post-receive``)."""
+    subprocess.Popen(
+        ["/bin/sh", "-c", command],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        env=dict(env),
+        cwd=str(cwd),
+        start_new_session=True,
+        close_fds=True,
+    )
+
+
 @dataclass
 class Repository:
     """A bare repository seen from a hook: its git dir, with the hook's objects in reach."""
@@ -136,6 +155,10 @@ class Repository:
     def run(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
         done = run(*args, cwd=self.git_dir, env={**self.env, **(env or {})}, check=check)
         return done.stdout.decode("utf-8", "replace")
+
+    def raw(self, *args: str, input: bytes | None = None) -> bytes:
+        """git's standard output as bytes (paths that are not UTF-8 stay as they are)."""
+        return run(*args, cwd=self.git_dir, env=self.env, input=input).stdout
 
     def ok(self, *args: str) -> bool:
         return run(*args, cwd=self.git_dir, env=self.env, check=False).returncode == 0

@@ -22,14 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不是 UTF-8 编码（文件第 {byte} 个字节），请用 UTF-8 保存",
         "not UTF-8 (byte {byte} of the file); save the file as UTF-8",
     ),
-    "F003": (
-        "文件以 BOM 开头，请保存为不带 BOM 的 UTF-8",
-        "the file starts with a byte-order mark; save as UTF-8 without BOM",
-    ),
-    "F004": (
-        "使用了 CR 换行符（Windows 的 CRLF 或旧式 CR），请改为 LF",
-        "CR line endings (Windows CRLF or old CR); use LF",
-    ),
+    # F003 (a BOM) and F004 (CR line ends) are retired, not reused: both are now accepted
     "F005": ("YAML 中不能使用制表符（Tab），请改用空格", "tab character in YAML; use spaces"),
     "F006": ("文件是空的", "the file is empty"),
     "F007": (
@@ -68,6 +61,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "invisible control character or line separator {char}; remove it",
     ),
     "F017": ("嵌套超过 {depth} 层", "nested deeper than {depth} levels"),
+    "F019": (
+        "文件是 UTF-16 编码（记事本的“Unicode”），请另存为 UTF-8",
+        'the file is UTF-16 (Notepad\'s "Unicode"); save it as UTF-8',
+    ),
+    "F020": (
+        "YAML 头部要以 --- 行结束，这里写的是 ...",
+        "end the front matter with a --- line, not ...",
+    ),
+    "F021": (
+        "引号中的转义 {escape} 写出了不可见或无效的字符 {char}，请删除",
+        "the escape {escape} in quotes writes an invisible or invalid character {char}; remove it",
+    ),
     "R101": (
         "未知字段“{key}”（{form}没有这个字段）",
         'unknown field "{key}" ({form} has no such field)',
@@ -94,6 +99,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'unknown record kind "{kind}"; known: {allowed}',
     ),
     "R111": ("键必须是简单的文字", "keys must be plain text"),
+    "R112": (
+        "“{label}”不能用“{value}”：{why}",
+        '"{label}" may not be "{value}": {why}',
+    ),
+    "R113": (
+        "“{label}”太长（{length} 个字符，最多 {limit} 个）：编号会成为文件名和网址",
+        '"{label}" is too long ({length} characters, at most {limit}): IDs become file names and URLs',
+    ),
     "X201": ("未知的学生学号“{id}”", 'unknown student ID "{id}"'),
     "X202": ("未知的教师工号“{id}”", 'unknown teacher ID "{id}"'),
     "X203": ("未知的班级“{id}”", 'unknown class ID "{id}"'),
@@ -205,6 +218,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "教师 {id} 没有邮箱，请填写“邮箱”列（用于把提交对应到教师）",
         "teacher {id} has no e-mail; fill in the e-mail column",
     ),
+    "I424": ("编号“{id}”不能用：{why}", 'ID "{id}" cannot be used: {why}'),
+    "I425": (
+        "编号“{id}”与“{other}”只差大小写：在 Windows 和 macOS 上是同一个文件名",
+        'ID "{id}" differs from "{other}" only in case: one file name on Windows and macOS',
+    ),
     "I430": ("未知的学生“{value}”", 'unknown student "{value}"'),
     "I431": ("未知的导师“{value}”", 'unknown mentor "{value}"'),
     "I432": (
@@ -246,8 +264,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{teacher} may not change mentor {mentor}'s records; a class teacher may only edit records of the class's students",
     ),
     "W706": (
-        "只有管理员可以推送标签和分支以外的引用（推送者 {user}）",
-        "only the admin pushes tags and refs other than branches (pusher {user})",
+        "只有管理员可以推送标签（推送者 {user}）",
+        "only the admin pushes tags (pusher {user})",
     ),
     "W707": (
         "不是快进推送：{old} 不是 {new} 的祖先，已推送的历史不能改写；请先 git pull 再推送",
@@ -269,6 +287,70 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "标签已存在，不能移动（管理员可以先删除旧标签再新建）",
         "the tag exists and is not moved (the admin may delete it and create it again)",
     ),
+    "W712": (
+        "只接受主分支 {branch} 的推送（管理员还可以推送标签）：这个引用不能推送",
+        "only the main branch {branch} is pushed (and tags, by the admin): this ref is refused",
+    ),
+    "W713": (
+        "任何人都不能推送 refs/replace/：它会在 git log 中悄悄替换提交",
+        "no one pushes refs/replace/: it silently swaps commits in git log",
+    ),
+    "W714": (
+        "结档是永久的：结档标签不能删除或移动（任何人都不能）；需要更正请提交新的修改",
+        "closing is permanent: a close tag is never deleted or moved, by anyone",
+    ),
+    "W715": (
+        "结档标签必须是附注标签（git tag -a 或 -s，daoshi close-semester 会这样打），不能是轻量标签",
+        "a close tag must be annotated (git tag -a or -s, as daoshi close-semester makes it)",
+    ),
+    "W716": (
+        "结档标签必须指向主分支 {branch} 上的提交",
+        "a close tag must point at a commit of the main branch {branch}",
+    ),
+    "W717": (
+        "导师的记录目录中只能有记录文件（<学号或 group>/YYYY-MM-DD-<种类>.md），不能有其他文件或隐藏文件",
+        "a journal folder holds only record files (<student or group>/YYYY-MM-DD-<kind>.md), no other or hidden files",
+    ),
+    "W718": (
+        "{role}看不到{kind}的全部内容（访问矩阵中为 {level}，需要 {needed}），因此也不能写或改",
+        "the {role} role does not see all of a {kind} ({level}, needs {needed}), so it may not write one",
+    ),
+    "W719": (
+        "路径不能接受：{why}",
+        "the path is refused: {why}",
+    ),
+    "W720": (
+        "文件过大：{size} 字节，上限 {limit} 字节（管理员可用 git config daoshi.maxBlobSize 调整）",
+        "file too large: {size} bytes, limit {limit} (the admin sets git config daoshi.maxBlobSize)",
+    ),
+    "W721": (
+        "一次推送的{what}太多：{count} 个，上限 {limit} 个（请分几次推送；管理员可用 git config {key} 调整）",
+        "too many {what} in one push: {count}, limit {limit} (push in parts; the admin sets git config {key})",
+    ),
+    "W722": (
+        "不能推送有两个以上父提交的合并（章鱼合并）；请逐个合并，或改用 git pull --rebase",
+        "octopus merges (more than two parents) are refused; merge one branch at a time or rebase",
+    ),
+    "W723": (
+        "推送日志无法写入（{error}），推送被拒绝；请联系服务器管理员",
+        "the push log cannot be written ({error}); the push is refused, tell the server's admin",
+    ),
+    "W724": (
+        "学校要求签名（require_signed_commits），但{what}{status}",
+        "the school requires signatures (require_signed_commits), but {what} {status}",
+    ),
+    "W725": (
+        "签名的密钥属于 {signer}，不是推送者 {pusher} 的（people/teachers.yaml 的 signing_keys）",
+        "signed with {signer}'s key, not the pusher {pusher}'s (signing_keys in people/teachers.yaml)",
+    ),
+    "W726": (
+        "服务器上的 {branch} 刚被另一次推送更新（推送日志第 {entry} 条）：请 git pull 后再推送",
+        "{branch} was just updated by another push (push log entry {entry}): pull, then push again",
+    ),
+    "W727": (
+        "{student} 在 {date} 不是 {teacher} 的受导学生（对接期间：{spans}），不能写这一天的记录",
+        "{student} is not a mentee of {teacher} on {date} (paired {spans})",
+    ),
     # server: daoshi serve (S8xx)
     "S801": ("用户文件有误：{detail}", "bad users file: {detail}"),
     "S802": (
@@ -283,6 +365,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "audiences.json 中的站点目录“{folder}”不存在或名称不安全，不提供",
         'site folder "{folder}" in audiences.json is missing or unsafe; not served',
     ),
+    "S805": ("提醒设置有误：{detail}", "bad alert settings: {detail}"),
     # import: surveys (I450-I459)
     "I450": (
         "导师 {mentor} 不在 people/teachers.yaml 中",
@@ -293,8 +376,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'respondents "{value}" must be students or parents',
     ),
     "I452": (
-        "“{column}”应是 1 到 5 之间的数，不是“{value}”",
-        '"{column}" must be a number from 1 to 5, not "{value}"',
+        "“{column}”应是 {low} 到 {top} 之间的数，不是“{value}”",
+        '"{column}" must be a number from {low} to {top}, not "{value}"',
     ),
     "I453": (
         "有效问卷数“{value}”应是 0 到 1000 的整数",
@@ -307,6 +390,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "I455": (
         "没有学期 {semester}（records 的 semesters/ 中找不到）",
         "no semester {semester} in the records",
+    ),
+    "I456": ("学号 {student} 不在学生名单中", "student {student} is not in the roster"),
+    "I457": (
+        "学生 {student} 在 {semester} 学期的导师是 {mentors}，不是 {mentor}：只能评价本人的导师",
+        "student {student}'s mentors in {semester} are {mentors}, not {mentor}: a student rates their own mentor",
+    ),
+    "I458": (
+        "学生 {student} 对导师 {mentor} 的{respondents}评价出现两次（第 {row} 行已有）",
+        "student {student}: {respondents} ratings of mentor {mentor} appear twice (already on row {row})",
+    ),
+    "P901": (
+        "老师的页面上出现了{what}“{text}”：页面不能有文件路径、命令、字段代号或英文界面文字"
+        "（允许的例外在 daoshi/site/wording.py 的 ALLOWED）",
+        'a teacher\'s page shows internal text "{text}" ({what}): no file paths, commands, '
+        "field IDs or English UI text (allowed exceptions: ALLOWED in daoshi/site/wording.py)",
     ),
     # appraisal: policies and rubrics (A5xx)
     "A501": (
@@ -322,6 +420,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{semester} 学期的政策（{policies}）没有对应的考核表（forms/rubrics/）",
         "semester {semester}: no rubric in forms/rubrics/ for its policies ({policies})",
     ),
+    "A505": ("政策 {policy} 的设置有误：{detail}", "policy {policy}: {detail}"),
+    "A506": (
+        "认定不履行导师职责需要写明认定日期（neglect_date）和认定机构（neglect_by）",
+        "a neglect finding needs its date (neglect_date) and deciding body (neglect_by)",
+    ),
     # rules across files: dated pairings (a mid-year change of mentor)
     "X219": (
         "对接的结束日期 {end} 早于开始日期 {start}",
@@ -331,7 +434,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "学生 {student} 在 {date} 不是导师 {mentor} 的受导学生（对接期间：{spans}）",
         "student {student} is not a mentee of {mentor} on {date} (paired {spans})",
     ),
+    "X221": (
+        "学生 {student} 在 {start} 至 {end} 没有导师（对接表中的起止日期之间有空档）",
+        "student {student} has no mentor from {start} to {end} (a gap between dated pairings)",
+    ),
+    "X222": (
+        "评分满分应为 5 或 100，不是“{value}”",
+        'the rating scale must be 5 or 100, not "{value}"',
+    ),
+    "X223": (
+        "平均分 {value} 超出满分 {scale} 的范围（{low} 至 {top}）",
+        "average {value} is outside the {scale} scale ({low} to {top})",
+    ),
+    "X224": (
+        "{what}“{id}”与“{other_id}”（{other}）只差大小写：在 Windows 和 macOS 上是同一个文件名",
+        '{what} "{id}" differs from "{other_id}" ({other}) only in case: one file name on Windows and macOS',
+    ),
 }
+
+# Facts to show and flag, not reasons to refuse (issue: "a bad record must not stop the
+# school"): the file is read and typed, the engines count it or not by their settings.
+# X207 is a fact on a record (dated outside its semester) and an error on a pairing.
+FACT_CODES = frozenset({"X210", "X211", "X221"})
+
+
+def is_fact(found: Problem) -> bool:
+    """Whether a problem is a fact to show (提示), not an error that makes a file unusable."""
+    if found.code == "X207":
+        return "/journal/" in found.location.path
+    return found.code in FACT_CODES
+
 
 LANGUAGES = ("zh", "en")
 _language = "zh"
@@ -432,10 +564,17 @@ def summary_text(
     return text + ("（使用缓存）" if cached else "") + "。"
 
 
-def verdict(count: int) -> str:
-    """The last line of ``daoshi validate``."""
+def verdict(count: int, notes: int = 0) -> str:
+    """The last line of ``daoshi validate``: the errors, and the facts shown as notes."""
     if _language == "en":
-        if count == 0:
-            return "No problems found."
-        return f"Found {count} problem{'s' if count != 1 else ''}."
-    return f"发现 {count} 个问题。" if count else "没有发现问题。"
+        text = f"Found {count} problem{'s' if count != 1 else ''}" if count else "No problems found"
+        return text + (f", {notes} note{'s' if notes != 1 else ''}." if notes else ".")
+    text = f"发现 {count} 个问题" if count else "没有发现问题"
+    return text + (f"，另有 {notes} 条提示。" if notes else "。")
+
+
+def notes_heading() -> str:
+    """The line before the facts ``daoshi validate`` shows as notes."""
+    if _language == "en":
+        return "Notes (the records are used; check these facts):"
+    return "提示（记录照常使用，考核和站点按设置计算；请核对以下情况）："

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from daoshi.errors import Location, ProjectError
 from daoshi.messages import problem, verdict
 from daoshi.policy.appraisal import appraise_all, load_rubrics, read_inputs, rubrics_for
+from daoshi.policy.duties import check_policies
 from daoshi.policy.rubric import Appraisal
 from daoshi.records.model import School
 from daoshi.records.validate import school_today, validate
@@ -59,6 +61,7 @@ def table_rows(school: School, appraisal: Appraisal) -> list[list[str | float]]:
         notes = [rubric.excellent_label] if s.excellent else []
         notes += ["记零分：" + "；".join(e.text for e in s.zeroed)] if s.zeroed else []
         notes += [f"嘉奖：{s.commendation}"] if s.commendation else []
+        notes += [e.text for e in s.notes]
         rows.append(
             [s.mentor, teacher.name if teacher else "", grade]
             + [i.points for i in s.items]
@@ -115,6 +118,9 @@ def appraise_command(
     prefix = str(root).rstrip("/")
     try:
         school = _school(root, day)
+        bad_policies = check_policies(school.forms)
+        if bad_policies:
+            raise ProjectError(bad_policies)
         rubrics = load_rubrics(school.forms)
         inputs = read_inputs(root, school)
         ids = [s.id for s in school.semesters]
@@ -142,8 +148,11 @@ def appraise_command(
         _print_table(rows)
         click.echo("")
         title = f"{school.name} {semester.name} {appraisal.rubric.label}{provisional}"
-        sheets.append(Sheet(f"{appraisal.rubric.id} 总表", rows, title=title))
-        sheets.append(Sheet(f"{appraisal.rubric.id} 依据", evidence_rows(appraisal)))
+        # sheets are named for people: the rubric's label, not its ID (Excel allows 31 chars
+        # and none of []:*?/\)
+        name = re.sub(r"[\[\]:*?/\\]", "", appraisal.rubric.label)[:27]
+        sheets.append(Sheet(f"{name} 总表", rows, title=title))
+        sheets.append(Sheet(f"{name} 依据", evidence_rows(appraisal)))
     if xlsx is not None:
         write_xlsx(xlsx, sheets)
         click.echo(f"已导出 {xlsx}", err=True)
@@ -158,23 +167,60 @@ def appraise_command(
     help="整个文件都是学生（或家长）的问卷时指定；否则表中需要“评价人”一列。",
 )
 @click.option("--sheet", help="XLSX 中的工作表名（默认：第一个有表头的可见工作表）。")
+@click.option(
+    "--scale",
+    type=click.Choice(["5", "100"]),
+    default="5",
+    show_default=True,
+    help="评分的满分：5（1–5 分）或 100（0–100 分）。",
+)
 @RECORDS_OPTION
 def surveys_command(
-    file: Path, semester_id: str | None, respondents: str | None, sheet: str | None, root: Path
+    file: Path,
+    semester_id: str | None,
+    respondents: str | None,
+    sheet: str | None,
+    scale: str,
+    root: Path,
 ) -> None:
     """导入学生和家长对导师的评价（CSV 或 XLSX）到 semesters/<学期>/surveys.yaml。
 
-    有任何一行有问题时逐个列出（文件:工作表!行:列: 代码 说明），不写入任何内容。
+    有“学号”列时，每一行只能评价该生本人的导师。有问题的行：考核表设置 survey_bad_rows 为
+    refuse（默认）时逐个列出（文件:工作表!行:列: 代码 说明），不写入任何内容；为 exclude 时
+    列出并排除这些行，其余照常写入。
     """
-    from daoshi.year.surveys import import_surveys
+    from daoshi.year.surveys import Pairings, import_surveys
 
     try:
         school = _school(root, school_today(root))
         semester = semester_id or current_semester(school, school_today(root)).id
-        target, count = import_surveys(
-            root, school.forms, semester, file, set(school.teachers), respondents, sheet
+        known = {s.id for s in school.semesters}
+        bad_rows = "refuse"
+        if semester in known:
+            chosen = rubrics_for(school, school.semester(semester), load_rubrics(school.forms))
+            if any(r.settings["survey_bad_rows"] == "exclude" for r in chosen):
+                bad_rows = "exclude"
+        mentors = {sid: set(school.mentors_of(sid, semester)) for sid in school.students}
+        done = import_surveys(
+            root,
+            school.forms,
+            semester,
+            file,
+            set(school.teachers),
+            respondents,
+            sheet,
+            pairings=Pairings(semester, mentors),
+            bad_rows=bad_rows,
+            scale=int(scale),
         )
     except ProjectError as exc:
         _fail(exc)
         return
-    click.echo(f"已写入 {target}：{count} 条导师评价。请运行 daoshi validate 后提交。")
+    for p in done.excluded:
+        click.echo(p.format())
+    if done.excluded:
+        rows = len({(p.location.sheet, p.location.line) for p in done.excluded})
+        click.echo(f"按考核表设置 survey_bad_rows: exclude，以上 {rows} 行没有导入。")
+    if done.unchecked:
+        click.echo("提示：表中没有“学号”列，无法核对每份问卷评价的是否本人的导师。", err=True)
+    click.echo(f"已写入 {done.target}：{done.count} 条导师评价。请运行 daoshi validate 后提交。")

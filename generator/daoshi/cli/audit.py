@@ -19,6 +19,7 @@ import click
 from daoshi.errors import ProjectError
 from daoshi.history.audit import build_audit
 from daoshi.history.gitlog import HistoryError, git, head_commit
+from daoshi.history.provenance import provenance_text, push_log_text
 from daoshi.history.review import (
     ADDED,
     STATUS_TITLES,
@@ -31,7 +32,7 @@ from daoshi.history.review import (
 from daoshi.history.trail import FLAG_LABELS, Audit, read_settings
 from daoshi.messages import verdict
 from daoshi.records.model import School
-from daoshi.records.validate import school_today, validate
+from daoshi.records.validate import credited, school_today, validate
 from daoshi.site.history import TIME_FORMAT, body_lines
 
 
@@ -143,14 +144,35 @@ def close_semester(
     audit = build_audit(root, school)
     text, message, checked = close_summary(school, audit, semester_id, on, closed_by)
     rel = f"semesters/{semester_id}/close.yaml"
+    previous = (root / rel).read_bytes() if (root / rel).is_file() else None  # as committed
     (root / rel).write_text(text, encoding="utf-8")
     sign = sign or settings.sign_close_tag or settings.require_signed
-    git(root, "add", "--", rel)
+    before = head_commit(root)
     commit_args = ["commit", "-q", "-m", message.split("\n", 1)[0] + "\n\n" + message]
-    git(root, *commit_args, *(["-S"] if sign else []))
-    git(root, "tag", "-s" if sign else "-a", tag, "-m", message)
+    try:
+        git(root, "add", "--", rel)
+        git(root, *commit_args, *(["-S"] if sign else []))
+        git(root, "tag", "-s" if sign else "-a", tag, "-m", message)
+    except HistoryError as exc:  # a pre-commit hook, a signer that fails: nothing half done
+        _undo_close(root, rel, before, previous)
+        raise CloseError(f"结档没有完成，已撤销（close.yaml 未提交，没有打标签）：{exc}") from exc
     commit = git(root, "rev-parse", "HEAD").decode().strip()
     return Closed(tag, commit, rel, message, checked)
+
+
+def _undo_close(root: Path, rel: str, before: str | None, previous: bytes | None) -> None:
+    """Back to the clean tree ``close_semester`` started from: the commit made (if the tag
+    failed after it) is dropped, close.yaml's index entry and file are as they were."""
+    if before is not None and head_commit(root) != before:
+        git(root, "reset", "-q", "--soft", before, check=False)
+    if before is not None:
+        git(root, "reset", "-q", "--", rel, check=False)
+    else:
+        git(root, "rm", "-q", "--cached", "--ignore-unmatch", "--", rel, check=False)
+    if previous is None:
+        (root / rel).unlink(missing_ok=True)
+    else:
+        (root / rel).write_bytes(previous)
 
 
 # -- the review as plain text ---------------------------------------------------------------
@@ -172,6 +194,7 @@ def review_text(rv: Review, school: School, zone: str) -> str:
         out.append("尚未结档。")
     if not rv.obligations_checked:
         out.append("未检查义务完成情况（没有义务引擎）。")
+    out.append(push_log_text(rv.push_log))
     out += [f"！{f.label}：{f.detail}" for f in rv.general]
     for m in rv.mentors:
         teacher = school.teachers.get(m.mentor)
@@ -208,6 +231,8 @@ def _entry_text(e: ReviewEntry, title: str, school: School) -> list[str]:
             f"作者时间 {times[0]} 提交时间 {times[1]}"
         )
         out.append(f"    提交说明：{v.message.split(chr(10), 1)[0]}")
+        if v.pusher or v.signature:
+            out.append(f"    {provenance_text(v)}")
         if v.old_path and v.change == "R":
             out.append(f"    原路径：{v.old_path}")
         for c in v.changes:
@@ -314,7 +339,9 @@ def review_command(
             raise click.BadParameter(f"{to_rev} 不在当前分支的历史中", param_hint="--to")
         semester = school.semester(semester_id)
         on = min(day, semester.end + dt.timedelta(days=1))
-        rv = review(audit, school, semester_id, to_commit, from_commit, on)
+        # obligations credit only records that validate (a rejected record is listed, not
+        # counted)
+        rv = review(audit, credited(result) or school, semester_id, to_commit, from_commit, on)
     except ProjectError as exc:
         click.echo("记录有问题，请先修正：", err=True)
         _problems(exc, root)

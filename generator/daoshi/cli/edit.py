@@ -130,6 +130,7 @@ def edit_command(
                 users_file=users_file,
                 secret=_secret(secret_file or DEFAULT_SECRET),
                 secure_cookies=not insecure_cookies,
+                state_file=state / "auth.sqlite",  # failures and logouts outlive a restart
             )
             app = server_app(editor, config)
             where = f"{repo}（{len(users)} 个用户）"

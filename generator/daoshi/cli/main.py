@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from daoshi.errors import ProjectError
-from daoshi.messages import set_language, summary_text, verdict
+from daoshi.messages import notes_heading, set_language, summary_text, verdict
 from daoshi.records.formfiles import load_forms
 from daoshi.records.forms import Forms
 from daoshi.records.validate import Result, validate
@@ -64,6 +64,7 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
     """检查记录仓库 PATH（默认 records/）。
 
     每个问题一行 path:line:col: CODE message，全部列出；有问题时退出码为 1。
+    提示（记录在学期外、超过师生比、没有导师）另列在后面，不影响退出码。
     """
     set_language(lang)
     if not path.is_dir():
@@ -77,9 +78,13 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
         return
     for p in result.problems:
         click.echo(p.format(prefix))
+    if result.notes and not quiet:
+        click.echo(notes_heading())
+    for p in result.notes:
+        click.echo(p.format(prefix))
     if not quiet:
         click.echo(_summary_line(result, forms))
-        click.echo(verdict(len(result.problems)))
+        click.echo(verdict(len(result.problems), len(result.notes)))
     sys.exit(1 if result.problems else 0)
 
 
@@ -273,7 +278,7 @@ def build_command(
     """校验记录并生成成长档案站点（等同于 mkdocs build --strict）。"""
     from mkdocs.exceptions import MkDocsException
 
-    from daoshi.site.build import build_all_audiences, build_site
+    from daoshi.site.build import build_site
 
     if audience and all_audiences:
         raise click.UsageError("--audience 和 --all-audiences 只能选一个")
@@ -291,8 +296,12 @@ def build_command(
     _show_mkdocs_warnings()
     try:
         if all_audiences:
-            index = build_all_audiences(root, out, day, config_file=config_file, progress=_progress)
-            click.echo(f"已为 {len(index['audiences'])} 个受众生成站点：{out}/<受众>/")
+            from daoshi.builder.update import build_once
+
+            outcome = build_once(root, out, day, config_file=config_file, progress=_progress)
+            if outcome.problems:
+                raise ProjectError(outcome.problems)
+            click.echo(f"已为 {len(outcome.audiences)} 个受众生成站点：{out}/<受众>/")
             click.echo(f"用 daoshi serve --site {out} 按登录身份提供各自的站点。")
             return
         if watch:
@@ -328,6 +337,10 @@ from daoshi.cli.appraise import appraise_command, surveys_command  # noqa: E402
 from daoshi.cli.year import import_group  # noqa: E402
 
 main.add_command(appraise_command)
+
+from daoshi.cli.obligations import obligations_command  # noqa: E402
+
+main.add_command(obligations_command)
 import_group.add_command(surveys_command)
 
 from daoshi.cli.audit import close_semester_command, review_command  # noqa: E402
@@ -339,6 +352,21 @@ from daoshi.cli.serve import serve_group  # noqa: E402
 
 main.add_command(serve_group)
 
+from daoshi.cli.builder import builder_group  # noqa: E402
+
+main.add_command(builder_group)
+
 from daoshi.cli.edit import edit_command  # noqa: E402
 
 main.add_command(edit_command)
+
+from daoshi.cli.district import district_group  # noqa: E402
+
+main.add_command(district_group)
+from daoshi.cli.notify import notify_group  # noqa: E402
+
+main.add_command(notify_group)
+
+from daoshi.cli.server import server_group  # noqa: E402
+
+main.add_command(server_group)

@@ -8,8 +8,14 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from daoshi.serve.auth import AuthConfig
 
 DEFAULT_SECRET = Path.home() / ".config" / "daoshi" / "serve-secret"
 MIN_PASSWORD = 8
@@ -91,6 +97,31 @@ def _networks(values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddres
     type=click.Path(dir_okay=False, path_type=Path),
     help="访问日志文件（默认写到标准错误）。",
 )
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="服务器状态目录：登录失败次数和已退出的会话（auth.sqlite，重启后仍有效），"
+    "编辑器的工作克隆和草稿，提醒的记录（notify.sqlite）。",
+)
+@click.option(
+    "--repo",
+    help="同时提供网页编辑器（在 /，站点移到 /site/）：学校的记录裸仓库（路径或 URL），"
+    "保存即推送到这里。需要 --state。",
+)
+@click.option("--branch", default="main", show_default=True, help="编辑器推送的分支。")
+@click.option(
+    "--delegate",
+    is_flag=True,
+    help="编辑器以自己的账号推送（如 gitolite 中的 daoshi-editor），"
+    "用 push option daoshi.teacher=工号 说明是哪位教师（钩子须用 --delegate 安装）。",
+)
+@click.option(
+    "--user-env",
+    default="GL_USER",
+    show_default=True,
+    help="推送到本机路径时告诉钩子教师工号的环境变量。",
+)
 @click.pass_context
 def serve_group(
     ctx: click.Context,
@@ -104,14 +135,22 @@ def serve_group(
     secret_file: Path,
     session_hours: int,
     access_log: Path | None,
+    state_dir: Path | None,
+    repo: str | None,
+    branch: str,
+    delegate: bool,
+    user_env: str,
 ) -> None:
     """按登录身份提供各自的档案站点（每位教师只能看到自己受众的站点）。
 
     先运行 daoshi build --all-audiences，再 daoshi serve --site site --users users.yaml。
-    正式部署放在 nginx（https）后面，见 docs/deploy.md。
+    正式部署放在 nginx（https）后面，见 docs/deploy.md。加 --repo 和 --state 时，
+    网页编辑器和站点在同一个进程、同一次登录之后：编辑器在 /，站点在 /site/。
     """
     if ctx.invoked_subcommand is not None:
         return
+    if repo and state_dir is None:
+        raise click.UsageError("--repo 需要 --state（编辑器的工作克隆和草稿放在那里）")
     import uvicorn
 
     from daoshi.errors import Location, Problem
@@ -143,7 +182,8 @@ def serve_group(
             site_problems.append(
                 problem(Location(str(users_file)), "S803", user=user.name, audience=whom)
             )
-    fatal = problems + [p for p in site_problems if p.code == "S802"]
+    # with the editor (--repo) the server starts before the first build: the sites follow
+    fatal = problems + [p for p in site_problems if p.code == "S802" and not repo]
     for p in problems + site_problems:
         click.echo(p.format(), err=True)
     if fatal:
@@ -155,7 +195,11 @@ def serve_group(
         session_seconds=session_hours * 3600,
         trust_header=trust_header,
         trusted_proxies=_networks(trusted_proxies),
+        state_file=state_dir / "auth.sqlite" if state_dir else None,
     )
+    app = make_app(site, config)
+    if repo and state_dir:
+        app = _school_app(site, config, repo, state_dir, branch, user_env, delegate)
     handler: logging.Handler = (
         logging.FileHandler(access_log, encoding="utf-8") if access_log else logging.StreamHandler()
     )
@@ -169,7 +213,7 @@ def serve_group(
         err=True,
     )
     uvicorn.run(
-        make_app(site, config),
+        app,
         host=host,
         port=port,
         access_log=False,
@@ -177,6 +221,35 @@ def serve_group(
         server_header=False,
         log_level="warning",
     )
+
+
+def _school_app(
+    site: Path,
+    config: AuthConfig,
+    repo: str,
+    state: Path,
+    branch: str,
+    user_env: str,
+    delegate: bool,
+) -> Starlette:
+    """The editor beside the sites (``daoshi.serve.app``); a repository that cannot be
+    cloned stops the start with git's reason."""
+    from daoshi.git import GitError
+    from daoshi.serve.app import school_app
+    from daoshi.write.editor.clone import Clone
+    from daoshi.write.editor.drafts import Drafts, EditorError
+    from daoshi.write.editor.editor import Editor
+
+    try:
+        clone = Clone.working_copy(repo, state.resolve() / "clone", branch)
+        editor = Editor(
+            clone, Drafts(state.resolve() / "drafts"), user_env=user_env, delegate=delegate
+        )
+    except (EditorError, GitError) as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"daoshi serve：编辑器推送到 {repo}（{branch}），站点在 /site/", err=True)
+    return school_app(site, config, editor, state.resolve())
 
 
 @serve_group.command("adduser")

@@ -339,13 +339,13 @@ def new_semester_command(
 
     result = validate(root, use_cache=True, need_school=True)
     school = result.school
-    if result.problems or school is None:
+    found = sorted(result.problems + result.notes)  # a new term starts from a clean one
+    if found or school is None:
         click.echo(
-            f"当前学期还有 {len(result.problems)} 个问题，"
-            "须先修正才能建立新学期（daoshi validate）：",
+            f"当前学期还有 {len(found)} 个问题，须先修正才能建立新学期（daoshi validate）：",
             err=True,
         )
-        _print_problems(result.problems, str(root).rstrip("/"))
+        _print_problems(found, str(root).rstrip("/"))
         sys.exit(1)
     try:
         plan = plan_new_semester(

@@ -307,7 +307,7 @@ def _office_commits(school: DemoSchool, seed: int, as_of: datetime.date) -> list
     when = at(rng, first.start - 7 * DAY, 10, 11)
     initial = {
         "README.md": files.readme(),
-        "school.yaml": files.school_yaml(),
+        "school.yaml": files.school_yaml(as_of),
         "people/teachers.yaml": files.teachers_yaml(school.teachers),
         **{f"{SCHEMA_DIR}/{name}": text for name, text in schema_texts(load_forms()).items()},
     }

@@ -24,7 +24,7 @@ def readme() -> str:
     )
 
 
-def school_yaml() -> str:
+def school_yaml(as_of: datetime.date | None = None) -> str:
     school: dict[str, YamlValue] = {
         "id": SCHOOL_ID,
         "name": SCHOOL_NAME,
@@ -33,6 +33,8 @@ def school_yaml() -> str:
         "policies": ["district"],
         "exam_ranking": False,
     }
+    if as_of is not None:  # the demo stays the school it was on that day, whatever today is
+        school["as_of"] = as_of
     return dump(school, modeline("school", 0), DEMO_NOTE)
 
 

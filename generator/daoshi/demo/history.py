@@ -36,6 +36,7 @@ KIND_LABELS = {
     "optional-action": "自选动作",
     "growth-message": "成长寄语",
     "crisis-report": "危机上报",
+    "crisis-follow-up": "危机跟进",
     "group-activity": "阶段活动",
 }
 EVENING_STEPS = {"diligent": (4, 7), "average": (7, 10)}
@@ -157,7 +158,7 @@ class Amender:
             (i, path)
             for i, c in enumerate(commits)
             for path, _ in c.changes
-            if "/journal/" in path and "-crisis-report" not in path
+            if "/journal/" in path and "-crisis-" not in path
         ]
         existing = {path for _, path in candidates}
         used: set[str] = set()

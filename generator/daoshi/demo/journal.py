@@ -113,6 +113,7 @@ class Journal:
 
     def term_records(self, term: Term, pairing: TermPairing) -> list[Record]:
         records: list[Record] = []
+        attention = self._attention(term, pairing)
         for mentor, mentees in pairing.mentees.items():
             rng = rng_for(self.seed, "journal", term.id, mentor)
             habits = HABITS[self.teachers[mentor].diligence]
@@ -131,6 +132,8 @@ class Journal:
                 here = (term.index, sid, mentor)
                 if crisis and here == (crisis.term_index, crisis.student, crisis.mentor):
                     drafts += kinds.crisis_drafts(sub, crisis.date, crisis.reported_to)
+                if attention is not None and (sid, mentor) == attention[:2]:
+                    drafts += kinds.attention_drafts(sub, attention[2], attention[3])
                 first, last = pairing.span(term, mentor, sid)  # a mid-year change
                 limit = min(self.as_of, student.last_day(term), last)
                 kept = [d for d in drafts if first <= d.date <= limit]
@@ -138,6 +141,28 @@ class Journal:
             groups = self._groups(rng, term, habits, mentor, mentees, pairing)
             records += finish(term, mentor, "group", groups)
         return records
+
+    def _attention(
+        self, term: Term, pairing: TermPairing
+    ) -> tuple[str, str, datetime.date, tuple[str, ...]] | None:
+        """The running semester's open crisis case (a lighter one): student, mentor, date,
+        reported to; none when the semester has not run three weeks yet."""
+        if not term.start + 21 * DAY <= self.as_of <= term.end:
+            return None
+        staff = self.teachers.values()
+        psych = next((t.id for t in staff if "psych" in t.roles), None)
+        leader = next((t.id for t in staff if "leader" in t.roles), None)
+        pool = [
+            (sid, ms[0])
+            for sid, ms in sorted(pairing.mentors.items())
+            if ms[0] not in (psych, leader)
+            and self.students[sid].last_day(term) == term.end
+            and (self.crisis is None or sid != self.crisis.student)
+        ]
+        if not pool or psych is None or leader is None:
+            return None
+        sid, mentor = rng_for(self.seed, "attention", term.id).choice(pool)
+        return sid, mentor, self.as_of - 12 * DAY, (psych, leader)
 
     def _student(
         self, rng: random.Random, term: Term, habits: Habits, sub: Subject, primary: bool

@@ -247,8 +247,43 @@ def crisis_drafts(sub: Subject, date: datetime.date, reported_to: tuple[str, ...
         "case_meeting": True,
         "colleagues": colleagues,
     }
+    followed: dict[str, YamlValue] = {
+        "status": "followed_up",
+        "handled_by": [reported_to[0]],
+        "actions": sub.say(tx.CRISIS_FOLLOW),
+    }
+    closed: dict[str, YamlValue] = {
+        "status": "closed",
+        "handled_by": [reported_to[0]],
+        "actions": sub.say(tx.CRISIS_CLOSE),
+    }
     return [
         Draft(date, "crisis-report", report, sub.say(tx.CRISIS_BODY), urgent=True),
         Draft(date + 2 * DAY, "talk", follow, sub.say(tx.CRISIS_TALK)),
         Draft(date + 7 * DAY, "case-analysis", case, sub.say(tx.CRISIS_CASE_BODY)),
+        Draft(date + 9 * DAY, "crisis-follow-up", followed, ""),
+        Draft(date + 19 * DAY, "crisis-follow-up", closed, ""),
+    ]
+
+
+def attention_drafts(
+    sub: Subject, date: datetime.date, reported_to: tuple[str, ...]
+) -> list[Draft]:
+    """A lighter case in the running semester: reported, followed up once, still open."""
+    report: dict[str, YamlValue] = {
+        "level": "attention",
+        "signs": sub.say(tx.ATTENTION_SIGNS),
+        "reported_to": list[YamlValue](reported_to),
+        "actions": sub.say(tx.ATTENTION_ACTIONS),
+        "referral": "school_psych",
+        "parents_informed": True,
+    }
+    followed: dict[str, YamlValue] = {
+        "status": "followed_up",
+        "handled_by": [reported_to[0]],
+        "actions": sub.say(tx.ATTENTION_FOLLOW),
+    }
+    return [
+        Draft(date, "crisis-report", report, "", urgent=True),
+        Draft(date + 4 * DAY, "crisis-follow-up", followed, ""),
     ]

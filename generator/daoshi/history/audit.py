@@ -31,6 +31,7 @@ from daoshi.history.flags import (
 from daoshi.history.gitlog import Commit
 from daoshi.history.index import FileHistory, HistoryIndex
 from daoshi.history.load import load_history
+from daoshi.history.provenance import attach_push_log, provenance
 from daoshi.history.trail import (
     Audit,
     RecordHistory,
@@ -56,7 +57,8 @@ class _Builder:
         self.emails = teacher_emails(root, school)
         self.contents = Contents(root)
         self.by_path = {r.path: r for r in school.records}
-        self.signatures: dict[str, str] = {}
+        self.signatures: dict[str, tuple[str, str | None]] = {}
+        self.now = dt.datetime.now(self.zone)
 
     def teacher(self, commit: Commit) -> str | None:
         return self.emails.get(commit.author_email.lower())
@@ -98,6 +100,7 @@ class _Builder:
             commit_time=_moment(c.commit_time, self.zone),
             message=c.message,
             changes=changes,
+            **provenance(self.audit, c.id, self.signatures.get(c.id)),  # type: ignore[arg-type]
         )
 
     def record(self, h: FileHistory) -> RecordHistory:
@@ -170,8 +173,44 @@ def build_audit(
     settings = read_settings(root, school)
     audit = Audit(settings, zone, index)
     audit.closes = read_close_tags(root, settings, index, zone)
+    attach_push_log(audit, root)
     journal = [h for h in index.files.values() if JOURNAL.match(h.path)]
     journal += [h for h in index.deleted if JOURNAL.match(h.path)]
     _Builder(root, school, audit).run(journal)
+    audit.general = general_flags(audit)
+    return audit
+
+
+def refreshed_audit(old: Audit, root: Path, school: School) -> Audit:
+    """The audit after new commits: the histories of the files they touched made again, every
+    other record's history and flags kept (they depend on nothing the commits changed).
+
+    Everything is built again when the settings, the close tags or the history's rewrites
+    differ from ``old``'s, as the flags of untouched records would change too.
+    """
+    index = load_history(root)
+    settings = read_settings(root, school)
+    closes = read_close_tags(root, settings, index, old.timezone)
+    same_closes = {k: (c.tag, c.commit) for k, c in closes.items()} == {
+        k: (c.tag, c.commit) for k, c in old.closes.items()
+    }
+    known = set(old.index.commits)
+    if (
+        settings != old.settings
+        or not same_closes
+        or len(index.rewrites) != len(old.index.rewrites)
+        or not known <= set(index.commits)
+    ):
+        return build_audit(root, school, index=index)
+    new = set(index.commits) - known
+    journal = [h for h in index.files.values() if JOURNAL.match(h.path)]
+    journal += [h for h in index.deleted if JOURNAL.match(h.path)]
+    touched = {h.path for h in journal if any(row[0] in new for row in h.rows())}
+    audit = Audit(settings, old.timezone, index)
+    audit.closes = closes
+    _Builder(root, school, audit).run([h for h in journal if h.path in touched])
+    made = audit.records
+    order = dict.fromkeys(h.path for h in journal)  # the order build_audit gives the records
+    audit.records = {p: made[p] if p in touched else old.records[p] for p in order}
     audit.general = general_flags(audit)
     return audit

@@ -14,12 +14,13 @@ import contextlib
 import fcntl
 import subprocess
 import tempfile
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping, Sequence
 from pathlib import Path
 from subprocess import Popen
 from typing import IO, NamedTuple
 
 from daoshi import git as gitcmd
+from daoshi.history.merges import Entry, merges_in
 
 # %H comes again after the message: a message cannot end in its own commit's hash, so a
 # crafted message can never pass for the start of another commit.
@@ -160,6 +161,8 @@ class Stream:
         self.stop: Container[str] = ()  # commits not to take: the walk stops before them
         self.stopped = False
         self.started: set[str] = set()  # the commits taken
+        # a merge's own changes (``history.merges``): git log lists none for a merge
+        self.merges: Mapping[str, Sequence[tuple[str, str, str, str]]] = {}
 
     def feed(self, text: str, final: bool = False) -> None:
         fields = (self.rest + text).split("\0")
@@ -207,6 +210,8 @@ class Stream:
                 return i, False
             self.started.add(commit.id)
             self._commit(commit)
+            for status, path, _, _ in self.merges.get(commit.id, ()):
+                self._merge_change("M" if status == "T" else status, path)
             return i + 10, True
         status, width = odd_status(field)
         if i + width >= count:
@@ -222,6 +227,10 @@ class Stream:
 
     def _change(self, status: str, path: str, old_path: str | None) -> None:
         raise NotImplementedError
+
+    def _merge_change(self, status: str, path: str) -> None:
+        """One of a merge's own changes (``A``, ``M`` or ``D``), after its commit."""
+        self._change(status, path, None)
 
     def _end(self) -> None:
         """The stream is over."""
@@ -249,10 +258,15 @@ class Parser(Stream):
         self.commit, self.changes = None, []
 
 
-def parse_log(stream: bytes) -> list[tuple[Commit, list[Change]]]:
-    """Parse ``read_log`` output into (commit, changes) pairs, newest first."""
+def parse_log(
+    stream: bytes, merges: Mapping[str, Sequence[tuple[str, str, str, str]]] | None = None
+) -> list[tuple[Commit, list[Change]]]:
+    """Parse ``read_log`` output into (commit, changes) pairs, newest first; ``merges``
+    (``merge_changes``) gives the merges their own changes."""
     out: list[tuple[Commit, list[Change]]] = []
-    Parser(lambda c, ch: out.append((c, ch))).feed(stream.decode("utf-8", "replace"), True)
+    parser = Parser(lambda c, ch: out.append((c, ch)))
+    parser.merges = merges or {}
+    parser.feed(stream.decode("utf-8", "replace"), True)
     return out
 
 
@@ -294,9 +308,24 @@ def stop_log(proc: Popen[bytes]) -> None:
         proc.wait()
 
 
+def merge_changes(root: Path, revisions: str) -> dict[str, list[Entry]]:
+    """The own changes of the merges in ``revisions`` (``history.merges``), which the
+    streams add after each merge commit."""
+    found = merges_in(lambda args, stdin: git(root, *args, input=stdin), revisions)
+    as_read = {  # the log's paths are read with undecodable bytes replaced: so these too
+        cid: [
+            e._replace(path=e.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+            for e in entries
+        ]
+        for cid, entries in found.items()
+    }
+    return as_read
+
+
 def stream_log(root: Path, revisions: str, stream: Stream) -> None:
     """Run ``git log`` and feed its output to ``stream`` (newest first) as it arrives, so
-    parsing overlaps git's own work."""
+    parsing overlaps git's own work; merges with their own changes."""
+    stream.merges = merge_changes(root, revisions)
     with tempfile.TemporaryFile() as errors:
         proc = start_log(root, revisions, subprocess.PIPE, errors)
         assert proc.stdout is not None

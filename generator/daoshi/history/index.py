@@ -143,11 +143,10 @@ class HistoryIndex:
         path: str,
         old_path: str | None,
     ) -> None:
-        if status == "D":
-            found = self.files.pop(path, None)
-            if found is not None:
-                found.versions.append(Version(cid, "D", path, None, base))
-                self.deleted.append(found)
+        if status == "D":  # (a path not known: a side's file a merge drops, say)
+            found = self.files.pop(path, None) or FileHistory([])
+            found.versions.append(Version(cid, "D", path, None, base))
+            self.deleted.append(found)
             return
         if status == "R" and old_path is not None:
             history = self.files.pop(old_path, None) or FileHistory([])

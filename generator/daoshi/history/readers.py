@@ -23,6 +23,7 @@ from daoshi.history.gitlog import (
     Stream,
     finish_log,
     head_commit,
+    merge_changes,
     require_top_level,
     start_log,
     stop_log,
@@ -102,6 +103,21 @@ class _Backward(_Builder):
             history.append((cid, status, path, None, base))
         return i
 
+    def _merge_change(self, status: str, path: str) -> None:
+        """A merge's own change: what ``_walk`` does with a plain one."""
+        history = None if status == "D" else self.live.get(path)
+        row = (self.cid, status, path, None, self.base)
+        if history is None:  # the file's newest version
+            history = self.live[path] = [row]
+            if status == "D":
+                self.deleted.append((len(self.commits), FileHistory(rows=history)))
+            else:
+                self.files[path] = FileHistory(rows=history)
+            return
+        if history[-1][1] == "A":
+            history[-1] = _changed(history[-1])
+        history.append(row)
+
     def _change(self, status: str, path: str, old_path: str | None) -> None:
         """A rename, a copy or a type change (``_walk`` takes the plain changes itself)."""
         live = self.live
@@ -160,11 +176,10 @@ class _Forward(_Builder):
 
     def _change(self, status: str, path: str, old_path: str | None) -> None:
         files, cid, base = self.files, self.cid, self.base
-        if status == "D":
-            gone = files.pop(path, None)
-            if gone is not None:
-                gone._rows.append((cid, "D", path, None, base))
-                self.deleted.append(gone)
+        if status == "D":  # (a path not known: a side's file a merge drops, say)
+            gone = files.pop(path, None) or FileHistory(rows=[])
+            gone._rows.append((cid, "D", path, None, base))
+            self.deleted.append(gone)
             return
         if status == "R" and old_path is not None:
             moved = files.pop(old_path, None) or FileHistory(rows=[])
@@ -221,6 +236,7 @@ def _read_all(root: Path, both: _BothEnds) -> None:
         waiting = stack.enter_context(selectors.DefaultSelector())
         procs: list[Popen[bytes]] = []
         try:
+            both.newest.merges = both.older.merges = merge_changes(root, "HEAD")
             for stream, reverse in ((both.newest, False), (both.older, True)):
                 errors = stack.enter_context(tempfile.TemporaryFile())
                 proc = start_log(root, "HEAD", subprocess.PIPE, errors, reverse)

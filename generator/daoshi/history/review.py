@@ -61,6 +61,7 @@ class Review:
     general: tuple[Flag, ...]
     close: CloseTag | None
     obligations_checked: bool
+    push_log: tuple[int, str] | None = None  # the server's push log: pushes, chain value
 
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(STATUS_TITLES, 0)
@@ -153,6 +154,7 @@ def review(
         general,
         audit.closes.get(semester_id),
         status is not None,
+        (len(audit.push_log.pushes), audit.push_log.head) if audit.push_log else None,
     )
 
 

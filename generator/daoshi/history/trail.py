@@ -20,6 +20,8 @@ from daoshi.history.content import (
 )
 from daoshi.history.gitlog import git
 from daoshi.history.index import HistoryIndex
+from daoshi.history.pushlog import Push, PushedCommit, PushLog
+from daoshi.history.signing import Signers, commit_signatures, signers_text
 from daoshi.records.forms import plain
 from daoshi.records.model import School
 from daoshi.records.sources import parse_bytes
@@ -37,22 +39,16 @@ FLAG_LABELS = {
     "deleted": "已删除",
     "unknown_author": "提交者不是登记的教师",
     "unsigned": "提交未签名或签名无法验证",
+    "wrong_signer": "签名的密钥不是作者的",
+    "pusher_differs": "推送者不是作者",
+    "future_dated": "提交日期晚于服务器接收时间",
     "rewritten": "历史被改写（强制推送）",
+    "push_log": "推送日志与仓库不符",
 }
 
 
-# %G? letters git-verify-commit counts as a good signature
-GOOD_SIGNATURES = frozenset("GU")
-
-
-SIGNATURE_LABELS = {
-    "N": "没有签名",
-    "B": "签名无效",
-    "E": "签名无法验证（缺少公钥或允许签名者名单）",
-    "X": "签名已过期",
-    "Y": "签名密钥已过期",
-    "R": "签名密钥已吊销",
-}
+# %G? letters counted as a good signature: G only (U is a key nobody registered)
+GOOD_SIGNATURES = frozenset("G")
 
 
 @dataclass(frozen=True)
@@ -104,6 +100,9 @@ class RecordVersion:
     commit_time: dt.datetime
     message: str
     changes: tuple[Change, ...] = ()
+    pusher: str | None = None  # who pushed it (the server's push log), when known
+    received: dt.datetime | None = None  # when the server received it (the push log)
+    signature: str = ""  # the signature as the registered keys say, when checked
 
 
 @dataclass(frozen=True)
@@ -170,21 +169,59 @@ class Audit:
     records: dict[str, RecordHistory] = field(default_factory=dict)  # by (last) path
     closes: dict[str, CloseTag] = field(default_factory=dict)
     general: list[Flag] = field(default_factory=list)  # not about one record
+    push_log: PushLog | None = None  # the server's push log, when found
+    pushes: dict[str, tuple[Push, PushedCommit]] = field(default_factory=dict)  # by commit
+    push_findings: list[str] = field(default_factory=list)  # where log and history disagree
+
+    # made on first use and kept while ``records`` and ``general`` stay as they were: every
+    # student's history page and every mentor's, class and school page ask, so one pass over
+    # all records each would make a site build quadratic
+    _lookups: tuple[tuple[int, int, int], _Lookups] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def _lookup(self) -> _Lookups:
+        state = (id(self.records), len(self.records), len(self.general))
+        if self._lookups is None or self._lookups[0] != state:
+            self._lookups = (state, _Lookups(self))
+        return self._lookups[1]
 
     def flags(self, semester: str | None = None) -> list[Flag]:
         """Every flag, optionally of one semester, in a stable order."""
-        found = [f for r in self.records.values() for f in r.flags] + self.general
-        if semester is not None:
-            found = [f for f in found if f.semester in (semester, "")]
-        return sorted(found, key=_flag_order)
+        return list(self._lookup().flags(semester))
 
     def of_student(self, student_id: str) -> list[RecordHistory]:
-        found = [r for r in self.records.values() if student_id in r.students]
-        return sorted(found, key=lambda r: (r.date or dt.date.min, r.path))
+        """The histories of a student's records (also deleted ones), by date and path."""
+        return list(self._lookup().by_student.get(student_id, ()))
 
     def of_mentor(self, semester: str, mentor: str) -> list[RecordHistory]:
         found = [r for r in self.records.values() if r.semester == semester and r.mentor == mentor]
         return sorted(found, key=lambda r: (r.date or dt.date.min, r.path))
+
+
+class _Lookups:
+    """The audit's records by student, and its flags by semester: one pass for all."""
+
+    def __init__(self, audit: Audit) -> None:
+        by_student: dict[str, list[RecordHistory]] = {}
+        for r in audit.records.values():
+            for sid in dict.fromkeys(r.students):
+                by_student.setdefault(sid, []).append(r)
+        for found in by_student.values():
+            found.sort(key=lambda r: (r.date or dt.date.min, r.path))
+        self.by_student = by_student
+        self.all_flags = sorted(
+            [f for r in audit.records.values() for f in r.flags] + audit.general, key=_flag_order
+        )
+        self._of_semester: dict[str, list[Flag]] = {}
+
+    def flags(self, semester: str | None) -> list[Flag]:
+        if semester is None:
+            return self.all_flags
+        if semester not in self._of_semester:
+            wanted = (semester, "")
+            self._of_semester[semester] = [f for f in self.all_flags if f.semester in wanted]
+        return self._of_semester[semester]
 
 
 def _flag_order(f: Flag) -> tuple[str, str, str, str, str]:
@@ -237,39 +274,53 @@ def read_close_tags(
     return found
 
 
-def signature_status(root: Path, commits: Iterable[str]) -> dict[str, str]:
-    """``%G?`` of each commit (G good, U good but untrusted key, N none, B bad, E unknown key ...).
+def signature_status(root: Path, commits: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """Each commit's (``%G?``, signer): G good, U a key nobody registered, N none, B bad …
 
-    The answers are cached by commit, salted with the allowed-signers file's content, since
-    verifying runs gpg or ssh-keygen once per signed commit.
+    The keys are the teachers' ``signing_keys`` in ``people/teachers.yaml`` (the signer is
+    then the teacher's ID); without any, git's ``gpg.ssh.allowedSignersFile`` (or GPG's
+    keyring). Answers are cached by commit, salted with the keys, since verifying runs
+    gpg or ssh-keygen once per signed commit.
     """
     wanted = sorted(set(commits))
-    signers = git(root, "config", "--get", "gpg.ssh.allowedSignersFile", check=False).strip()
-    salt = hashlib.sha256(signers)
+    try:
+        raw = (root / "people/teachers.yaml").read_bytes()
+        items = plain(parse_bytes(raw, "people/teachers.yaml", markdown=False).data) or {}
+    except OSError:
+        items = {}
+    text = signers_text(items.get("teachers") or [] if isinstance(items, dict) else [])
+    configured = git(root, "config", "--get", "gpg.ssh.allowedSignersFile", check=False).strip()
+    salt = hashlib.sha256(text.encode() + b"\0" + configured)
     with contextlib.suppress(OSError):
-        salt.update(Path(signers.decode()).expanduser().read_bytes() if signers else b"")
+        salt.update(Path(configured.decode()).expanduser().read_bytes() if configured else b"")
     store = cache_dir(root) / "signatures.pickle"
     cached = _load(store)
-    known: dict[str, str] = (
+    known: dict[str, tuple[str, str | None]] = (
         cached["status"]
         if isinstance(cached, dict) and cached.get("salt") == salt.hexdigest()
         else {}
     )
     missing = [c for c in wanted if c not in known]
     if missing:
-        out = git(
-            root,
-            "log",
-            "--no-walk=unsorted",
-            "--stdin",
-            "--format=%H %G?",
-            input="".join(f"{c}\n" for c in missing).encode(),
-        ).decode()
-        for line in out.splitlines():
-            cid, _, status = line.partition(" ")
-            known[cid] = status or "N"
+        if text:
+            with Signers(text) as signers:
+                known.update(commit_signatures(signers, missing, root))
+        else:
+            out = git(
+                root,
+                "-c",
+                "log.showSignature=false",
+                "log",
+                "--no-walk=unsorted",
+                "--stdin",
+                "--format=%H%x00%G?%x00%GS",
+                input="".join(f"{c}\n" for c in missing).encode(),
+            ).decode("utf-8", "replace")
+            for line in out.splitlines():
+                cid, status, signer = [*line.split("\0"), "", ""][:3]
+                known[cid] = (status or "N", signer if status == "G" and signer else None)
         _dump(store, {"salt": salt.hexdigest(), "status": known})
-    return {c: known.get(c, "N") for c in wanted}
+    return {c: known.get(c, ("N", None)) for c in wanted}
 
 
 def _clock(moment: dt.datetime) -> str:

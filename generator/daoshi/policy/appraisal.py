@@ -15,15 +15,19 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import partial
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from daoshi.errors import Location, Problem, ProjectError
 from daoshi.messages import problem
+from daoshi.policy.inputs import read_inputs
 from daoshi.policy.obligations import ObligationEngine
+from daoshi.policy.points import rounded
+from daoshi.policy.points import text as number_text
 from daoshi.policy.rubric import (
     DEFAULT_SETTINGS,
+    MOVED_SETTINGS,
     NO_INPUTS,
     SETTING_CHOICES,
     Appraisal,
@@ -32,61 +36,23 @@ from daoshi.policy.rubric import (
     MentorScore,
     Rubric,
     RubricItem,
-    Violation,
 )
 from daoshi.policy.rubric_items import ITEM_TYPES, Context, score_item
-from daoshi.records.check import Checked
-from daoshi.records.filecheck import check_file
 from daoshi.records.forms import BUNDLED_FORMS, Forms, plain
 from daoshi.records.model import Record, School, Semester
 from daoshi.records.sources import parse_bytes
 
-
-def read_inputs(root: Path, school: School) -> dict[str, Inputs]:
-    """Every semester's assessments.yaml under ``root``; ProjectError when one is bad."""
-    found: dict[str, Inputs] = {}
-    problems: list[Problem] = []
-    for semester in school.semesters:
-        rel = f"semesters/{semester.id}/assessments.yaml"
-        file = root / rel
-        if not file.is_file():
-            continue
-        checked = check_file(rel, "assessments", file.read_bytes(), school.forms)
-        problems += checked.problems
-        data = checked.data or {}
-        where = partial(_where, checked)
-        grade, neglect, praise = {}, {}, {}
-        for i, m in enumerate(data.get("mentors", ())):
-            if "grade_score" in m:
-                grade[m["mentor"]] = (float(m["grade_score"]), where("mentors", i, "grade_score"))
-            if m.get("neglect"):
-                neglect[m["mentor"]] = where("mentors", i, "neglect")
-            if m.get("commendation"):
-                praise[m["mentor"]] = str(m["commendation"])
-        exams = {
-            e["student"]: (e["before"], e["after"], where("exams", i, "student"))
-            for i, e in enumerate(data.get("exams", ()))
-        }
-        if exams and not school.exam_ranking:
-            problems.append(problem(checked.loc("exams"), "A503", rubric="assessments.yaml"))
-        found[semester.id] = Inputs(
-            rel,
-            grade,
-            neglect,
-            praise,
-            tuple(
-                Violation(v["student"], v["date"], v["kind"], where("violations", i, "student"))
-                for i, v in enumerate(data.get("violations", ()))
-            ),
-            exams,
-        )
-    if problems:
-        raise ProjectError(problems)
-    return found
-
-
-def _where(checked: Checked, *keys: str | int) -> str:
-    return str(checked.loc(*keys))
+__all__ = [
+    "appraise",
+    "appraise_all",
+    "by_cohort",
+    "grade_counts",
+    "load_rubrics",
+    "read_inputs",
+    "refused",
+    "rubric_files",
+    "rubrics_for",
+]
 
 
 def rubric_files(forms: Forms) -> list[tuple[Path, str]]:
@@ -131,7 +97,9 @@ def _rubric(label: str, node: Any, problems: list[Problem]) -> Rubric | None:
     for key, value in (
         snode.value if snode is not None and isinstance(snode.value, dict) else {}
     ).items():
-        if key not in DEFAULT_SETTINGS:
+        if key in MOVED_SETTINGS:
+            fail(value, f"设置 {key} 已移到政策文件的 counts 中（义务和考核共用同一个定义）")
+        elif key not in DEFAULT_SETTINGS:
             fail(value, f"未知的设置 {key}，可用：{', '.join(sorted(DEFAULT_SETTINGS))}")
         elif key in SETTING_CHOICES and value.value not in SETTING_CHOICES[key]:
             fail(value, f"设置 {key} 应为 {' | '.join(map(str, SETTING_CHOICES[key]))}")
@@ -146,6 +114,12 @@ def _rubric(label: str, node: Any, problems: list[Problem]) -> Rubric | None:
         points = item.get("points")
         if isinstance(points, bool) or not isinstance(points, int | float) or points < 0:
             fail(inode, "每一项需要非负的 points")
+            continue
+        if "require" in item:
+            fail(inode, "require 已移到政策文件的 counts.require 中（义务和考核共用同一个定义）")
+            continue
+        if item["type"] in ("per-round", "obligations") and not item.get("obligation"):
+            fail(inode, f"{item['type']} 项需要 obligation：政策中义务的 id")
             continue
         params = {
             k: v for k, v in item.items() if k not in ("id", "type", "label", "points", "help")
@@ -218,43 +192,75 @@ def appraise(
     if refusal is not None:
         raise ProjectError([refusal])
     context = Context.build(school, semester, rubric, inputs, engine, on, records)
+    decimals = int(rubric.settings["total_decimals"])
+    mode = str(rubric.settings["total_rounding"])
     scores = []
     for mentor in context.mentors:
         items = tuple(score_item(context, item, mentor) for item in rubric.items)
         zeroed = _zero_reasons(context, mentor)
-        total = 0.0 if zeroed else round(sum(i.points for i in items), 2)
+        exact = Fraction(0) if zeroed else sum((i.exact for i in items), Fraction(0))
+        total = rounded(exact, decimals, mode)
+        praise = [c for c in inputs.commendations if c.mentor == mentor]
         scores.append(
             MentorScore(
                 mentor,
                 context.cohort_of.get(mentor),
                 items,
-                total,
+                float(total),
                 zeroed,
-                inputs.commendations.get(mentor, ""),
+                "；".join(_praise_text(c) for c in praise),
+                total_text=number_text(total),
+                exact=exact,
+                notes=_notes(context, mentor),
             )
         )
     return Appraisal(rubric, semester, _mark_excellent(scores, rubric))
 
 
+def _praise_text(c: Any) -> str:
+    who = f"（受导学生 {c.student}）" if c.student else ""
+    kind = f"{c.kind}：" if c.kind else ""
+    return f"{kind}{c.reason}{who}"
+
+
 def _zero_reasons(context: Context, mentor: str) -> tuple[Evidence, ...]:
-    """Qingpu-exp: zero for neglected duties or a mentee's serious violation."""
+    """Qingpu-exp: zero for neglected duties or a mentee's serious violation (严重违纪)."""
     settings, inputs = context.rubric.settings, context.inputs
     reasons = []
-    if settings["zero_for_neglect"] and mentor in inputs.neglect:
-        reasons.append(Evidence("input", "年级组认定不履行导师职责", where=inputs.neglect[mentor]))
+    finding = inputs.neglect.get(mentor)
+    if settings["zero_for_neglect"] and finding is not None:
+        by = finding.by or "年级组"
+        when = f"于 {finding.date} " if finding.date else ""
+        note = f"：{finding.note}" if finding.note else ""
+        text = f"{by}{when}认定不履行导师职责{note}"
+        reasons.append(Evidence("input", text, where=finding.where))
     if settings["zero_for_violations"]:
-        mentees = set(context.mentees.get(mentor, ()))
-        for v in inputs.violations:
-            if v.student in mentees and context.semester.contains(v.date):
-                reasons.append(
-                    Evidence(
-                        "input",
-                        f"受导学生 {v.student} {v.date} 严重违纪",
-                        student=v.student,
-                        where=v.where,
-                    )
-                )
+        for v in _mentee_incidents(context, mentor, "serious"):
+            text = f"受导学生 {v.student} {v.date} 严重违纪"
+            reasons.append(Evidence("input", text, student=v.student, where=v.where))
     return tuple(reasons)
+
+
+def _mentee_incidents(context: Context, mentor: str, severity: str) -> list[Any]:
+    mentees = set(context.mentees.get(mentor, ()))
+    return [
+        v
+        for v in context.inputs.violations
+        if v.severity == severity and v.student in mentees and context.semester.contains(v.date)
+    ]
+
+
+def _notes(context: Context, mentor: str) -> tuple[Evidence, ...]:
+    """What is shown beside the score but never scored: minor incidents (一般违纪)."""
+    return tuple(
+        Evidence(
+            "input",
+            f"受导学生 {v.student} {v.date} 一般违纪（不影响得分）",
+            student=v.student,
+            where=v.where,
+        )
+        for v in _mentee_incidents(context, mentor, "minor")
+    )
 
 
 def _mark_excellent(scores: list[MentorScore], rubric: Rubric) -> tuple[MentorScore, ...]:

@@ -3,239 +3,63 @@
 Obligations are data (the ``obligations`` list of each policy in ``forms/policies/``); a
 semester applies the union of its policies' obligations (一校一策). For any date the engine
 says, per student and per mentor, which periods are met, unmet, due soon or still open,
-and which records met them. Pure functions of the model; see docs/obligations.md.
+which records met them, and who answers for each: the mentor paired on the period's last
+day (dated pairing periods honoured, ``settings.responsible``), nobody for a student with
+no mentor (listed as 未对接, ``settings.unpaired``). A record counts by the one definition
+in ``daoshi.policy.counting``. Pure functions of the model; see docs/obligations.md.
 """
 
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Collection, Iterable
 
-from daoshi.errors import Location, Problem
-from daoshi.messages import problem
-from daoshi.records.forms import BUNDLED_FORMS, Forms
-from daoshi.records.model import Record, School, Semester
+from daoshi.policy.checks import Check, Exemption, behind_text, tally
+from daoshi.policy.counting import Counting, counting_of, credited, why_not_counted
+from daoshi.policy.duties import (
+    Obligation,
+    check_policies,
+    policy_settings,
+    read_obligations,
+)
+from daoshi.policy.periods import (
+    DUE_SOON,
+    MERGE_FRACTION,
+    MET,
+    OPEN,
+    SOON_DAYS,
+    STATUS_LABELS,
+    UNMET,
+    UPCOMING,
+    Period,
+    periods,
+    status,
+    windowed,
+)
+from daoshi.records.model import Record, School, Semester, Span, Student, within
 
-EVERY = ("week", "fortnight", "month", "round", "semester")
-ALIASES = {"two-weeks": "fortnight", "weekly": "week", "monthly": "month"}
-EVERY_LABELS = {
-    "week": "每周",
-    "fortnight": "每两周",
-    "month": "每月",
-    "round": "每轮",
-    "semester": "每学期",
-}
-FULL_DAYS = {"week": 7, "fortnight": 14}
-MET, UNMET, DUE_SOON, OPEN, UPCOMING = "met", "unmet", "due-soon", "open", "upcoming"
-STATUS_LABELS = {
-    MET: "已完成",
-    UNMET: "未完成",
-    DUE_SOON: "即将到期",
-    OPEN: "进行中",
-    UPCOMING: "未开始",
-}
-SOON_DAYS = 7  # a period ending within a week is "due soon"
-MERGE_FRACTION = 0.5  # a clipped month/week shorter than half its length joins its neighbour
-
-
-@dataclass(frozen=True)
-class Obligation:
-    """One duty of a policy: ``min`` records of ``kind`` per student or mentor, every period."""
-
-    policy: str
-    id: str
-    per: str
-    kind: str
-    min: int
-    every: str
-    due: str | None = None
-    where: Mapping[str, Any] = field(default_factory=dict)
-
-    def describe(self, kind_labels: Mapping[str, str]) -> str:
-        """每月至少 1 次谈话记录."""
-        who = "每生" if self.per == "student" else "每位导师"
-        kind = kind_labels.get(self.kind, self.kind)
-        return f"{who}{EVERY_LABELS[self.every]}至少 {self.min} 次{kind}"
-
-
-@dataclass(frozen=True)
-class Period:
-    """A stretch of the semester an obligation is counted over (already clipped)."""
-
-    start: dt.date
-    end: dt.date
-    label: str
-
-
-class Check(NamedTuple):
-    """One obligation for one student or mentor in one period, as of a date (a named
-    tuple: the engine makes one per student, obligation and period)."""
-
-    obligation: Obligation
-    subject: str
-    period: Period
-    records: tuple[Record, ...]
-    status: str
-
-    @property
-    def missing(self) -> int:
-        """How many records are still needed."""
-        return max(0, self.obligation.min - len(self.records))
-
-
-def read_obligations(forms: Forms, policy_ids: Iterable[str]) -> tuple[Obligation, ...]:
-    """The union of the policies' obligations; the same duty twice keeps the larger minimum."""
-    merged: dict[tuple[Any, ...], Obligation] = {}
-    for pid in policy_ids:
-        policy = forms.policies.get(pid)
-        if policy is None:
-            continue
-        for spec in policy.obligations:
-            ob = _obligation(pid, spec)
-            if ob is None:
-                continue
-            key = (ob.per, ob.kind, ob.every, tuple(sorted(ob.where.items())))
-            if key not in merged or merged[key].min < ob.min:
-                merged[key] = ob
-    return tuple(merged.values())
-
-
-def _obligation(policy: str, spec: Mapping[str, Any]) -> Obligation | None:
-    every = ALIASES.get(str(spec.get("every")), str(spec.get("every")))
-    minimum = spec.get("min", 1)
-    if (
-        every not in EVERY
-        or not isinstance(minimum, int)
-        or spec.get("per")
-        not in (
-            "student",
-            "mentor",
-        )
-    ):
-        return None
-    where = spec.get("where") or {}
-    return Obligation(
-        policy=policy,
-        id=str(spec.get("id", spec.get("kind"))),
-        per=str(spec["per"]),
-        kind=str(spec.get("kind")),
-        min=minimum,
-        every=every,
-        due=spec.get("due"),
-        where=dict(where) if isinstance(where, Mapping) else {},
-    )
-
-
-def check_policies(forms: Forms) -> list[Problem]:
-    """A501 for every obligation in forms/policies/ the engine cannot read."""
-    problems: list[Problem] = []
-    for pid, policy in sorted(forms.policies.items()):
-        path = _policy_path(forms, pid)
-        for i, spec in enumerate(policy.obligations):
-            detail = _bad_obligation(spec, forms)
-            if detail:
-                problems.append(
-                    problem(Location(path), "A501", policy=pid, index=i + 1, detail=detail)
-                )
-    return problems
-
-
-def _bad_obligation(spec: Mapping[str, Any], forms: Forms) -> str:
-    every = ALIASES.get(str(spec.get("every")), str(spec.get("every")))
-    if spec.get("per") not in ("student", "mentor"):
-        return "per 应为 student 或 mentor"
-    if spec.get("kind") not in forms.kinds:
-        return f"kind 应为记录种类之一：{', '.join(sorted(forms.kinds))}"
-    if every not in EVERY:
-        return f"every 应为 {'、'.join(EVERY)} 之一"
-    minimum = spec.get("min", 1)
-    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 1:
-        return "min 应为正整数"
-    if spec.get("due") not in (None, "end"):
-        return "due 只能是 end"
-    if not isinstance(spec.get("where") or {}, Mapping):
-        return "where 应为“字段: 值”映射"
-    return ""
-
-
-def _policy_path(forms: Forms, pid: str) -> str:
-    """How problems name a policy file: ours by absolute path, a school's under forms/."""
-    for name in forms.paths:
-        path = Path(name)
-        if path.parent.name == "policies" and path.stem == pid:
-            return name if BUNDLED_FORMS in path.parents else f"forms/policies/{path.name}"
-    return f"forms/policies/{pid}.yaml"
-
-
-def periods(every: str, semester: Semester, merge: float = MERGE_FRACTION) -> tuple[Period, ...]:
-    """The semester cut into periods, clipped to its dates; short clipped ends are merged."""
-    start, end = semester.start, semester.end
-    if every == "semester":
-        return (Period(start, end, "本学期"),)
-    if every == "round":
-        rounds = [
-            Period(max(r.start, start), min(r.end, end), f"第{r.number}轮")
-            for r in semester.rounds
-            if r.end >= start and r.start <= end
-        ]
-        return tuple(rounds) or (Period(start, end, "本学期（未划分轮次）"),)
-    raw: list[tuple[dt.date, dt.date, int]] = []  # clipped start, clipped end, full length
-    if every == "month":
-        cursor = start.replace(day=1)
-        while cursor <= end:
-            days = calendar.monthrange(cursor.year, cursor.month)[1]
-            last = cursor.replace(day=days)
-            raw.append((max(cursor, start), min(last, end), days))
-            cursor = last + dt.timedelta(days=1)
-    else:
-        length = FULL_DAYS[every]
-        cursor = start - dt.timedelta(days=start.weekday())  # weeks start on Monday
-        while cursor <= end:
-            last = cursor + dt.timedelta(days=length - 1)
-            raw.append((max(cursor, start), min(last, end), length))
-            cursor = last + dt.timedelta(days=1)
-    spans = _merge_short(raw, merge)
-    return tuple(Period(a, b, _label(every, a, b, start)) for a, b in spans)
-
-
-def _merge_short(
-    raw: list[tuple[dt.date, dt.date, int]], merge: float
-) -> list[tuple[dt.date, dt.date]]:
-    spans = [(a, b) for a, b, _ in raw]
-    if len(raw) > 1 and (raw[0][1] - raw[0][0]).days + 1 < merge * raw[0][2]:
-        spans[1] = (spans[0][0], spans[1][1])
-        spans.pop(0)
-        raw = raw[1:]
-    if len(spans) > 1 and (raw[-1][1] - raw[-1][0]).days + 1 < merge * raw[-1][2]:
-        spans[-2] = (spans[-2][0], spans[-1][1])
-        spans.pop()
-    return spans
-
-
-def _label(every: str, a: dt.date, b: dt.date, first: dt.date) -> str:
-    if every == "month":
-        return f"{a.month}月" if a.month == b.month else f"{a.month}–{b.month}月"
-    monday = first - dt.timedelta(days=first.weekday())
-    w1 = (a - monday).days // 7 + 1
-    w2 = (b - monday).days // 7 + 1
-    return f"第{w1}周" if w1 == w2 else f"第{w1}–{w2}周"
-
-
-def status(period: Period, count: int, minimum: int, on: dt.date, soon: int = SOON_DAYS) -> str:
-    """met / unmet / due-soon / open / upcoming for a period as of ``on``."""
-    if count >= minimum:
-        return MET
-    if on > period.end:
-        return UNMET
-    if on < period.start:
-        return UPCOMING
-    return DUE_SOON if (period.end - on).days < soon else OPEN
+__all__ = [
+    "DUE_SOON",
+    "MET",
+    "OPEN",
+    "STATUS_LABELS",
+    "UNMET",
+    "UPCOMING",
+    "Check",
+    "Exemption",
+    "Obligation",
+    "ObligationEngine",
+    "Period",
+    "behind_text",
+    "check_policies",
+    "periods",
+    "read_obligations",
+    "status",
+    "tally",
+]
+LEFT_REASONS = {"graduated": "毕业", "transferred": "转学", "dropped_out": "流失"}
 
 
 class ObligationEngine:
@@ -253,119 +77,270 @@ class ObligationEngine:
         self.school = school
         self.semester = semester
         self.soon_days = soon_days
-        self.obligations = read_obligations(school.forms, semester.policies)
-        self.periods = {ob.every: periods(ob.every, semester, merge) for ob in self.obligations}
-        self.mentors: dict[str, set[str]] = defaultdict(set)
-        self.mentees: dict[str, list[str]] = {}
-        for p in school.pairings:
-            if p.semester == semester.id:
-                self.mentees[p.mentor] = list(p.students)
-                for sid in p.students:
-                    self.mentors[sid].add(p.mentor)
-        kinds = {ob.kind for ob in self.obligations}
+        forms = school.forms
+        self.obligations = read_obligations(forms, semester.policies)
+        self.settings = policy_settings(forms, semester.policies)
+        self.counting: dict[str, Counting] = {
+            ob.policy: counting_of(forms, [ob.policy]) for ob in self.obligations
+        }
+        self.periods = {
+            ob.key: windowed(
+                periods(ob.every, semester, merge), semester, ob.before_start, ob.last_weeks
+            )
+            for ob in self.obligations
+        }
+        self.spans: dict[str, list[tuple[str, Span]]] = defaultdict(list)  # student → who, when
+        self.mentees: dict[str, list[str]] = defaultdict(list)
+        self._pair(school, semester)
+        self.mentors = {sid: {m for m, _ in spans} for sid, spans in self.spans.items()}
         self.about: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
-        source = school.records if records is None else records
-        for r in source:
-            if r.semester != semester.id or r.kind not in kinds:
+        self._index(school.records if records is None else records)
+        self._windows = {
+            ob.key: (semester.start - dt.timedelta(days=ob.before_start), semester.end)
+            for ob in self.obligations
+        }
+        self._reasons: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
+
+    def _pair(self, school: School, semester: Semester) -> None:
+        """Who mentors whom when: spans per student, mentees and spans per mentor."""
+        whole = (semester.start, semester.end)
+        self._mentor_spans: dict[str, list[Span]] = defaultdict(list)
+        for p in school.pairings:
+            if p.semester != semester.id:
                 continue
-            self.by_mentor[(r.mentor, r.kind)].append(r)
+            for sid in p.students:
+                self.mentees[p.mentor].append(sid)
+                spans = p.periods.get(sid, (whole,))
+                self.spans[sid] += [(p.mentor, span) for span in spans]
+                self._mentor_spans[p.mentor] += spans
+        self._whole = {  # students whose every pairing spans the whole semester
+            sid: tuple(sorted({m for m, _ in spans}))
+            for sid, spans in self.spans.items()
+            if all(span == whole for _, span in spans)
+        }
+
+    def _index(self, records: Iterable[Record]) -> None:
+        """The semester's records by student and kind, and by credited teacher and kind."""
+        kinds = {k for ob in self.obligations for k in ob.kinds}
+        whole = (self.semester.start, self.semester.end)
+        joint = self.settings["joint_visits"]
+        for r in records:
+            if r.semester != self.semester.id or r.kind not in kinds:
+                continue
+            teachers = credited(r, joint)
+            for teacher in teachers:
+                self.by_mentor[(teacher, r.kind)].append(r)
+            day = within(r.date, whole)
             for sid in r.students:
-                # a student with several mentors is covered by any of them (district)
-                if r.mentor in self.mentors.get(sid, ()):
+                if self._covers(sid, teachers, day):
                     self.about[(sid, r.kind)].append(r)
         for found in (*self.about.values(), *self.by_mentor.values()):
             found.sort(key=lambda r: (r.date, r.path))
 
+    def _covers(self, student_id: str, teachers: tuple[str, ...], day: dt.date) -> bool:
+        """Whether one of these teachers mentored the student that day: a student with
+        several mentors is covered by any of them (district 多对一), each within the days
+        they were paired."""
+        always = self._whole.get(student_id)
+        if always is not None:
+            return any(t in always for t in teachers)
+        spans = self.spans.get(student_id, ())
+        return any(m in teachers and a <= day <= b for m, (a, b) in spans)
+
+    # -- what counts ------------------------------------------------------------------
+    def window(self, ob: Obligation) -> Span:
+        """The days records for this duty may carry (before the semester: 开学前)."""
+        return self._windows[ob.key]
+
+    def reason(self, r: Record, ob: Obligation) -> str:
+        """Why ``r`` does not count for ``ob`` (empty when it does): policy.counting."""
+        cache = self._reasons[(ob.policy, ob.before_start)]
+        found = cache.get(r.path)
+        if found is None:
+            rules, (low, high) = self.counting[ob.policy], self._windows[ob.key]
+            if not rules.min_body_chars and not rules.require and low <= r.date <= high:
+                found = ""  # nothing to ask of the record (most policies)
+            else:
+                found = why_not_counted(r, rules, (low, high), self.school.forms)
+            cache[r.path] = found
+        return found
+
+    def _counted(self, ob: Obligation, found: list[Record]) -> tuple[list[dt.date], list[Record]]:
+        """The records that count for ``ob``, sorted by the day they count on."""
+        if not found:
+            return [], []
+        cache = self._reasons[(ob.policy, ob.before_start)]
+        low, high = self._windows[ob.key]
+        kept = [
+            r
+            for r in found
+            if not (cache.get(r.path) if r.path in cache else self.reason(r, ob))
+            and (not ob.where or all(r.get(k) == v for k, v in ob.where.items()))
+        ]
+        if len(ob.kinds) > 1:  # one kind's list is sorted already (in _index)
+            kept.sort(key=lambda r: (min(max(r.date, low), high), r.path))
+        return [min(max(r.date, low), high) for r in kept], kept
+
+    # -- who answers --------------------------------------------------------------------
+    def responsible(self, student_id: str, period: Period) -> tuple[str, ...]:
+        """Who answers for the student's period: the mentors paired on its last day (or,
+        with ``responsible: longest``, the most days of it); when nobody is paired on the
+        last day, the mentors paired last within it; nobody when none was paired then."""
+        whole = self._whole.get(student_id)
+        if whole is not None:  # paired for the whole semester, as most students are
+            return whole
+        spans = [(m, s) for m, s in self.spans.get(student_id, ()) if _overlap(s, period) > 0]
+        if not spans:
+            return ()
+        if self.settings["responsible"] == "longest":
+            days: dict[str, int] = defaultdict(int)
+            for m, s in spans:
+                days[m] += _overlap(s, period)
+            best = max(days.values())
+            return tuple(sorted(m for m, n in days.items() if n == best))
+        last = min(period.end, self.semester.end)
+        on_last = sorted({m for m, (a, b) in spans if a <= last <= b})
+        if on_last:
+            return tuple(on_last)
+        latest = max(b for _, (_, b) in spans)
+        return tuple(sorted({m for m, (_, b) in spans if b == latest}))
+
+    def students(self) -> list[str]:
+        """Every student the semester concerns: those in its classes at its start, and
+        every paired student."""
+        found = set(self.spans)
+        for sid, s in self.school.students.items():
+            if s.class_id in self.semester.class_ids and s.in_school(self.semester.start):
+                found.add(sid)
+        return sorted(found)
+
+    # -- checks -------------------------------------------------------------------------
     def _checks(
-        self, ob: Obligation, subject: str, records: list[Record], on: dt.date, until: dt.date
+        self,
+        ob: Obligation,
+        subject: str,
+        records: list[Record],
+        on: dt.date,
+        until: dt.date,
+        who: list[tuple[str, ...]] | None = None,
     ) -> list[Check]:
         found = []
-        wanted = [r for r in records if all(r.get(k) == v for k, v in ob.where.items())]
-        dates = [r.date for r in wanted]  # the lists are sorted by (date, path) once, in __init__
-        for period in self.periods[ob.every]:
+        dates, wanted = self._counted(ob, records)
+        exempt = self.settings["unpaired"] == "exempt"
+        mine: tuple[str, ...] = (subject,)
+        for i, period in enumerate(self.periods[ob.key]):
             if period.end >= until:
                 continue  # the student left before the period ended: not required
-            low = bisect.bisect_left(dates, period.start)
-            high = bisect.bisect_right(dates, period.end, lo=low)
-            hits = tuple(wanted[low:high])
-            found.append(
-                Check(
-                    ob, subject, period, hits, status(period, len(hits), ob.min, on, self.soon_days)
-                )
-            )
+            if who is None:
+                mentors = mine
+                if not self._active(subject, period):
+                    continue  # a mentor with no mentee in this period owes nothing for it
+            else:
+                mentors = who[i]
+                if not mentors and exempt:
+                    continue
+            hits: tuple[Record, ...] = ()
+            if dates:
+                low = bisect.bisect_left(dates, period.start)
+                high = bisect.bisect_right(dates, period.end, lo=low)
+                hits = tuple(wanted[low:high])
+            state = status(period, len(hits), ob.min, on, self.soon_days)
+            found.append(Check(ob, subject, period, hits, state, mentors))
         return found
+
+    def _active(self, mentor: str, period: Period) -> bool:
+        return any(_overlap(s, period) > 0 for s in self._mentor_spans.get(mentor, ()))
 
     def student_checks(
         self, student_id: str, on: dt.date, only: Collection[str] | None = None
     ) -> list[Check]:
-        """Every per-student obligation (or those with an ID in ``only``), period by period."""
-        if student_id not in self.mentors:
-            return []
+        """Every per-student obligation (or those with an ID in ``only``), period by period;
+        each check names who answers for it."""
+        return self._student_checks(student_id, on, only)
+
+    def _student_checks(
+        self, student_id: str, on: dt.date, only: Collection[str] | None
+    ) -> list[Check]:
         student = self.school.students.get(student_id)
+        if student_id not in self.spans and not self._in_classes(student):
+            return []
         until = student.left.date if student and student.left else dt.date.max
         checks = []
         for ob in self.obligations:
             if ob.per == "student" and (only is None or ob.id in only):
-                checks += self._checks(ob, student_id, self.about[(student_id, ob.kind)], on, until)
+                found_periods = self.periods[ob.key]
+                whole = self._whole.get(student_id)
+                who = (
+                    [whole] * len(found_periods)
+                    if whole is not None
+                    else [self.responsible(student_id, p) for p in found_periods]
+                )
+                found = [r for k in ob.kinds for r in self.about[(student_id, k)]]
+                checks += self._checks(ob, student_id, found, on, until, who)
         return checks
+
+    def _in_classes(self, student: Student | None) -> bool:
+        return (
+            student is not None
+            and student.class_id in self.semester.class_ids
+            and student.in_school(self.semester.start)
+        )
 
     def mentor_checks(
         self, mentor_id: str, on: dt.date, only: Collection[str] | None = None
     ) -> list[Check]:
-        """The mentor's own obligations (group activity each round, case meetings)."""
+        """The mentor's own obligations (group activity each round, case meetings), for
+        the periods in which the mentor had mentees."""
         if mentor_id not in self.mentees:
             return []
         checks = []
         for ob in self.obligations:
             if ob.per == "mentor" and (only is None or ob.id in only):
-                records = self.by_mentor[(mentor_id, ob.kind)]
+                records = [r for k in ob.kinds for r in self.by_mentor[(mentor_id, k)]]
                 checks += self._checks(ob, mentor_id, records, on, dt.date.max)
         return checks
 
     def team_checks(
         self, mentor_id: str, on: dt.date, only: Collection[str] | None = None
     ) -> list[Check]:
-        """The mentor's own obligations and every mentee's."""
+        """The mentor's own obligations and those of the mentees the mentor answers for."""
         checks = self.mentor_checks(mentor_id, on, only)
-        for sid in self.mentees.get(mentor_id, ()):
-            checks += self.student_checks(sid, on, only)
+        for sid in dict.fromkeys(self.mentees.get(mentor_id, ())):
+            checks += [c for c in self.student_checks(sid, on, only) if mentor_id in c.mentors]
         return checks
 
     def group_checks(self, student_ids: Iterable[str], on: dt.date) -> list[Check]:
         """Every per-student check of a class or grade."""
         return [c for sid in student_ids for c in self.student_checks(sid, on)]
 
+    def unpaired_checks(self, on: dt.date) -> list[Check]:
+        """The checks nobody answers for: students with no mentor for a period (未对接)."""
+        return [c for sid in self.students() for c in self.student_checks(sid, on) if not c.mentors]
 
-def tally(checks: Iterable[Check]) -> dict[str, int]:
-    """How many checks have each status."""
-    counts = dict.fromkeys(STATUS_LABELS, 0)
-    for c in checks:
-        counts[c.status] += 1
-    return counts
+    def exemptions(self) -> list[Exemption]:
+        """The students who owe some periods nothing: those who left during the semester
+        (转学、毕业、流失), and with ``unpaired: exempt`` those with no mentor."""
+        found = []
+        for sid in self.students():
+            student = self.school.students.get(sid)
+            if student is not None and student.left and self.semester.contains(student.left.date):
+                label = LEFT_REASONS.get(student.left.reason, student.left.reason)
+                found.append(Exemption(sid, f"{student.left.date} {label}离校", student.left.date))
+            elif self.settings["unpaired"] == "exempt":
+                gaps = [
+                    p
+                    for ob in self.obligations
+                    if ob.per == "student"
+                    for p in self.periods[ob.key]
+                    if not self.responsible(sid, p)
+                ]
+                if gaps:
+                    first = min(p.start for p in gaps)
+                    found.append(Exemption(sid, "没有导师（按设置不计义务）", first))
+        return found
 
 
-def behind_text(
-    checks: Iterable[Check], kind_labels: Mapping[str, str], todo: bool = False
-) -> list[str]:
-    """Short Chinese lines for what is unmet or due soon: 缺谈话（3月）.
-
-    With ``todo`` (a mentor's to-do list) the periods still running are listed too, with
-    their last day: 待完成家访记录（本学期，1月20日前）.
-    """
-    lines = []
-    for c in checks:
-        if todo and c.status == OPEN:
-            label = kind_labels.get(c.obligation.kind, c.obligation.kind)
-            more = f"还需 {c.missing} 次，" if c.obligation.min > 1 else ""
-            end = f"{c.period.end.month}月{c.period.end.day}日前"
-            lines.append(f"待完成{label}（{c.period.label}，{more}{end}）")
-            continue
-        if c.status not in (UNMET, DUE_SOON):
-            continue
-        label = kind_labels.get(c.obligation.kind, c.obligation.kind)
-        more = f"还差 {c.missing} 次" if c.obligation.min > 1 else ""
-        soon = "，即将到期" if c.status == DUE_SOON else ""
-        detail = "，".join(x for x in (c.period.label, more) if x)
-        lines.append(f"缺{label}（{detail}{soon}）")
-    return lines
+def _overlap(span: Span, period: Period) -> int:
+    """Days the span and the period share."""
+    return max(0, (min(span[1], period.end) - max(span[0], period.start)).days + 1)

@@ -6,10 +6,13 @@ Read from ``forms/rubrics/`` by ``daoshi.policy.appraisal``; each item type's me
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, NamedTuple
 
+from daoshi.policy.points import ROUNDING
 from daoshi.records.model import Record, Semester, SurveyResult
 
 DEFAULT_SETTINGS: Mapping[str, Any] = {
@@ -17,26 +20,36 @@ DEFAULT_SETTINGS: Mapping[str, Any] = {
     "thirds": "larger-top",
     "missing_survey": "lowest-band",
     "missing_input": "zero",
-    "min_body_chars": 15,
-    "outside_semester": "ignore",
     "excellent_ties": "include",
     "survey_scale": "ratio",
+    "survey_bad_rows": "refuse",
     "zero_for_neglect": False,
     "zero_for_violations": False,
     "per_place": 1,
     "deduct": False,
     "rounding": "floor",
+    "rounds_scoring": "share",
+    "pairing_points": "listed",
+    "total_decimals": 2,
+    "total_rounding": "half-up",
 }
 SETTING_CHOICES: Mapping[str, tuple[Any, ...]] = {
     "ties": ("shared-best", "shared-worst"),
     "thirds": ("larger-top", "larger-bottom"),
     "missing_survey": ("lowest-band", "zero"),
     "missing_input": ("zero",),
-    "outside_semester": ("ignore", "count"),
     "excellent_ties": ("include", "exclude"),
     "survey_scale": ("ratio", "linear"),
+    "survey_bad_rows": ("refuse", "exclude"),
     "rounding": ("floor", "none"),
+    "rounds_scoring": ("share", "all"),
+    "pairing_points": ("listed", "agreement"),
+    "total_decimals": (0, 1, 2, 3, 4),
+    "total_rounding": ROUNDING,
 }
+# settings that moved to the policy's ``counts`` (one definition of what counts, for the
+# obligations and the appraisal alike): a rubric that still has one is told where (A502)
+MOVED_SETTINGS = frozenset({"min_body_chars", "outside_semester"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,9 @@ class MentorScore:
     zeroed: tuple[Evidence, ...] = ()
     commendation: str = ""
     excellent: bool = False
+    total_text: str = ""  # the rounded total as printed: 87.3
+    exact: Fraction = Fraction(0)  # the items' exact sum, before the one rounding
+    notes: tuple[Evidence, ...] = ()  # minor incidents, commendations: shown, not scored
 
 
 @dataclass(frozen=True)
@@ -88,12 +104,36 @@ class Appraisal:
 
 @dataclass(frozen=True)
 class Violation:
-    """A mentee's serious violation (严重违纪), from assessments.yaml."""
+    """A mentee's violation from assessments.yaml: ``serious`` (严重违纪, zeroes the mentor
+    under 青浦实验中学) or ``minor`` (一般违纪: listed, never scored)."""
 
     student: str
     date: Any
     kind: str
     where: str
+    severity: str = "serious"
+
+
+@dataclass(frozen=True)
+class Neglect:
+    """A finding that a mentor neglected the duties (不履行导师职责): when, by whom."""
+
+    mentor: str
+    where: str
+    date: dt.date | None = None
+    by: str = ""  # the deciding body's label: 年级组、领导小组 …
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Commendation:
+    """A special commendation (特别嘉奖): a mentee's striking progress or an innovation."""
+
+    mentor: str
+    reason: str
+    where: str
+    student: str | None = None
+    kind: str = ""  # 进步特别明显 | 创新做法 (its label)
 
 
 @dataclass(frozen=True)
@@ -102,8 +142,8 @@ class Inputs:
 
     path: str = ""
     grade_scores: Mapping[str, tuple[float, str]] = field(default_factory=dict)
-    neglect: Mapping[str, str] = field(default_factory=dict)
-    commendations: Mapping[str, str] = field(default_factory=dict)
+    neglect: Mapping[str, Neglect] = field(default_factory=dict)
+    commendations: tuple[Commendation, ...] = ()
     violations: tuple[Violation, ...] = ()
     exams: Mapping[str, tuple[int, int, str]] = field(default_factory=dict)
 
@@ -143,7 +183,8 @@ class ItemScore:
     """A mentor's points on one rubric item, how they were reached, and the evidence."""
 
     item: RubricItem
-    points: float
+    points: float  # as shown: two decimals, half up
     explanation: str
     evidence: tuple[Evidence, ...] = ()
     band: str = ""
+    exact: Fraction = Fraction(0)  # what the total sums

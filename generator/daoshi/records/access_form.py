@@ -27,6 +27,7 @@ class Role:
     label: str
     scope: str
     pages: frozenset[str]
+    leavers: bool = True  # whether its scope keeps students who have left the school
 
 
 @dataclass(frozen=True)
@@ -41,16 +42,25 @@ class Grant:
 
 @dataclass(frozen=True)
 class AccessForm:
-    """``forms/access.yaml``: roles, the matrix (role → kind or "*" → level or "none"), grants."""
+    """``forms/access.yaml``: roles, the matrix (role → kind or "*" → level or "none"),
+    grants, and the roles whose holders may clone the whole repository (``git``)."""
 
     roles: Mapping[str, Role]
     matrix: Mapping[str, Mapping[str, str]]
     grants: tuple[Grant, ...] = ()
+    git: tuple[str, ...] = ()
 
     def level(self, role: str, kind: str) -> str:
         """The highest level ``role`` sees of ``kind`` ("none" when not at all)."""
         row = self.matrix.get(role, {})
-        return row.get(kind, row.get("*", "none"))
+        # a follow-up is seen like what it follows, even in a school's own older matrix
+        default = row.get("*", "none")
+        follows = FOLLOWS.get(kind)
+        return row.get(kind, row.get(follows, default) if follows else default)
+
+
+# kinds that follow another: where a matrix row does not name them, they take its level
+FOLLOWS = {"crisis-follow-up": "crisis-report"}
 
 
 EMPTY_ACCESS = AccessForm(MappingProxyType({}), MappingProxyType({}))
@@ -59,7 +69,8 @@ EMPTY_ACCESS = AccessForm(MappingProxyType({}), MappingProxyType({}))
 def read_access_form(
     path: str, data: Node, levels: Iterable[str], kinds: Iterable[str]
 ) -> tuple[AccessForm, list[Problem]]:
-    """Read ``access.yaml`` from its node tree, reporting every mistake where it is written."""
+    """Read ``access.yaml`` from its node tree, reporting every mistake where it is written;
+    ``levels`` in their order, least sensitive first."""
     problems: list[Problem] = []
     level_ids = set(levels) | {"none"}
     kind_ids = set(kinds) | {"*"}
@@ -91,8 +102,15 @@ def read_access_form(
             if p.value not in PAGES:
                 fail(p, f"access.yaml: 未知的页面 {p.value!r}，可用：{'、'.join(PAGES)}")
         label = rspec.get("label")
+        leavers = rspec.get("leavers")
+        if leavers is not None and not isinstance(leavers.value, bool):
+            fail(leavers, f"access.yaml: 角色 {rid} 的 leavers 应为 true 或 false")
         roles[rid] = Role(
-            rid, str(label.value) if label else rid, str(scope.value), frozenset(map(str, names))
+            rid,
+            str(label.value) if label else rid,
+            str(scope.value),
+            frozenset(map(str, names)),
+            leavers is None or leavers.value is not False,
         )
     matrix: dict[str, dict[str, str]] = {}
     for rid, row in mapping(spec.get("matrix"), "matrix", data).items():
@@ -128,9 +146,57 @@ def read_access_form(
                 str(reason.value),
             )
         )
+    git, found = _git_roles(path, spec.get("git"), roles, matrix, list(levels))
+    problems.extend(found)
     form = AccessForm(
         MappingProxyType(roles),
         MappingProxyType({k: MappingProxyType(v) for k, v in matrix.items()}),
         tuple(grants),
+        git,
     )
     return form, problems
+
+
+GIT_MAINTAINER = "admin"  # keeps people, pairings and forms: holds the whole repository
+
+
+def _git_roles(
+    path: str,
+    node: Node | None,
+    roles: Mapping[str, Role],
+    matrix: Mapping[str, Mapping[str, str]],
+    levels: list[str],
+) -> tuple[tuple[str, ...], list[Problem]]:
+    """``git: [leader, admin]``: a clone holds every record in full, so only a role that
+    reads everything (scope school, the top level for every kind) may be listed — and the
+    admin, whose pushes of people, pairings and forms need the whole repository."""
+    problems: list[Problem] = []
+
+    def fail(where: Node, detail: str) -> None:
+        problems.append(problem(Location(path, where.line, where.col), "M301", detail=detail))
+
+    if node is None:
+        return (), problems
+    items = node.value if isinstance(node.value, list) else None
+    if items is None:
+        fail(node, "access.yaml: git 应为角色的列表，如 [leader, admin]")
+        return (), problems
+    top = levels[-1] if levels else ""
+    found = []
+    for item in items:
+        rid = str(item.value)
+        role = roles.get(rid)
+        if role is None:
+            fail(item, f"access.yaml: git 中的角色 {rid} 没有在 roles 中定义")
+            continue
+        row = matrix.get(rid, {})
+        reads_all = role.scope == "school" and role.leavers and set(row.values()) == {top}
+        if rid != GIT_MAINTAINER and not reads_all:
+            fail(
+                item,
+                f"access.yaml: 角色 {rid} 不能 clone 记录仓库：clone 得到全部记录，"
+                f"而它在访问矩阵中不能看到全部（须 scope: school，每种记录都是 {top}）",
+            )
+            continue
+        found.append(rid)
+    return tuple(found), problems

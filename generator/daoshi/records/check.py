@@ -14,12 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from daoshi.errors import Location, Problem
-from daoshi.messages import describe, expected, limit_text, problem
+from daoshi.messages import describe, expected, language, limit_text, problem
 from daoshi.records.forms import BodyForm, FieldForm, Forms
 from daoshi.records.sources import Node
 
 INVALID = object()
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+MAX_ID_LENGTH = 64  # an ID is a folder of the site and of the journal: far below 255 bytes
+# Names an ID may not take, though the pattern allows them: folders and files of the site
+# (students/<ID>/, site/<audience>/), journal folders (journal/<teacher>/group/), and
+# Windows' device names, which no file or folder may have there.
+RESERVED_IDS = frozenset(
+    {"index", "search", "assets", "404", "sitemap", "group", "leader", "history", "daoshi"}
+)
+_DEVICE = re.compile(r"(?i:con|prn|aux|nul|com[0-9]|lpt[0-9])\Z")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 Key = tuple[str | int, ...]
 
@@ -124,6 +132,9 @@ class FormChecker:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return self.wrong_type(node, spec)
         text = value if isinstance(value, str) else str(node.raw)
+        if spec.required and not text.strip():  # required means not blank: spaces are no theme
+            self.report(node, "R102", label=str(spec.label), key=spec.name)
+            return INVALID
         if spec.max_length is not None and len(text) > spec.max_length:
             self.report(
                 node, "R107", label=str(spec.label), limit=limit_text("max_length", spec.max_length)
@@ -141,10 +152,24 @@ class FormChecker:
         if not re.match(pattern, node.value):
             self.report(node, "R108", label=str(spec.label), pattern=pattern)
             return INVALID
+        if spec.type == "id" and not self.usable_id(node, spec):
+            return INVALID
         if spec.type == "ref":
             assert spec.to is not None
             self.out.refs.append(Ref(spec.to, node.value, node.line, node.col, key))
         return node.value
+
+    def usable_id(self, node: Node, spec: FieldForm) -> bool:
+        """An ID becomes a file or folder name: not too long, not a name taken already."""
+        ident: str = node.value
+        if len(ident) > MAX_ID_LENGTH:
+            self.report(node, "R113", label=str(spec.label), length=len(ident), limit=MAX_ID_LENGTH)
+            return False
+        why = reserved_id(ident)
+        if why:
+            self.report(node, "R112", label=str(spec.label), value=ident, why=why)
+            return False
+        return True
 
     def kind(self, node: Node, spec: FieldForm, key: Key) -> Any:
         if not isinstance(node.value, str) or node.value not in self.forms.kinds:
@@ -211,6 +236,16 @@ class FormChecker:
         if not isinstance(node.value, dict):
             return self.wrong_type(node, spec)
         return self.mapping(node, spec.fields, key, str(spec.label))
+
+
+def reserved_id(ident: str) -> str:
+    """Why an ID cannot be used (empty when it can): a device name or a name of the site."""
+    en = language() == "en"
+    if _DEVICE.match(ident):
+        return "a Windows device name, not a file name" if en else "Windows 的设备名，不能作文件名"
+    if ident.lower() in RESERVED_IDS:
+        return "the site or the journal uses this name" if en else "网站或记录目录已用这个名字"
+    return ""
 
 
 _CHECKS = {

@@ -5,6 +5,7 @@ file checked (``M`` codes) before a kind, data-file form, level or policy is mad
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -13,6 +14,7 @@ from daoshi.errors import Location, Problem, ProjectError
 from daoshi.messages import problem
 from daoshi.records.access_form import EMPTY_ACCESS, read_access_form
 from daoshi.records.forms import (
+    _EMPTY,
     BUNDLED_FORMS,
     FIELD_TYPES,
     KIND_CODE,
@@ -149,6 +151,11 @@ def _with_label(items: Node, parent: dict[str, Node]) -> Node:
     return Node(merged, items.line, items.col)
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """A policy's ``counts`` or ``settings`` (checked by daoshi.policy.duties, A501)."""
+    return MappingProxyType(value) if isinstance(value, dict) else _EMPTY
+
+
 def _str_or_none(node: Node | None) -> str | None:
     return None if node is None else str(node.value)
 
@@ -239,6 +246,7 @@ def _kind(
             help=reader.text(bspec.get("help"), kind, "body.help", body or data),
             sensitivity=reader.level(bspec.get("sensitivity"), level, kind),
         ),
+        urgent=plain(spec.get("urgent")) is True,
     )
     return form, reader.problems + base_reader.problems
 
@@ -272,6 +280,10 @@ def _policy(path: str, data: Node) -> tuple[Policy | None, list[Problem]]:
     if not isinstance(ident, str) or not isinstance(cap, int) or not isinstance(obligations, list):
         reader.fail(data, "政策需要 id、整数 ratio_cap 和 obligations 列表")
         return None, reader.problems
+    for key in ("counts", "settings"):
+        node = spec.get(key)
+        if node is not None and not isinstance(node.value, dict):
+            reader.fail(node, f"{key} 应为“键: 值”映射")
     form = Policy(
         id=ident,
         label=reader.text(spec.get("label"), ident, "label", data),
@@ -280,6 +292,8 @@ def _policy(path: str, data: Node) -> tuple[Policy | None, list[Problem]]:
         ratio_cap=cap,
         class_teacher_ratio_cap=ct_cap if isinstance(ct_cap, int) else cap,
         obligations=tuple(MappingProxyType(o) for o in obligations if isinstance(o, dict)),
+        counts=_mapping(plain(spec.get("counts"))),
+        settings=_mapping(plain(spec.get("settings"))),
     )
     return form, reader.problems
 
@@ -329,7 +343,7 @@ def load_forms(records_root: Path | None = None, bundled: Path = BUNDLED_FORMS) 
     access = EMPTY_ACCESS
     if "access.yaml" in nodes:
         access, found = read_access_form(
-            files["access.yaml"][1], nodes["access.yaml"], level_ids, kinds
+            files["access.yaml"][1], nodes["access.yaml"], [lv.id for lv in levels], kinds
         )
         problems.extend(found)
     if problems:

@@ -103,6 +103,7 @@ class KindForm:
     sensitivity: str
     fields: Mapping[str, FieldForm]
     body: BodyForm
+    urgent: bool = False  # a new record alerts its readers at once (daoshi.notify)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ class Policy:
     ratio_cap: int
     class_teacher_ratio_cap: int
     obligations: tuple[Mapping[str, Any], ...]
+    counts: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # what a record needs
+    settings: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # the engine's readings
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import re
@@ -142,6 +143,15 @@ def record_path(path: str) -> RecordPath | None:
         name["date"] if name else None,
         name["kind"] if name else None,
     )
+
+
+def record_day(path: str) -> dt.date | None:
+    """The date a journal path carries (``…/2025-10-12-talk.md``), if it carries a real one."""
+    found = record_path(path)
+    try:
+        return dt.date.fromisoformat(found.date) if found and found.date else None
+    except ValueError:
+        return None
 
 
 def _hint(path: str) -> str:

@@ -127,6 +127,30 @@ class Semester:
 
 
 Span = tuple[dt.date, dt.date]  # first and last day, both included
+MAX_BEFORE_START = 120  # days: the longest 开学前 window a policy may give (checked, A501)
+
+
+def within(day: dt.date, span: Span) -> dt.date:
+    """The day moved into the span: a day before it is its first, a day after its last."""
+    return min(max(day, span[0]), span[1])
+
+
+def record_window(forms: Forms, semester: Semester, kind: str) -> Span:
+    """The days a record of ``kind`` filed under ``semester`` may carry: the semester, from
+    earlier when an obligation of its policies takes that kind before the first day
+    (区文件：“每学期开学前、学期末……开展一次学生家访”, ``window: {before_start: 30}``)."""
+    before = 0
+    for pid in semester.policies:
+        policy = forms.policies.get(pid)
+        for spec in policy.obligations if policy is not None else ():
+            window = spec.get("window")
+            kinds = [spec.get("kind"), *(spec.get("also") or ())]
+            if kind not in kinds or not isinstance(window, Mapping):
+                continue
+            days = window.get("before_start")
+            if isinstance(days, int) and not isinstance(days, bool):
+                before = max(before, min(days, MAX_BEFORE_START))
+    return (semester.start - dt.timedelta(days=before), semester.end)
 
 
 @dataclass(frozen=True)
@@ -166,13 +190,14 @@ class ScreeningEntry:
 
 @dataclass(frozen=True)
 class SurveyResult:
-    """Students' or parents' average ratings of one mentor (1–5)."""
+    """Students' or parents' average ratings of one mentor, on a 1–5 or 0–100 ``scale``."""
 
     semester: str
     mentor: str
     respondents: str
     responses: int
     scores: Mapping[str, float]
+    scale: int = 5
 
 
 @dataclass(frozen=True)
@@ -234,6 +259,14 @@ class CrisisReport(Record):
     """危机上报: surfaced at once to leaders and the psychological teacher."""
 
 
+class CrisisFollowUp(Record):
+    """危机跟进: a follow-up of a student's crisis case; the latest one gives its state."""
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.get("status") == "closed")
+
+
 class OptionalAction(Record):
     """自选动作: lunch together, sports, a team activity."""
 
@@ -249,6 +282,7 @@ RECORD_CLASSES: Mapping[str, type[Record]] = MappingProxyType(
         "growth-message": GrowthMessage,
         "help-plan": HelpPlan,
         "crisis-report": CrisisReport,
+        "crisis-follow-up": CrisisFollowUp,
         "optional-action": OptionalAction,
     }
 )
@@ -291,6 +325,31 @@ class School:
             p.mentor
             for p in self.pairings
             if p.semester == semester_id and student_id in p.students
+        )
+
+    def is_mentee_on(self, mentor: str, student_id: str, semester_id: str, day: dt.date) -> bool:
+        """Whether the mentor answers for the student on that day of the semester (dated
+        pairing periods honoured: after a change of mentor the former mentor no longer
+        does). A day before the semester counts as its first day, one after as its last
+        (a home visit made 开学前). The one rule the hook, the editor and the obligations
+        engine ask."""
+        semester = next((s for s in self.semesters if s.id == semester_id), None)
+        if semester is None:
+            return False
+        day = within(day, (semester.start, semester.end))
+        return any(
+            p.semester == semester_id and p.mentor == mentor and p.covers(student_id, day)
+            for p in self.pairings
+        )
+
+    def pairing_spans(self, mentor: str, student_id: str, semester_id: str) -> tuple[Span, ...]:
+        """The dated periods the mentor had the student in the semester (none when the
+        pairing is for the whole semester)."""
+        return tuple(
+            span
+            for p in self.pairings
+            if p.semester == semester_id and p.mentor == mentor
+            for span in p.periods.get(student_id, ())
         )
 
     def mentors_on(self, student_id: str, day: dt.date) -> tuple[str, ...]:

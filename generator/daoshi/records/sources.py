@@ -17,6 +17,7 @@ import yaml
 
 from daoshi.errors import Location, Problem
 from daoshi.messages import problem
+from daoshi.records.decoding import CONTROL, control_characters, decode, position
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 12
@@ -109,9 +110,10 @@ class _Builder:
     This is the hot loop of a cold validation, so marks are read inline.
     """
 
-    def __init__(self, path: str, line_offset: int) -> None:
+    def __init__(self, path: str, line_offset: int, text: str = "") -> None:
         self.path = path
         self.base = 1 + line_offset
+        self.text = text
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
         self.anchors = False
@@ -147,7 +149,10 @@ class _Builder:
                 self.report(mark, "F014", text=raw)
             node = Node(value, line, col, raw=raw, bad=trap)
         elif tag is _QUOTED:
-            node = Node(ynode.value, line, col, raw=ynode.value)
+            bad = ynode.style == '"' and _ESCAPED_BAD.search(ynode.value) is not None
+            if bad:
+                self.bad_escapes(ynode.start_mark.index, ynode.end_mark.index)
+            node = Node(ynode.value, line, col, raw=ynode.value, bad=bad)
         elif tag is _MAP or tag is _SEQ:
             if tag is _SEQ:
                 items = [self.build(item, depth + 1) for item in ynode.value]
@@ -158,6 +163,21 @@ class _Builder:
             self.report(mark, "F011", tag=tag)
             return Node(None, line, col, bad=True)
         return node
+
+    def bad_escapes(self, start: int, end: int) -> None:
+        """F021 at each escape of a double-quoted scalar that writes an invisible or invalid
+        character (``\\e``, ``\\a``, ``\\x1b``, ``\\u202e``, a lone ``\\ud800`` …)."""
+        text = self.text
+        for m in _ESCAPE.finditer(text, start, end):
+            if _escaped_backslash(text, m.start()):
+                continue
+            char = _unescape(m.group())
+            if char is not None and _ESCAPED_BAD.match(char):
+                at = position(text, m.start(), self.path)
+                where = Location(self.path, at.line + self.base - 1, at.col)
+                self.problems.append(
+                    problem(where, "F021", escape=m.group(), char=f"U+{ord(char):04X}")
+                )
 
     def mapping(self, ynode: Any, depth: int) -> dict[str, Node]:
         result: dict[str, Node] = {}
@@ -180,12 +200,22 @@ class _Builder:
 
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[Problem]]:
     """Parse one YAML document into a located ``Node`` tree; never raises on bad input."""
-    builder = _Builder(path, line_offset)
+    builder = _Builder(path, line_offset, text)
+    deep = _too_deep(text)
+    if deep is not None:  # before libyaml: older builds crash (segfault) on deep nesting
+        where = position(text, deep, path)
+        where = Location(path, where.line + line_offset, where.col)
+        return None, [problem(where, "F017", depth=MAX_NESTING)]
     try:
         builder.find_anchors(text)
         ynode = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.problem == _BAD_ESCAPE and exc.context_mark is not None and mark is not None:
+            line_end = text.find("\n", mark.index)
+            builder.bad_escapes(exc.context_mark.index, len(text) if line_end < 0 else line_end)
+            if builder.problems:
+                return None, builder.problems
         detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         loc = Location(path, 1 + line_offset, 1)
         if mark is not None:
@@ -198,56 +228,50 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Node | None,
     return builder.build(ynode), builder.problems
 
 
-def _utf8_error(raw: bytes, exc: UnicodeDecodeError) -> Location:
-    before = raw[: exc.start]
-    line = before.count(b"\n") + 1
-    col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-    return Location("", line, col)
+MAX_NESTING = 1000  # far past any form (MAX_DEPTH); libyaml 0.2.5 overflows its stack near 10^5
+_FLOW = re.compile(r"[\[\]{}]")
+_COMPACT = re.compile(rf"^ *(?:[-?] +){{{MAX_NESTING}}}", re.MULTILINE)
+_BAD_ESCAPE = "found invalid Unicode character escape code"
+_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0abtvfreN_LP])")
+# what an escape may not write: what CONTROL blanks in the text, and lone surrogates
+_ESCAPED_BAD = re.compile(CONTROL.pattern[:-1] + "\ud800-\udfff]")
+_SHORT_ESCAPES = {
+    "0": "\x00", "a": "\x07", "b": "\x08", "t": "\t", "v": "\x0b", "f": "\x0c",
+    "r": "\r", "e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}  # fmt: skip
 
 
-def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
-    """Bytes to text, reporting BOM, bad UTF-8, CRLF and empty files."""
-    problems: list[Problem] = []
-    bom = 0
-    if raw.startswith(b"\xef\xbb\xbf"):
-        problems.append(problem(Location(path), "F003"))
-        raw, bom = raw[3:], 3
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        where = _utf8_error(raw, exc)
-        problems.append(
-            problem(Location(path, where.line, where.col), "F002", byte=exc.start + bom + 1)
-        )
-        return None, problems
-    if "\r" in text:
-        problems.append(problem(_position(text, text.index("\r"), path), "F004"))
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        problems.append(problem(Location(path), "F006"))
-        return None, problems
-    return text, problems
+def _unescape(escape: str) -> str | None:
+    """The character a YAML double-quoted escape stands for (None: not one character)."""
+    if escape[1] in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[escape[1]]
+    code = int(escape[2:], 16)
+    return chr(code) if code <= 0x10FFFF else None
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+def _escaped_backslash(text: str, index: int) -> bool:
+    """Whether the backslash at ``index`` is itself escaped (an odd run of them before it)."""
+    run = 0
+    while index > run and text[index - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
 
 
-def _position(text: str, index: int, path: str) -> Location:
-    """The 1-based line and column of a character, counting only LF as a line break."""
-    line = text.count("\n", 0, index) + 1
-    return Location(path, line, index - text.rfind("\n", 0, index))
-
-
-def _control_characters(text: str, path: str, problems: list[Problem]) -> str:
-    """Report invisible control characters and Unicode line separators, then blank them.
-
-    libyaml would count U+2028 and U+0085 as line breaks (shifting every later line number)
-    and stops at a NUL without a position; editors show neither.
-    """
-    for m in _CONTROL.finditer(text):
-        char = f"U+{ord(m.group()):04X}"
-        problems.append(problem(_position(text, m.start(), path), "F018", char=char))
-    return _CONTROL.sub("", text)
+def _too_deep(text: str) -> int | None:
+    """Where the nesting passes ``MAX_NESTING`` levels: flow brackets (``[[[…``) or compact
+    block indicators on one line (``- - - …``); None when it cannot. Plain counting first,
+    so ordinary files pay two ``str.count`` calls."""
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        depth = 0
+        for m in _FLOW.finditer(text):
+            depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+            if depth > MAX_NESTING:
+                return m.start()
+    if text.count("-") + text.count("?") > MAX_NESTING:
+        found = _COMPACT.search(text)
+        if found is not None:
+            return found.start()
+    return None
 
 
 def _tabs(text: str, path: str, line_offset: int) -> list[Problem]:
@@ -258,33 +282,42 @@ def _tabs(text: str, path: str, line_offset: int) -> list[Problem]:
     return found
 
 
+_CLOSING = re.compile(r"^(?:---|\.\.\.)$", re.MULTILINE)
+
+
 def split_front_matter(text: str, path: str) -> tuple[str | None, str, int, list[Problem]]:
     """Split ``---`` front matter from the Markdown body.
 
-    Returns (yaml text, body, first body line, problems); the YAML starts on line 2.
+    Returns (yaml text, body, first body line, problems); the YAML starts on line 2. A
+    front matter closed by ``...`` (YAML's end of document) is reported there (F020) and
+    read as if closed by ``---``, so the rest of the file is checked too.
     """
     if not text.startswith("---\n") and text.rstrip("\n") != "---":
         return None, text, 1, [problem(Location(path), "F008")]
-    end = text.find("\n---\n", 3)
-    if end == -1:
-        if text.endswith("\n---"):
-            end = len(text) - 4
-        else:
-            return None, "", 0, [problem(Location(path), "F009")]
-    front = text[4 : end + 1]
-    body_start = end + 5
+    closing = _CLOSING.search(text, 4) if len(text) > 3 else None
+    if closing is None:
+        return None, "", 0, [problem(Location(path), "F009")]
+    problems = []
+    if closing.group() == "...":
+        problems.append(problem(position(text, closing.start(), path), "F020"))
+    front = text[4 : closing.start()]
+    body_start = min(closing.end() + 1, len(text))
     body_line = text.count("\n", 0, body_start) + 1
-    return front, text[body_start:], body_line, []
+    return front, text[body_start:], body_line, problems
 
 
 def parse_text(text: str, path: str, markdown: bool) -> SourceFile:
-    """Parse decoded text: a record (front matter + body) or a plain YAML file."""
+    """Parse decoded text: a record (front matter + body) or a plain YAML file.
+
+    An empty front matter (or a file of comments only) is an empty mapping, so the form
+    check names every missing field.
+    """
     body: str | None = None
     body_line = 0
     offset = 0
     problems: list[Problem] = []
-    if _CONTROL.search(text):
-        text = _control_characters(text, path, problems)
+    if CONTROL.search(text):
+        text = control_characters(text, path, problems)
     yaml_text: str | None = text
     if markdown:
         yaml_text, body, body_line, split_problems = split_front_matter(text, path)
@@ -299,7 +332,7 @@ def parse_text(text: str, path: str, markdown: bool) -> SourceFile:
         problems.append(problem(Location(path, data.line, data.col), "F015"))
         data = None
     elif data is None and not yaml_problems:
-        problems.append(problem(Location(path, 1 + offset, 1), "F015"))
+        data = Node({}, 1 + offset, 1)
     return SourceFile(path, data, body, body_line, problems)
 
 

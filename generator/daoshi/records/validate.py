@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import Counter
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from daoshi.cache import Cache, _dump, _load, cache_dir, code_version
 from daoshi.errors import Problem, ProjectError
-from daoshi.messages import language
+from daoshi.messages import is_fact, language
 from daoshi.records.check import Checked
 from daoshi.records.filecheck import check_file, read_and_check, read_raw
 from daoshi.records.formfiles import load_forms
@@ -43,24 +44,44 @@ class Summary:
 
 @dataclass(frozen=True)
 class Result:
-    """Problems (sorted) and summary of one validation; ``school`` when it could be built."""
+    """Problems (sorted) and summary of one validation; ``school`` when it could be built.
+
+    ``problems`` are the errors (a file that cannot be used); ``notes`` the facts shown
+    and flagged (a record outside its semester, a mentor over the cap, a student without a
+    mentor): never a reason to refuse the school (``daoshi.messages.is_fact``).
+    """
 
     problems: list[Problem]
     summary: Summary
     school: School | None = None
+    notes: list[Problem] = field(default_factory=list)
+
+
+def _result(found: list[Problem], summary: Summary, school: School | None = None) -> Result:
+    """Errors and notes apart, each sorted."""
+    return Result(
+        [p for p in found if not is_fact(p)], summary, school, [p for p in found if is_fact(p)]
+    )
 
 
 def school_today(root: Path) -> dt.date:
-    """Today in the school's time zone (Asia/Shanghai unless school.yaml says otherwise)."""
+    """Today in the school's time zone (Asia/Shanghai unless school.yaml says otherwise);
+    a demo school's ``as_of`` date when school.yaml has one."""
     tz = DEFAULT_TIMEZONE
+    as_of = ""
     try:
-        for line in (root / "school.yaml").read_text("utf-8").splitlines():
+        for line in (root / "school.yaml").read_text("utf-8-sig").splitlines():
             if line.startswith("timezone:"):
                 tz = line.split(":", 1)[1].strip().strip("'\"") or tz
+            elif line.startswith("as_of:"):  # a demo school, frozen on its day
+                as_of = line.split(":", 1)[1].split("#")[0].strip().strip("'\"")
         zone = ZoneInfo(tz)
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         zone = ZoneInfo(DEFAULT_TIMEZONE)
-    return dt.datetime.now(zone).date()
+    try:
+        return dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(zone).date()
+    except ValueError:  # a malformed as_of is reported by the form check (R1xx)
+        return dt.datetime.now(zone).date()
 
 
 def _digests(
@@ -134,7 +155,7 @@ def validate(
         cached_problems, summary = cache.index.result
         if fresh or scan.listings != cache.index.listings:  # settle "racy" files and folders
             cache.save(tree_key, cache.index.result, None)
-        return Result(cached_problems, Summary(**{**summary.__dict__, "cached": True}))
+        return _result(cached_problems, Summary(**{**summary.__dict__, "cached": True}))
     if progress:
         progress(f"检查 {len(entries)} 个文件（{len(fresh)} 个有变化）…")
     stored = cache.files()
@@ -160,7 +181,17 @@ def validate(
     summary = _summary(entries, checked, school)
     changed = bool(fresh) or len(new_files) != len(stored)
     cache.save(tree_key, (problems, summary), new_files if changed else None)
-    return Result(problems, summary, school)
+    return _result(problems, summary, school)
+
+
+def credited(result: Result) -> School | None:
+    """The school without the records validation rejects: what engines that credit records
+    (obligations in ``daoshi review``) may count when a repository still has errors."""
+    if result.school is None:
+        return None
+    bad = {p.location.path for p in result.problems}
+    kept = tuple(r for r in result.school.records if r.path not in bad)
+    return dataclasses.replace(result.school, records=kept)
 
 
 def load(root: Path | str, *, today: dt.date | None = None, use_cache: bool = True) -> School:
@@ -263,4 +294,4 @@ def check_records(
         for p in crosser.problems
         if p.location.path in mine or (p.code == "X216" and p.location.path in missing)
     ]
-    return sorted(problems), school, others
+    return sorted(p for p in problems if not is_fact(p)), school, others

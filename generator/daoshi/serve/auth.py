@@ -11,8 +11,7 @@ import hmac
 import ipaddress
 import secrets
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from daoshi.serve.store import AuthStore, RateLimiter
 from daoshi.serve.users import (
     User,
     _verify,
@@ -60,42 +60,6 @@ _templates = jinja2.Environment(
 )
 
 
-class RateLimiter:
-    """Failed sign-ins per key (an IP address, a user name) in a sliding window."""
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float]:
-        now = self.clock()
-        failures = self._failures.get(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if not failures:
-            self._failures.pop(key, None)
-        return failures
-
-    def wait(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0 when it may now)."""
-        failures = self._recent(key)
-        if len(failures) < self.limit:
-            return 0.0
-        return failures[0] + self.window - self.clock()
-
-    def fail(self, key: str) -> None:
-        self._recent(key)
-        self._failures.setdefault(key, deque()).append(self.clock())
-        if len(self._failures) > 100_000:  # a flood of names: forget the oldest keys
-            for old in list(self._failures)[:50_000]:
-                del self._failures[old]
-
-    def reset(self, key: str) -> None:
-        self._failures.pop(key, None)
-
-
 @dataclass
 class AuthConfig:
     """How users sign in; shared by ``daoshi serve`` and the editor."""
@@ -111,9 +75,15 @@ class AuthConfig:
     )
     ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20, 900))
     user_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(5, 900))
+    state_file: Path | None = None  # failures and revocations, kept across restarts
     _users: dict[str, User] = field(default_factory=dict)
     _users_stamp: tuple[int, int] = (0, 0)
-    revoked: dict[str, float] = field(default_factory=dict)
+    store: AuthStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = AuthStore(self.state_file)
+        self.ip_limiter.bind(self.store, "ip")
+        self.user_limiter.bind(self.store, "user")
 
     def users(self) -> dict[str, User]:
         """The users file, read again whenever it changes (adduser needs no restart)."""
@@ -176,16 +146,24 @@ class Sessions:
         user = self.config.users().get(str(data.get("u")))
         if user is None or data.get("p") != self._fingerprint(user):
             return None
-        if data.get("s") in self.config.revoked:
+        if self.config.store.is_revoked(str(data.get("s"))):
             return None
         return user, data
 
     def revoke(self, data: Mapping[str, str]) -> None:
-        now = time.time()
-        revoked = self.config.revoked
-        for sid in [s for s, until in revoked.items() if until < now]:
-            del revoked[sid]
-        revoked[data["s"]] = now + self.config.session_seconds
+        """Logout: the session stays refused until it would have expired, across restarts."""
+        self.config.store.revoke(data["s"], time.time() + self.config.session_seconds)
+
+    def form_token(self, request: Request) -> str:
+        """The CSRF token the signed-in user's forms carry: the session's own, or (signed in
+        by the proxy's header, without a session) one derived from the user's name."""
+        if self.config.trust_header:
+            user = getattr(request.state, "user", None)
+            if not isinstance(user, User):
+                return ""
+            return hmac.new(self.config.secret, f"csrf:{user.name}".encode(), "sha256").hexdigest()
+        found = self.read(request.cookies.get(SESSION_COOKIE))
+        return found[1]["c"] if found else ""
 
     def login_token(self, request: Request) -> tuple[str, str | None]:
         """The login form's CSRF token, and a new cookie to set when there was none."""

@@ -33,12 +33,12 @@ from daoshi.serve.auth import (
     SESSION_COOKIE,
     AuthConfig,
     AuthMiddleware,
-    RateLimiter,
     Sessions,
     auth_routes,
     client_ip,
     page,
 )
+from daoshi.serve.store import RateLimiter
 from daoshi.serve.users import User, add_user, hash_password, load_users
 
 __all__ = [
@@ -164,9 +164,10 @@ def resolve_in(folder: Path, scope: Scope) -> Path | None:
 
 
 def make_site_endpoint(
-    site: Path, audiences: Callable[[], Audiences]
+    site: Path, audiences: Callable[[], Audiences], prefix: str = ""
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Serve the signed-in user's audience folder: the only files they can ever reach."""
+    """Serve the signed-in user's audience folder: the only files they can ever reach
+    (under ``prefix``, e.g. ``/site`` when the editor has the root)."""
 
     async def serve(request: Request) -> Response:
         user: User | None = request.state.user
@@ -197,7 +198,15 @@ def make_site_endpoint(
             )
         request.state.audience = folder
         root = site / folder
-        target = resolve_in(root, request.scope)
+        scope = request.scope
+        if prefix:  # the site's own path: what follows the prefix
+            raw = scope.get("raw_path") or scope["path"].encode()
+            scope = {
+                **scope,
+                "path": scope["path"][len(prefix) :] or "/",
+                "raw_path": raw[len(prefix) :],
+            }
+        target = resolve_in(root, scope)
         if target is not None and target.is_dir():
             if not request.url.path.endswith("/"):
                 return RedirectResponse(request.url.path + "/", status_code=301)
@@ -216,8 +225,10 @@ def make_app(
     site: Path,
     config: AuthConfig,
     extra_routes: Iterable[Route] = (),
+    site_prefix: str = "",
 ) -> Starlette:
-    """The whole server: auth routes, ``extra_routes`` (the editor's), then the site."""
+    """The whole server: auth routes, ``extra_routes`` (the editor's), then the site
+    (at ``site_prefix``: ``""`` for the root, ``/site`` beside the editor)."""
     sessions = Sessions(config)
     state: dict[str, Any] = {"audiences": None, "stamp": None}
 
@@ -232,14 +243,20 @@ def make_app(
         found: Audiences = state["audiences"]
         return found
 
+    async def to_site(request: Request) -> Response:
+        return RedirectResponse(f"{site_prefix}/", status_code=301)
+
+    endpoint = make_site_endpoint(site, audiences, site_prefix)
     routes = [
         *auth_routes(config, sessions),
         *extra_routes,
-        Route("/{path:path}", make_site_endpoint(site, audiences), methods=["GET", "HEAD"]),
+        *([Route(site_prefix, to_site)] if site_prefix else []),
+        Route(f"{site_prefix}/{{path:path}}", endpoint, methods=["GET", "HEAD"]),
     ]
     app = Starlette(routes=routes)
     app.state.config = config
     app.state.sessions = sessions
+    app.state.audiences = audiences
     app.add_middleware(AuthMiddleware, config=config, sessions=sessions)
     app.add_middleware(AccessLog, config=config)
     return app

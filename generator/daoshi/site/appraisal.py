@@ -9,6 +9,7 @@ appear here: only dates, kinds, IDs, points and why.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from daoshi.policy.appraisal import appraise_all, load_rubrics
 from daoshi.policy.rubric import Appraisal, Evidence, Inputs, MentorScore, Rubric
 from daoshi.records.model import Record, School
-from daoshi.site.core import Page, Site, page, record_anchor
+from daoshi.site.core import Page, Site, cndate, page, record_anchor
 
 SORT_KEYS = ("total", "mentor", "grade")
 
@@ -144,11 +145,13 @@ def evidence_view(site: Site, e: Evidence, visible: set[str]) -> dict[str, Any]:
     if e.record is not None:
         sid = e.student or e.record.students[0]
         kind = site.kind_labels.get(e.record.kind, e.record.kind)
-        label = f"{e.record.date} {kind} {sid}"
+        student = site.school.students.get(sid)
+        label = f"{cndate(e.record.date)} {kind} · {student.name if student else sid}"
         if e.record.path in visible and site.linked("students", sid):
             target = f"students/{sid}/#{record_anchor(e.record)}"
     elif e.student is not None:
-        label = e.student
+        student = site.school.students.get(e.student)
+        label = student.name if student else e.student
         if site.linked("students", e.student):
             target = f"students/{e.student}/"
     survey = e.survey
@@ -157,9 +160,26 @@ def evidence_view(site: Site, e: Evidence, visible: set[str]) -> dict[str, Any]:
         "points": e.points,
         "label": label,
         "target": target,
-        "where": e.where,
+        "where": source_label(e.where),
         "survey": survey is not None,
     }
+
+
+# where a point comes from, in the words of the office that keeps it (not a file name)
+SOURCES = {
+    "pairings.yaml": "对接表",
+    "surveys.yaml": "学生和家长评价汇总",
+    "assessments.yaml": "年级组评分",
+    "screening.yaml": "受导学生排查",
+}
+
+
+def source_label(where: str | None) -> str:
+    """semesters/2025-2026-1/surveys.yaml:12 → 学生和家长评价汇总."""
+    if not where:
+        return ""
+    name = where.split(":", 1)[0].rsplit("/", 1)[-1]
+    return SOURCES.get(name, "学校录入的数据")
 
 
 def mentor_appraisal(site: Site, mentor: str, found: list[Appraisal]) -> Page:
@@ -182,6 +202,7 @@ def mentor_appraisal(site: Site, mentor: str, found: list[Appraisal]) -> Page:
                         "item": i.item,
                         "points": i.points,
                         "explanation": i.explanation,
+                        "arithmetic": arithmetic(i.explanation, i.points, len(i.evidence)),
                         "evidence": [evidence_view(site, e, visible) for e in i.evidence],
                     }
                     for i in score.items
@@ -191,6 +212,21 @@ def mentor_appraisal(site: Site, mentor: str, found: list[Appraisal]) -> Page:
         )
     html = site.render("appraisal_mentor.html", depth=3, t=teacher, terms=terms, today=site.today)
     return page(f"appraisal/mentors/{mentor}.md", f"{teacher.name}老师 · 考核", html)
+
+
+def arithmetic(explanation: str, points: float, lines: int) -> str:
+    """The item's reasoning as a sum a mentor can check by hand: the result written out
+    (``7 ÷ 9 × 35 = 27.22``), and for a share per student what one share is worth."""
+    text = explanation
+    share = re.search(r"(\d+) ÷ (\d+) × ([\d.]+)$", explanation)
+    if "=" not in explanation and share is not None:
+        total, whole = int(share[2]), float(share[3])
+        text = f"{explanation} = {points:g}"
+        if total:
+            text += f"（每项 {whole:g} ÷ {total} ≈ {round(whole / total, 2):g} 分）"
+    elif "=" not in explanation and explanation:
+        text = f"{explanation}：{points:g} 分"
+    return text
 
 
 def index_page(site: Site, found: list[Appraisal]) -> Page:

@@ -9,6 +9,8 @@ names.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from daoshi.access import Access, leader_audience
 from daoshi.records.model import Record, School, Semester, Student
@@ -68,6 +70,14 @@ def cndate(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def cndates(text: str) -> str:
+    """Every 2025-10-12 in a text (the audit's details) written as 2025年10月12日."""
+    return _ISO.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+
+
 @dataclass(frozen=True)
 class Page:
     """A generated page: where it goes, its title, its Markdown source."""
@@ -75,6 +85,38 @@ class Page:
     path: str
     title: str
     content: str
+
+
+Spans = dict[tuple[str, str], list[tuple[str, tuple[dt.date, dt.date]]]]
+_PAIRINGS: dict[int, tuple[weakref.ref[School], Any]] = {}
+
+
+def pairings_of(
+    school: School,
+) -> tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]], Spans]:
+    """Mentors by (semester, student), the key students, and who mentored whom when (by
+    (semester, student), in date order): one pass over the pairings, shared by every
+    audience's ``Site`` of this school (they are not filtered by access)."""
+    found = _PAIRINGS.get(id(school))
+    if found is not None and found[0]() is school:
+        return found[1]  # type: ignore[no-any-return]
+    mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
+    key_students: set[tuple[str, str]] = set()
+    spans: Spans = defaultdict(list)
+    terms = {t.id: (t.start, t.end) for t in school.semesters}
+    for p in school.pairings:
+        for sid in p.students:
+            mentors[(p.semester, sid)].append(p.mentor)
+            for span in p.periods.get(sid, (terms[p.semester],)):
+                spans[(p.semester, sid)].append((p.mentor, span))
+        if p.key_student:
+            key_students.add((p.semester, p.key_student))
+    for listed in spans.values():
+        listed.sort(key=lambda m: (m[1], m[0]))
+    key = id(school)
+    made = (mentors, key_students, spans)
+    _PAIRINGS[key] = (weakref.ref(school, lambda _: _PAIRINGS.pop(key, None)), made)
+    return made
 
 
 class Site:
@@ -104,22 +146,8 @@ class Site:
             for sid in r.students:
                 self.by_student[sid].append(r)
             self.by_mentor[(r.semester, r.mentor)].append(r)
-        self.mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self.key_students: set[tuple[str, str]] = set()
-        # who mentored whom when, by (semester, student): one pass, not a scan per student
-        self.spans: dict[tuple[str, str], list[tuple[str, tuple[dt.date, dt.date]]]] = defaultdict(
-            list
-        )
-        terms = {t.id: (t.start, t.end) for t in school.semesters}
-        for p in school.pairings:
-            for sid in p.students:
-                self.mentors[(p.semester, sid)].append(p.mentor)
-                for span in p.periods.get(sid, (terms[p.semester],)):
-                    self.spans[(p.semester, sid)].append((p.mentor, span))
-            if p.key_student:
-                self.key_students.add((p.semester, p.key_student))
-        for found in self.spans.values():
-            found.sort(key=lambda m: (m[1], m[0]))
+        # who mentored whom when: the same for every audience, made once per school
+        self.mentors, self.key_students, self.spans = pairings_of(school)
         self.screening = {(e.semester, e.student): e for e in school.screening}
         self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
         self.env = self._environment()
@@ -133,13 +161,19 @@ class Site:
             lstrip_blocks=True,
         )
         env.filters["cndate"] = cndate
+        env.filters["cndates"] = cndates
         env.globals.update(
             url=url,
             linked=self.linked,
             teachers=self.school.teachers,
+            students=self.school.students,
             labels={"kinds": self.kind_labels},
         )
         return env
+
+    def body_html(self, text: str) -> Markup:
+        """A record body as sanitized HTML (the one builder shares it between audiences)."""
+        return render_markdown(text)
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
@@ -174,6 +208,8 @@ class Site:
     def class_name(self, class_id: str, semester: Semester | None = None) -> str:
         klass = self.school.classes[class_id]
         grade = self.school.grade_name(klass.cohort, semester or self.current)
+        if grade == "已毕业":  # not "已毕业（2）班": the class by its entry year
+            return f"{klass.cohort} 级（{klass.number}）班（已毕业）"
         return f"{grade}（{klass.number}）班"
 
     def counts(self, records: Iterable[Record]) -> list[int]:
@@ -256,7 +292,7 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         "students": r.students,
         "facts": facts,
         "stages": stages,
-        "body": render_markdown(r.body) if allows(rank, form.body.sensitivity) else "",
+        "body": site.body_html(r.body) if allows(rank, form.body.sensitivity) else "",
         "anchor": record_anchor(r),
     }
 
@@ -264,8 +300,34 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
 _FRONT = "---\nhide:\n  - navigation\n  - toc\n---\n"  # the tables need the whole width
 
 
+# Search holds names, IDs and titles only, and its index is fetched by every page: the pages
+# a teacher looks people up by are in it (a student first), the rest (tables, pairing
+# sheets, appraisal, histories, reviews) are not, so the index grows by a line a person.
+SEARCHED = ("students/", "mentors/", "classes/", "grades/", "index.md", "school.md", "kinds.md")
+SEARCH_BOOST = {"students/": 3, "mentors/": 2}
+
+
+def _search_meta(path: str) -> str:
+    if not path.startswith(SEARCHED) or path.endswith("/history.md"):
+        return "search:\n  exclude: true\n"
+    boost = next((b for prefix, b in SEARCH_BOOST.items() if path.startswith(prefix)), 0)
+    return f"search:\n  boost: {boost}\n" if boost else ""
+
+
+# what Python-Markdown reads as markup in a heading (its ESCAPED_CHARS, which a backslash
+# makes literal): a student named "[x](javascript:…)" or "*星*" stays text
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
+
+
+def heading(title: str) -> str:
+    """A title as the text of a Markdown heading: escaped once for HTML and for Markdown,
+    so mkdocs reads it back (page.title, the <title>, the search index) as the same text."""
+    return str(escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", title.replace("\n", " "))))
+
+
 def page(path: str, title: str, html: str) -> Page:
-    return Page(path, title, f"{_FRONT}# {escape(title)}\n\n{html.strip()}\n")
+    front = _FRONT.replace("---\n", f"---\n{_search_meta(path)}", 1)
+    return Page(path, title, f"{front}# {heading(title)}\n\n{html.strip()}\n")
 
 
 def screening_view(site: Site, semester_id: str, student_id: str) -> list[tuple[str, str]]:

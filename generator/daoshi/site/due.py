@@ -1,18 +1,62 @@
 """What is due: a student's or a mentor's obligations as the site's audience sees them.
 
 One obligations engine per site and semester, over the records the audience may see
-(``daoshi.policy.obligations``); the lines are what the mentor, class and school pages show.
+(``daoshi.policy.obligations``). Two kinds of warning, each naming the rule that fired:
+
+- **overdue** (red): the school's policy requires it and its period has ended unmet;
+- **pace** (amber), before any deadline: a key student (重点帮扶) with no talk for
+  ``KEY_TALK_WEEKS`` weeks, a required record still missing when half its period has gone,
+  a mentee with no record at all by mid-semester.
+
+Key students come first. A zero that no policy requires is not a warning and is not red.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from daoshi.policy.obligations import ObligationEngine, behind_text
+from daoshi.policy.obligations import DUE_SOON, OPEN, UNMET, Check, ObligationEngine
 from daoshi.records.model import Semester, Student
 from daoshi.site.core import Site
 
 _ENGINES: weakref.WeakKeyDictionary[Site, dict[str, ObligationEngine]] = weakref.WeakKeyDictionary()
+# engines over the same records, pairings and forms are the same engine, whichever audience
+# or update asks (the one builder makes many sites at once): keyed by the objects' identity,
+# which the entry holds so that no identity is reused while it lives
+_SHARED: OrderedDict[tuple[int, ...], tuple[ObligationEngine, tuple[object, ...]]] = OrderedDict()
+_SHARED_SIZE = 128
+
+KEY_TALK_WEEKS = 4  # a key student with no talk for this many weeks is flagged
+PACE_SHARE = 2 / 3  # a required record still missing when this share of its period has gone
+HALF = 0.5  # a mentee with no record at all by mid-semester
+OVERDUE, PACE = "overdue", "pace"
+
+
+@dataclass(frozen=True)
+class Todo:
+    """Something still open: what, and by when."""
+
+    end: dt.date
+    what: str  # 家访记录, 谈话记录（还需 2 次）
+
+    @property
+    def deadline(self) -> str:
+        return f"{self.end.month}月{self.end.day}日前"
+
+
+@dataclass(frozen=True)
+class Warning:
+    """One line of what a student or mentor lacks, with the rule behind it."""
+
+    text: str  # 缺家访记录（本学期）
+    rule: str  # 学校政策：每生每学期至少 1 次家访记录
+    level: str  # OVERDUE (red) or PACE (amber)
+    kinds: tuple[str, ...] = ()  # the record kinds it is about, for the tables' cell colours
 
 
 def obligation_engine(site: Site, semester: Semester) -> ObligationEngine:
@@ -20,23 +64,161 @@ def obligation_engine(site: Site, semester: Semester) -> ObligationEngine:
     engines = _ENGINES.setdefault(site, {})
     if semester.id not in engines:
         visible = [r for (sid, _), rs in site.by_mentor.items() if sid == semester.id for r in rs]
-        engines[semester.id] = ObligationEngine(site.school, semester, records=visible)
+        school = site.school
+        held = (school.forms, school.pairings, school.students, semester, *visible)
+        key = tuple(id(x) for x in held)
+        found = _SHARED.get(key)
+        if found is None:
+            found = (ObligationEngine(school, semester, records=visible), held)
+            _SHARED[key] = found
+            while len(_SHARED) > _SHARED_SIZE:
+                _SHARED.popitem(last=False)
+        _SHARED.move_to_end(key)
+        engines[semester.id] = found[0]
     return engines[semester.id]
 
 
-def student_behind(site: Site, student: Student, semester: Semester) -> list[str]:
-    """What a student's obligations lack as of the site's today: 缺谈话（3月）."""
+def _policy_rule(site: Site, c: Check) -> str:
+    return f"学校政策：{c.obligation.describe(site.kind_labels)}"
+
+
+def _share_gone(start: dt.date, end: dt.date, today: dt.date) -> float:
+    days = (end - start).days + 1
+    return max(0.0, min(1.0, ((today - start).days + 1) / days)) if days > 0 else 1.0
+
+
+def _label(site: Site, kind: str) -> str:
+    return site.kind_labels.get(kind, kind)
+
+
+def _from_checks(site: Site, checks: Iterable[Check], today: dt.date) -> list[Warning]:
+    """Overdue and pace warnings from the policy's checks, one line per period and level."""
+    lines: dict[tuple[str, str, dt.date], list[Check]] = {}
+    for c in checks:
+        if c.status == UNMET:
+            lines.setdefault((OVERDUE, c.period.label, c.period.end), []).append(c)
+        elif c.status in (OPEN, DUE_SOON) and not c.records:
+            share = _share_gone(c.period.start, c.period.end, today)
+            # a message due at the end (成长寄语) is not late before its last week
+            early = c.obligation.due == "end" or share < PACE_SHARE
+            if c.status == DUE_SOON or not early:
+                lines.setdefault((PACE, c.period.label, c.period.end), []).append(c)
+    found = []
+    for (level, label, end), group in lines.items():
+        kinds = tuple(dict.fromkeys(c.obligation.kind for c in group))
+        what = "、".join(_label(site, k) for k in kinds)
+        rule = "学校政策：" + "；".join(
+            dict.fromkeys(c.obligation.describe(site.kind_labels) for c in group)
+        )
+        more = "".join(
+            f"，{_label(site, c.obligation.kind)}还差 {c.missing} 次"
+            for c in group
+            if c.obligation.min > 1
+        )
+        if level == OVERDUE:
+            text = f"缺{what}（{label}{more}）"
+        else:
+            soon = any(c.status == DUE_SOON for c in group)
+            when = "即将到期" if soon else f"{label}已过大半"
+            text = f"{when}，还没有{what}（{end.month}月{end.day}日前{more}）"
+        found.append(Warning(text, rule, level, kinds))
+    return found
+
+
+def student_warnings(site: Site, student: Student, semester: Semester) -> list[Warning]:
+    """Overdue and pace warnings for one student in a semester, as of the site's today."""
+    today = site.today
+    engine = obligation_engine(site, semester)
+    found = _from_checks(site, engine.student_checks(student.id, today), today)
+    if not semester.start <= today <= semester.end or student.left is not None:
+        return found
+    mine = [r for r in site.by_student.get(student.id, ()) if r.semester == semester.id]
+    if site.is_key(semester.id, student.id):
+        talks = [r.date for r in mine if r.kind == "talk" and r.date <= today]
+        since = max(talks, default=semester.start)
+        weeks = (today - since).days // 7
+        if weeks >= KEY_TALK_WEEKS:
+            what = f"已 {weeks} 周没有谈话记录" if talks else f"开学 {weeks} 周还没有谈话记录"
+            rule = f"进度提醒：重点帮扶学生每 {KEY_TALK_WEEKS} 周至少谈话一次"
+            found.insert(0, Warning(f"重点帮扶学生，{what}", rule, PACE, ("talk",)))
+    if not mine and _share_gone(semester.start, semester.end, today) >= HALF:
+        # one line says it all; the required kinds it covers keep their cell colours
+        covered = tuple(k for w in found if w.level == PACE for k in w.kinds)
+        found = [w for w in found if w.level != PACE or w.rule.startswith("进度提醒：重点")]
+        rule = "进度提醒：学期过半，每名受导学生都应至少有一条记录"
+        found.append(Warning("学期已过半，本学期还没有任何记录", rule, PACE, covered))
+    return found
+
+
+def kind_marks(warnings: Iterable[Warning]) -> dict[str, str]:
+    """Record kind -> OVERDUE or PACE: the colour of that kind's cell (red wins)."""
+    marks: dict[str, str] = {}
+    for w in warnings:
+        for kind in w.kinds:
+            if marks.get(kind) != OVERDUE:
+                marks[kind] = w.level
+    return marks
+
+
+def student_behind(site: Site, student: Student, semester: Semester) -> list[Warning]:
+    """What a student lacks or is late with (the class page's 提示 column)."""
+    return student_warnings(site, student, semester)
+
+
+def still_open(site: Site, checks: Iterable[Check], warned: Iterable[Warning] = ()) -> list[Todo]:
+    """The periods still running without enough records (not warned about already)."""
+    skip = {k for w in warned if w.level == PACE for k in w.kinds}
+    found = []
+    for c in checks:
+        if c.status == OPEN and c.obligation.kind not in skip:
+            more = f"（还需 {c.missing} 次）" if c.obligation.min > 1 else ""
+            found.append(Todo(c.period.end, f"{_label(site, c.obligation.kind)}{more}"))
+    return found
+
+
+def student_todo(
+    site: Site, student: Student, semester: Semester
+) -> tuple[list[Warning], list[Todo]]:
+    """A mentor's to-do for one mentee: the warnings, then what is still open."""
     checks = obligation_engine(site, semester).student_checks(student.id, site.today)
-    return behind_text(checks, site.kind_labels)
+    warnings = student_warnings(site, student, semester)
+    return warnings, still_open(site, checks, warnings)
 
 
-def student_todo(site: Site, student: Student, semester: Semester) -> list[str]:
-    """A mentor's to-do for one mentee: unmet, due soon, and still open this period."""
-    checks = obligation_engine(site, semester).student_checks(student.id, site.today)
-    return behind_text(checks, site.kind_labels, todo=True)
+def mentor_todo(site: Site, mentor: str, semester: Semester) -> tuple[list[Warning], list[Todo]]:
+    """The mentor's own obligations (group activity per round …): warnings, still open."""
+    today = site.today
+    checks = obligation_engine(site, semester).mentor_checks(mentor, today)
+    warnings = _from_checks(site, checks, today)
+    return warnings, still_open(site, checks, warnings)
 
 
-def mentor_behind(site: Site, mentor: str, semester: Semester) -> list[str]:
-    """What the mentor's own obligations (group activity per round …) lack or still need."""
-    checks = obligation_engine(site, semester).mentor_checks(mentor, site.today)
-    return [f"本人：{line}" for line in behind_text(checks, site.kind_labels, todo=True)]
+def todo_view(
+    site: Site, mentor: str, semester: Semester, students: Iterable[Student]
+) -> dict[str, Any]:
+    """A mentor's to-do list for a semester, grouped so it stays short:
+
+    - ``attention``: one line per mentee with warnings, key students first;
+    - ``pending``: one line per kind and deadline still open, with the mentees' names;
+    - ``mine``: the mentor's own obligations (warnings and what is open).
+    """
+    attention: list[dict[str, Any]] = []
+    pending: dict[tuple[dt.date, str], list[Student]] = {}
+    for student in students:
+        warnings, todos = student_todo(site, student, semester)
+        key = site.is_key(semester.id, student.id)
+        if warnings:
+            attention.append({"student": student, "key": key, "warnings": warnings})
+        for todo in todos:
+            pending.setdefault((todo.end, todo.what), []).append(student)
+    attention.sort(key=lambda a: (not a["key"], all(w.level == PACE for w in a["warnings"])))
+    mine_warnings, mine_open = mentor_todo(site, mentor, semester)
+    return {
+        "attention": attention,
+        "pending": [
+            {"what": what, "deadline": Todo(end, what).deadline, "students": who}
+            for (end, what), who in sorted(pending.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+        ],
+        "mine": {"warnings": mine_warnings, "open": mine_open},
+        "empty": not attention and not pending and not mine_warnings and not mine_open,
+    }

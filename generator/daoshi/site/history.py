@@ -11,50 +11,32 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
 
-from daoshi.history.audit import build_audit
 from daoshi.history.content import BODY, CHANGE_LABELS, Change
-from daoshi.history.gitlog import HistoryError
+from daoshi.history.provenance import provenance_text, push_log_text
 from daoshi.history.review import ADDED, STATUS_TITLES, Review, flag_counts, review
 from daoshi.history.trail import FLAG_LABELS, Audit, Flag, RecordHistory, RecordVersion
-from daoshi.records.layout import GROUP, record_path
-from daoshi.records.model import Record, School
+from daoshi.records.model import School
+from daoshi.site.attached import (
+    _remember,
+    audit_of,
+)
 from daoshi.site.core import Page, Site, page
+from daoshi.site.ranks import _Ranks, ranks_of
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
-
-
-def _record(site: Site, h: RecordHistory) -> Record:
-    """The model record of a history (a stand-in for a deleted one), for access checks."""
-    for r in site.school.records:
-        if r.path == h.path:
-            return r
-    return Record(h.path, h.kind, h.semester, h.mentor, h.date or dt.date.min, h.students, "")
+TIME_FORMAT = "%Y年%-m月%-d日 %H:%M"  # as every date on the pages: 2025年10月12日
 
 
-class _Ranks:
-    """The audience's rank per record path, computed once per page set."""
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self.models = {r.path: r for r in site.school.records}
-        self.known: dict[str, int] = {}
-
-    def rank(self, h: RecordHistory) -> int:
-        if h.path not in self.known:
-            model = self.models.get(h.path) or _record(self.site, h)
-            self.known[h.path] = self.site.access.record_rank(model)
-        return self.known[h.path]
-
-    def sees(self, h: RecordHistory) -> bool:
-        return self.rank(h) >= 0
+def sees_flagged(site: Site, path: str) -> bool:
+    """Whether the audience sees the record a flag is about (a flag shows that it exists)."""
+    audit = audit_of(site.school)
+    found = audit.records.get(path) if audit is not None else None
+    return found is not None and ranks_of(site).sees(found)
 
 
 def body_lines(old: str, new: str) -> list[tuple[str, str]]:
@@ -106,6 +88,7 @@ def version_view(site: Site, rank: int, v: RecordVersion) -> dict[str, Any]:
         "commit_time": v.commit_time.strftime(TIME_FORMAT),
         "message": v.message.split("\n", 1)[0],
         "renamed_from": v.old_path.rsplit("/", 1)[-1] if v.change == "R" and v.old_path else "",
+        "provenance": provenance_text(v),
         "changes": [change_view(site, rank, c) for c in v.changes],
     }
 
@@ -144,7 +127,7 @@ def _zone_note(audit: Audit) -> str:
 def student_history_page(site: Site, audit: Audit, student_id: str) -> Page:
     """记录历史: who wrote each of the student's records, when, and every later change."""
     student = site.school.students[student_id]
-    ranks = _Ranks(site)
+    ranks = ranks_of(site)
     records = [h for h in audit.of_student(student_id) if ranks.sees(h)]
     html = site.render(
         "history_student.html",
@@ -161,12 +144,22 @@ def student_history_page(site: Site, audit: Audit, student_id: str) -> Page:
 
 def review_view(site: Site, rv: Review) -> dict[str, Any]:
     """The review as template data, field values filtered for the audience."""
-    ranks = _Ranks(site)
+    ranks = ranks_of(site)
     mentors = []
+    # counts, flags and the last commit of what this audience sees, never of the rest:
+    # a record it may not see must not show even as a number (tests/test_privacy.py)
+    counts = dict.fromkeys(STATUS_TITLES, 0)
+    last: tuple[dt.datetime, str] | None = None
     for m in rv.mentors:
         sections = []
+        seen_flags: list[Flag] = []
         for status, title in STATUS_TITLES.items():
             entries = [e for e in m.of(status) if ranks.sees(e.record)]
+            counts[status] += len(entries)
+            for e in entries:
+                seen_flags.extend(e.flags)
+                for v in e.versions:
+                    last = max(last or (v.commit_time, v.commit), (v.commit_time, v.commit))
             quiet = 0
             if status == ADDED:  # an added record on time and unflagged needs no reading
                 quiet = sum(1 for e in entries if not e.flags)
@@ -187,7 +180,7 @@ def review_view(site: Site, rv: Review) -> dict[str, Any]:
                 "mentor": m.mentor,
                 "teacher": site.school.teachers.get(m.mentor),
                 "sections": sections,
-                "flags": [(FLAG_LABELS[k], n) for k, n in m.flag_counts.items()],
+                "flags": [(FLAG_LABELS[k], n) for k, n in flag_counts(seen_flags).items()],
                 "obligations": _obligation_chips(m.obligations),
                 "behind": m.behind,
             }
@@ -195,12 +188,13 @@ def review_view(site: Site, rv: Review) -> dict[str, Any]:
     return {
         "semester": site.school.semester(rv.semester),
         "from_commit": rv.from_commit[:10] if rv.from_commit else "",
-        "to_commit": rv.to_commit[:10],
+        "to_commit": last[1][:10] if last else "—",
         "close": rv.close,
-        "counts": rv.counts(),
+        "counts": counts,
         "mentors": mentors,
         "general": [flag_view(f) for f in rv.general],
         "obligations_checked": rv.obligations_checked,
+        "push_log": push_log_text(rv.push_log),
     }
 
 
@@ -232,9 +226,6 @@ def history_pages(site: Site, audit: Audit | None) -> list[Page]:
 def _on(site: Site, end: dt.date) -> dt.date:
     """Obligations are judged as of the day after the semester, or today while it runs."""
     return min(site.today, end + dt.timedelta(days=1))
-
-
-# -- flag summaries for the mentor, class and school pages ---------------------------------
 
 
 def flags_of(
@@ -306,76 +297,6 @@ def review_document(school: School, today: dt.date, audit: Audit, rv: Review) ->
     return _DOCUMENT.format(title=escape(page.title), body=body)
 
 
-# -- wiring into the site: the audit of the records repository the site is built from ------
-
-_AUDITS: dict[int, tuple[weakref.ref[School], Audit]] = {}
-
-
-def attach_history(root: Path, school: School) -> Audit | None:
-    """Build the audit of ``root`` for ``school``'s site; None when root has no git history.
-
-    The site's page makers find it again by the school (``history_makers``).
-    """
-    known = audit_of(school)
-    if known is not None:  # one load serving several audiences' builds
-        return known
-    return refresh_history(root, school)
-
-
-def refresh_history(root: Path, school: School) -> Audit | None:
-    """The audit of ``root`` built (again, after a commit: the history index reads only
-    the new commits) and attached to ``school``; None when root has no git history."""
-    try:
-        audit = build_audit(root, school)
-    except HistoryError:
-        return None
-    _remember(school, audit)
-    return audit
-
-
-def committed_paths(before: Audit, after: Audit) -> set[str]:
-    """The files the commits in ``after`` but not in ``before`` wrote, renamed or deleted."""
-    new = set(after.index.commits) - set(before.index.commits)
-    histories = [*after.index.files.values(), *after.index.deleted]
-    found: set[str] = set()
-    for history in histories:  # plain rows: no Version made for the files left alone
-        for commit, _, path, old_path, _ in history.rows():
-            if commit in new:
-                found.add(path)
-                if old_path:
-                    found.add(old_path)
-    return found
-
-
-def history_paths(school: School, paths: Iterable[str]) -> set[str]:
-    """The history pages that show these files: their students' record histories, and every
-    semester's review report (each names the commit it runs to)."""
-    found = {f"review/{semester.id}.md" for semester in school.semesters}
-    by_path = {r.path: r for r in school.records}
-    for path in paths:
-        record = by_path.get(path)
-        parsed = record_path(path)
-        if record is not None:
-            students: Iterable[str] = record.students
-        elif parsed is not None and parsed.subject != GROUP:
-            students = [parsed.subject]  # a deleted record's student
-        else:
-            students = []
-        found.update(f"students/{sid}/history.md" for sid in students)
-    return found
-
-
-def _remember(school: School, audit: Audit) -> None:
-    key = id(school)
-    _AUDITS[key] = (weakref.ref(school, lambda _: _AUDITS.pop(key, None)), audit)
-
-
-def audit_of(school: School) -> Audit | None:
-    """The audit attached to this school's site build, if any."""
-    found = _AUDITS.get(id(school))
-    return found[1] if found is not None and found[0]() is school else None
-
-
 def history_makers(site: Site) -> dict[str, Callable[[], Page]]:
     """Path → page maker for the history pages this audience may see (none without git)."""
     audit = audit_of(site.school)
@@ -396,11 +317,3 @@ def history_makers(site: Site) -> dict[str, Callable[[], Page]]:
 
             makers[f"review/{semester.id}.md"] = make
     return makers
-
-
-def carry_history(old: School, new: School) -> None:
-    """Let an updated school (incremental build: a record saved, not yet committed) keep
-    the audit of the school it replaces; the history changes only with a commit."""
-    audit = audit_of(old)
-    if audit is not None:
-        _remember(new, audit)

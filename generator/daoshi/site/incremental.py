@@ -31,15 +31,15 @@ from daoshi.history.gitlog import HistoryError, head_commit
 from daoshi.records.layout import RECORD, classify
 from daoshi.records.model import Record, School
 from daoshi.records.validate import check_records
-from daoshi.site.build import load_school, site_config
-from daoshi.site.core import Site
-from daoshi.site.history import (
+from daoshi.site.attached import (
     audit_of,
     carry_history,
     committed_paths,
     history_paths,
     refresh_history,
 )
+from daoshi.site.build import load_school, site_config
+from daoshi.site.core import Site
 from daoshi.site.pages import affected_pages, page_makers
 
 log = logging.getLogger("mkdocs.plugins.daoshi")

@@ -20,6 +20,15 @@ The pipeline is:
    Jinja (or any other ``{{ … }}`` / ``{% … %}``) template syntax, even if it were mistakenly
    pasted into a template source. Browsers show the braces unchanged.
 
+Rendering is bounded. Python-Markdown's time grows with the square of some texts: its inline
+patterns rescan the rest of a paragraph at every ``[`` (50,000 of them took minutes), its block
+parser re-reads the rest of a block at every heading or definition, and deep nesting exhausts
+the stack. :func:`markdown_work` estimates that cost from the text alone (one pass, no
+parsing); a body past ``MAX_MARKDOWN_WORK`` is shown as written, as escaped plain text in
+paragraphs, with a note. The limit is far above what a teacher writes (a 10,000-character
+record with a hundred marks of formatting is about 1/4 of it), and within it the slowest
+texts we know render in well under a second (bench/hostile.py).
+
 The result is a :class:`markupsafe.Markup`, so Jinja templates insert it without escaping again.
 """
 
@@ -35,9 +44,16 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import HtmlInlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "ALLOWED_URL_SCHEMES", "render_markdown"]
+__all__ = [
+    "ALLOWED_ATTRIBUTES",
+    "ALLOWED_TAGS",
+    "ALLOWED_URL_SCHEMES",
+    "MAX_MARKDOWN_WORK",
+    "markdown_work",
+    "render_markdown",
+]
 
 #: Tags that may appear in rendered teacher text. No img (records are text, and an image could
 #: beacon out of the intranet), no iframe/object/embed/script/style/form/input/svg/math.
@@ -218,19 +234,61 @@ def _keep_attribute(tag: str, name: str, value: str) -> str | None:
     return value
 
 
+#: See the module docstring: past this estimate a body is shown as plain text.
+MAX_MARKDOWN_WORK = 4_000_000
+#: Characters that start an inline pattern (links, emphasis, code, raw HTML, entities,
+#: escapes, table cells): each one costs a scan of the rest of its paragraph.
+_MARKS = "[]!*_`<>&\\|"
+_BLOCKS = re.compile(r"\n[ \t]*\n")
+_ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[", re.MULTILINE)
+LITERAL_NOTE = "（这段正文的格式过于复杂，无法排版，下面按原文显示。）"
+
+
+_PER_BLOCK = 400  # each block costs the parser more than its characters (measured)
+
+
+def markdown_work(text: str) -> int:
+    """An upper estimate of Python-Markdown's work on ``text``: for each block (paragraphs
+    between blank lines) its length times its lines and marks, and a fixed cost; plus every
+    abbreviation definition times the whole text (each one is a pattern tried everywhere)."""
+    work = len(_ABBREVIATION.findall(text)) * len(text)
+    for block in _BLOCKS.split(text):
+        marks = sum(block.count(c) for c in _MARKS)
+        work += len(block) * (1 + block.count("\n") + marks) + _PER_BLOCK
+    return work
+
+
+def _literal(text: str) -> Markup:
+    """The text as written: escaped, its paragraphs and line breaks kept, and a note."""
+    paragraphs = [p.strip("\n") for p in _BLOCKS.split(text) if p.strip()]
+    html = "".join(
+        "<p>" + "<br>\n".join(str(escape(line)) for line in p.split("\n")) + "</p>\n"
+        for p in paragraphs
+    )
+    note = f"<p><em>{LITERAL_NOTE}</em></p>\n"
+    return Markup((note + html).replace("{", "&#123;").replace("}", "&#125;"))
+
+
 def render_markdown(text: str) -> Markup:
     """Render untrusted teacher-written Markdown as sanitized HTML.
 
     This is the only function that turns teacher text into HTML (see the module docstring for
-    the pipeline). Empty or whitespace-only text gives an empty :class:`~markupsafe.Markup`.
-    The output is deterministic: the same text always gives the same string.
+    the pipeline). Empty or whitespace-only text gives an empty :class:`~markupsafe.Markup`;
+    text past ``MAX_MARKDOWN_WORK`` (or nested past the parser's stack) is shown as plain
+    text. The output is deterministic: the same text always gives the same string.
     """
     text = _CONTROL_CHARS.sub("", text)
     if not text.strip():
         return Markup("")
+    if markdown_work(text) > MAX_MARKDOWN_WORK:
+        return _literal(text)
     md = _local.md
     md.reset()
-    html = md.convert(text)
+    try:
+        html = md.convert(text)
+    except RecursionError:  # nesting deeper than the stack: not a record a person wrote
+        md.reset()
+        return _literal(text)
     clean = nh3.clean(
         html,
         tags=_NH3_TAGS,

@@ -5,11 +5,15 @@ Each page is Markdown whose body is one block of HTML from ``daoshi/site/templat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from daoshi.policy.obligations import read_obligations
+from daoshi.records.layout import record_path
 from daoshi.records.model import School, Semester, Student, Teacher
+from daoshi.site.attached import audit_of
 from daoshi.site.charts import bar_chart
 from daoshi.site.core import (
     GENDERS,
@@ -17,15 +21,16 @@ from daoshi.site.core import (
     LEFT,
     Page,
     Site,
+    cndate,
     cohorts_in,
     page,
-    record_anchor,
     record_view,
     screening_view,
     span_label,
 )
-from daoshi.site.due import mentor_behind, student_behind, student_todo
-from daoshi.site.history import audit_of, flag_summary
+from daoshi.site.crisis import crisis_cases
+from daoshi.site.due import OVERDUE, kind_marks, student_warnings, todo_view
+from daoshi.site.history import flag_summary, sees_flagged
 
 
 def student_page(site: Site, s: Student) -> Page:
@@ -38,6 +43,8 @@ def student_page(site: Site, s: Student) -> Page:
         if not records and not mentors:
             continue
         counts = zip(KIND_COLUMNS, site.counts(records), strict=True)
+        warnings = student_warnings(site, s, semester) if mentors else []
+        marks = kind_marks(warnings)
         terms.append(
             {
                 "semester": semester,
@@ -49,7 +56,8 @@ def student_page(site: Site, s: Student) -> Page:
                 ],
                 "key": site.is_key(semester.id, s.id),
                 "screening": screening_view(site, semester.id, s.id),
-                "counts": [(site.kind_labels[k], n) for k, n in counts],
+                "counts": [(site.kind_labels[k], n, marks.get(k)) for k, n in counts],
+                "warnings": warnings,
                 "records": [record_view(site, r) for r in records],
             }
         )
@@ -63,6 +71,8 @@ def student_page(site: Site, s: Student) -> Page:
         "student.html",
         depth=2,
         s=s,
+        school_name=school.name,
+        today=site.today,
         class_name=site.class_name(s.class_id),
         given_name=s.name[1:] if len(s.name) > 1 else s.name,
         gender=GENDERS.get(s.gender or "", "—"),
@@ -82,13 +92,30 @@ def audit_flags(
     student's history page. Empty when the records have no git history."""
 
     summary = flag_summary(audit_of(site.school), semester.id, mentor=mentor, students=students)
-    rows = [
+    rows = [  # a flag tells that its record exists: only where the audience sees the record
         {**row, "student": next(s for s in row["students"] if site.access.sees_student(s))}
         for row in summary["rows"]
         if any(site.access.sees_student(s) for s in row["students"])
+        and sees_flagged(site, row["path"])
     ]
+    for row in rows:  # the student and the kind of record, not its file name
+        row["what"] = _flagged_record(site, row["path"], row["student"])
     counts = Counter(row["label"] for row in rows)
     return {"rows": rows, "counts": sorted(counts.items()), "total": len(rows)}
+
+
+def _flagged_record(site: Site, path: str, student_id: str) -> str:
+    """张强宇 · 2026年10月18日 谈话记录 (what a flag is about, as a teacher names it)."""
+    rp = record_path(path)
+    student = site.school.students.get(student_id)
+    name = student.name if student else student_id
+    if rp is None or rp.date is None or rp.kind is None:
+        return name
+    try:
+        day = cndate(dt.date.fromisoformat(rp.date))
+    except ValueError:
+        day = rp.date
+    return f"{name} · {day} {site.kind_labels.get(rp.kind, rp.kind)}"
 
 
 def _has_history(site: Site) -> bool:
@@ -112,28 +139,27 @@ def mentor_page(site: Site, t: Teacher) -> Page:
         if not pairing and not records:
             continue
         mentees = []
-        due = []
-        for sid in pairing[0].students if pairing else ():
-            if not site.access.sees_student(sid):
-                continue
-            student = school.students[sid]
-            mine = [r for r in records if sid in r.students]
+        shown = [
+            school.students[sid]
+            for sid in (pairing[0].students if pairing else ())
+            if site.access.sees_student(sid)
+        ]
+        for student in shown:
+            mine = [r for r in records if student.id in r.students]
             mentees.append(
                 {
                     "student": student,
                     "class_name": site.class_name(student.class_id, semester),
-                    "key": site.is_key(semester.id, sid),
+                    "key": site.is_key(semester.id, student.id),
                     "counts": site.counts(mine),
+                    "marks": kind_marks(student_warnings(site, student, semester)),
                 }
             )
-            due += [f"{student.name}：{item}" for item in student_todo(site, student, semester)]
-        if pairing:
-            due[:0] = mentor_behind(site, t.id, semester)
         terms.append(
             {
                 "semester": semester,
                 "mentees": mentees,
-                "due": due,
+                "todo": todo_view(site, t.id, semester, shown) if pairing else None,
                 "activities": [record_view(site, r) for r in records if r.kind == "group-activity"],
             }
         )
@@ -152,7 +178,7 @@ def mentor_page(site: Site, t: Teacher) -> Page:
         terms=terms,
         today=site.today,
         roles=[role_values[r].zh for r in t.roles if r in role_values],
-        kind_columns=[site.kind_labels[k] for k in KIND_COLUMNS],
+        kind_columns=[(k, site.kind_labels[k]) for k in KIND_COLUMNS],
     )
     return page(f"mentors/{t.id}.md", f"{t.name}老师 · 导师", html)
 
@@ -166,15 +192,21 @@ def class_page(site: Site, class_id: str) -> Page:
     for s in sorted(students, key=lambda s: s.id):
         records = [r for r in site.by_student[s.id] if r.semester == semester.id]
         mentors = site.mentors.get((semester.id, s.id), [])
+        warnings = student_warnings(site, s, semester)
         rows.append(
             {
                 "student": s,
                 "mentors": [school.teachers[m] for m in mentors],
                 "key": site.is_key(semester.id, s.id),
                 "counts": site.counts(records),
-                "behind": student_behind(site, s, semester),
+                "behind": warnings,
+                "marks": kind_marks(warnings),
             }
         )
+    attention = sorted(
+        (row for row in rows if row["behind"]),
+        key=lambda row: (not row["key"], all(w.level != OVERDUE for w in row["behind"])),
+    )
     totals = [sum(row["counts"][i] for row in rows) for i in range(len(KIND_COLUMNS))]
     chart = bar_chart(
         [(site.kind_labels[k], n) for k, n in zip(KIND_COLUMNS, totals, strict=True)],
@@ -187,10 +219,11 @@ def class_page(site: Site, class_id: str) -> Page:
         flags=audit_flags(site, semester, students=[s.id for s in students]),
         semester=semester,
         rows=rows,
+        attention=attention,
         chart=chart,
         class_teacher=school.teachers.get(term.class_teacher) if term else None,
         covered=sum(1 for row in rows if row["mentors"]),
-        kind_columns=[site.kind_labels[k] for k in KIND_COLUMNS],
+        kind_columns=[(k, site.kind_labels[k]) for k in KIND_COLUMNS],
     )
     return page(f"classes/{class_id}.md", site.class_name(class_id), html)
 
@@ -213,10 +246,19 @@ def _class_rows(site: Site, semester: Semester, class_ids: Iterable[str]) -> lis
                 "covered": sum(1 for s in students if site.mentors.get((semester.id, s.id))),
                 "records": records,
                 "per_student": round(records / len(students), 1) if students else 0,
-                "behind": sum(1 for s in students if student_behind(site, s, semester)),
+                **_attention_counts(site, semester, students),
             }
         )
     return rows
+
+
+def _attention_counts(site: Site, semester: Semester, students: list[Student]) -> dict[str, int]:
+    """How many students have a warning (``behind``), and how many an overdue one."""
+    found = [student_warnings(site, s, semester) for s in students]
+    return {
+        "behind": sum(1 for w in found if w),
+        "overdue": sum(1 for w in found if any(x.level == OVERDUE for x in w)),
+    }
 
 
 def grade_page(site: Site, cohort: int) -> Page:
@@ -293,36 +335,35 @@ def school_page(site: Site) -> Page:
     return page("school.md", f"{school.name} · 学校总览", html)
 
 
-def crisis_panel(site: Site) -> list[dict[str, Any]]:
-    """Crisis reports this audience may see, newest first: the top of its pages."""
-    school = site.school
-    crises = []
-    reports = [r for r in site.access.visible(school.records) if r.kind == "crisis-report"]
-    level_form = school.forms.kinds["crisis-report"].fields.get("level")
-    for r in sorted(reports, key=lambda r: (r.date, r.path), reverse=True):
-        level = level_form.values.get(r.get("level")) if level_form is not None else None
-        shows_level = level_form is not None and site.access.allows(
-            site.access.record_rank(r), level_form.sensitivity
-        )
-        crises.append(
-            {
-                "date": r.date,
-                "student": school.students[r.students[0]],
-                "mentor": school.teachers.get(r.mentor),
-                "level": level.zh if level and shows_level else "",
-                "anchor": record_anchor(r),
-            }
-        )
-    return crises
+def crisis_panel(site: Site) -> dict[str, list[dict[str, Any]]]:
+    """Crisis cases this audience may see, open ones first: the top of its pages."""
+    return crisis_cases(site)
 
 
 def kinds_page(site: Site) -> Page:
-    """记录种类: every kind's fields, from forms/."""
+    """记录种类: every kind's fields from forms/, and what this school's policy requires."""
     forms = site.school.forms
+    semester = site.current
+    obligations = read_obligations(forms, semester.policies)
+    kinds = [
+        {
+            "form": form,
+            "fields": [
+                (name, f)
+                for name, f in form.fields.items()
+                if name not in ("kind", "mentor", "student", "date")
+            ],
+            "required": [
+                ob.describe(site.kind_labels) for ob in obligations if ob.kind == form.kind
+            ],
+        }
+        for form in forms.kinds.values()
+    ]
     html = site.render(
         "kinds.html",
         depth=1,
-        kinds=list(forms.kinds.values()),
+        kinds=kinds,
+        policies=[forms.policies[p].label.zh for p in semester.policies if p in forms.policies],
         levels={lv.id: lv.label.zh for lv in forms.levels},
     )
     return page("kinds.md", "记录种类与填写说明", html)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -32,8 +33,11 @@ from daoshi.errors import ProjectError
 from daoshi.messages import verdict
 from daoshi.records.model import School
 from daoshi.records.validate import school_today, validate
-from daoshi.site.history import attach_history
+from daoshi.site.attached import attach_history
+from daoshi.site.core import Site
 from daoshi.site.pages import all_pages, nav
+from daoshi.site.wording import own_names, page_problems
+from daoshi.site.year import write_download
 
 log = logging.getLogger("mkdocs.plugins.daoshi")
 MARKER = "daoshi.json"
@@ -56,12 +60,20 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
 
     def __init__(self) -> None:
         self.school: School | None = None
+        self.names: re.Pattern[str] | None = None  # the school's names, masked in the check
         self.access: Access | None = None
         self.nav: Navigation | None = None
         self.files: Files | None = None
         self.env: jinja2.Environment | None = None
         self.aside: dict[str, list[str]] = {}
         self.secret = secrets.token_hex(12)
+        # around each page's navigation (theme/main.html); the one builder keeps them to
+        # put in each audience's navigation, a plain build drops them
+        self.nav_marks = (
+            Markup(f"<!--daoshi-nav:{self.secret}-->"),
+            Markup(f"<!--/daoshi-nav:{self.secret}-->"),
+        )
+        self.keep_nav_marks = False
         self.root = Path("records")
         self.today = dt.date.today()
         # a school validated by the caller (daoshi.site.build): every audience of a build
@@ -85,7 +97,16 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
             raise PluginError(str(exc)) from exc
         attach_history(self.root, self.school)  # the history pages (none without git)
         config.nav = nav(self.school, self.today, self.access)
-        config.site_name = f"{self.school.name} · 导师工作"
+        # escaped here, once: the theme prints site_name without escaping (<title>, the
+        # header, the nav), and a Markup value is not escaped again where it uses `| e`
+        config.site_name = escape(f"{self.school.name} · 导师工作")
+        self.names = own_names(
+            [
+                self.school.name,
+                *(s.name for s in self.school.students.values()),
+                *(t.name for t in self.school.teachers.values()),
+            ]
+        )
         log.info(
             "daoshi: %s 份记录，%s 名学生", len(self.school.records), len(self.school.students)
         )
@@ -108,6 +129,7 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
     ) -> jinja2.Environment:
         self.env = env
+        env.globals["daoshi_nav_marks"] = self.nav_marks
         return env
 
     def on_page_markdown(
@@ -146,7 +168,21 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
             if output.count(token) != 1:
                 raise PluginError(f"daoshi: {page.file.src_uri} 的内容占位符丢失，站点未生成")
             output = output.replace(token, block)
-        return output
+        clean = self._drop_nav_marks(output)
+        # no file paths, commands, field IDs or English UI text on a teacher's page
+        problems = page_problems(page.file.dest_uri, clean, self.names)
+        if problems:
+            lines = "\n".join(p.format(config.site_dir) for p in problems)
+            raise PluginError(f"页面上有不该给老师看的内部文字，站点未生成：\n{lines}")
+        return output if self.keep_nav_marks else clean
+
+    def on_post_template(
+        self, output_content: str, /, *, template_name: str, config: MkDocsConfig
+    ) -> str:
+        return self._drop_nav_marks(output_content)  # 404.html extends main.html
+
+    def _drop_nav_marks(self, output: str) -> str:
+        return output.replace(self.nav_marks[0], "").replace(self.nav_marks[1], "")
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -155,18 +191,25 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         return server
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        assert self.school is not None
-        marker = {
-            "generator": "daoshi",
-            "school": self.school.id,
-            "today": self.today.isoformat(),
-            "audience": self.access.audience.id if self.access else "",
-            "records": len(self.school.records),
-            "students": len(self.school.students),
-        }
-        Path(config.site_dir, MARKER).write_text(
-            json.dumps(marker, ensure_ascii=False) + "\n", "utf-8"
-        )
+        assert self.school is not None and self.access is not None
+        # the pairing table as a download (daoshi/site/year.py)
+        write_download(Site(self.school, self.today, self.access), Path(config.site_dir))
+        marker = marker_text(self.school, self.today, self.access)
+        Path(config.site_dir, MARKER).write_text(marker, "utf-8")
+
+
+def marker_text(school: School, today: dt.date, access: Access) -> str:
+    """``daoshi.json``: who the site is for and how much of the school it holds (what this
+    audience sees: a count of everything would tell it that records it cannot see exist)."""
+    marker = {
+        "generator": "daoshi",
+        "school": school.id,
+        "today": today.isoformat(),
+        "audience": access.audience.id,
+        "records": len(access.visible(school.records)),
+        "students": sum(1 for sid in school.students if access.sees_student(sid)),
+    }
+    return json.dumps(marker, ensure_ascii=False) + "\n"
 
 
 def _load(root: Path, today: dt.date) -> School:

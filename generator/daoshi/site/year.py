@@ -2,8 +2,8 @@
 
 - ``pairings/<S>/`` lists the classes and mentors of the current semester;
 - ``pairings/<S>/classes/<C>/`` is a class's 《导师与学生对接表》 (Taigu form 1), printable;
-- ``pairings/<S>/mentors/<T>/`` is a mentor's agreement (导师协议) with their mentees, to
-  print, sign and file;
+- ``pairings/<S>/mentors/<T>/`` is a mentor's agreement (导师协议): one sheet per mentee,
+  so each family signs a page that names only their own child;
 - ``pairing_sheets`` / ``export_pairings`` write the same table as XLSX (one sheet per
   class, then one for the mentors), through ``daoshi.year.tables.write_xlsx`` (text stays
   text, nothing runs as a formula).
@@ -72,6 +72,7 @@ def class_pairing_page(site: Site, class_id: str) -> Page:
     html = site.render(
         "year_class.html",
         depth=4,
+        download=_link(site, 4),
         semester=semester,
         class_name=site.class_name(class_id, semester),
         class_teacher=school.teachers.get(term.class_teacher) if term else None,
@@ -97,18 +98,13 @@ def mentor_agreement_page(site: Site, teacher: Teacher) -> Page:
         for sid in (pairing.students if pairing else ())
         if sid in school.students and site.access.sees_student(sid)
     ]
-    rows = [
-        {
-            "student": s,
-            "key": site.is_key(semester.id, s.id),
-            "class_name": site.class_name(s.class_id, semester),
-        }
-        for s in students
-    ]
+    # no key-student mark here: each family signs its own sheet and sees only its own child
+    rows = [{"student": s, "class_name": site.class_name(s.class_id, semester)} for s in students]
     html = site.render(
         "year_mentor.html",
         depth=4,
         teacher=teacher,
+        school_name=school.name,
         semester=semester,
         rows=rows,
         cap=policy_cap(school, school.forms, semester, teacher.id),
@@ -148,6 +144,7 @@ def pairing_index_page(site: Site) -> Page:
     html = site.render(
         "year_index.html",
         depth=2,
+        download=_link(site, 2),
         semester=semester,
         students=len(in_school),
         covered=sum(1 for s in in_school if s.id in mentors_of),
@@ -156,6 +153,11 @@ def pairing_index_page(site: Site) -> Page:
         mentors=mentors,
     )
     return page(f"pairings/{semester.id}/index.md", f"导师与学生对接表 · {semester.name}", html)
+
+
+def _link(site: Site, depth: int) -> str:
+    path = download_path(site)
+    return f"{'../' * depth}{path}" if path else ""
 
 
 def year_makers(site: Site) -> dict[str, Callable[[], Page]]:
@@ -188,11 +190,35 @@ def _class_label(school: School, class_id: str, semester: Semester) -> str:
     return f"{school.grade_name(klass.cohort, semester)}({klass.number})班"
 
 
-def pairing_sheets(school: School, semester: Semester) -> list[Sheet]:
-    """The office's layout: one sheet per class (Taigu form 1), then the mentors' summary."""
+def download_path(site: Site) -> str | None:
+    """Where the semester's pairing table as XLSX is in this audience's site (or none: it
+    lists the whole school, so only audiences who see the whole school get it)."""
+    if not site.school.semesters or not site.access.sees_school():
+        return None
+    return f"pairings/{site.current.id}/pairings-{site.current.id}.xlsx"
+
+
+def write_download(site: Site, site_dir: Path) -> Path | None:
+    """Write the pairing table download into a built site (called after the build)."""
+    path = download_path(site)
+    if path is None:
+        return None
+    keys = any(site.shows(s.id, "pairings", "key_student") for s in site.in_school(site.current))
+    target = site_dir / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_xlsx(target, pairing_sheets(site.school, site.current, keys=keys))
+    return target
+
+
+def pairing_sheets(school: School, semester: Semester, *, keys: bool = True) -> list[Sheet]:
+    """The office's layout: one sheet per class (Taigu form 1), then the mentors' summary.
+
+    ``keys`` False leaves the 重点帮扶 column empty (an audience not allowed to see it)."""
     mentors_of = _pairings(school, semester)
     agreements = _agreements(school, semester)
-    keys = {(p.mentor, p.key_student) for p in school.pairings if p.semester == semester.id}
+    marked = {
+        (p.mentor, p.key_student) for p in school.pairings if keys and p.semester == semester.id
+    }
     classes = semester.class_ids
     sheets = []
     header: list[CellValue] = [
@@ -221,7 +247,7 @@ def pairing_sheets(school: School, semester: Semester) -> list[Sheet]:
                     "、".join(t.name for t in mentors) or "（无）",
                     "、".join(t.id for t in mentors),
                     "、".join("、".join(t.subjects) for t in mentors),
-                    "是" if any((t.id, s.id) in keys for t in mentors) else "",
+                    "是" if any((t.id, s.id) in marked for t in mentors) else "",
                     "、".join(AGREEMENT[agreements.get(t.id)] for t in mentors),
                 ]
             )

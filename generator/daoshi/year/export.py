@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from daoshi.year.tables import (
     _DANGEROUS,
@@ -32,11 +34,35 @@ class Sheet:
     header_rows: int = 1
 
 
-def write_xlsx(path: str | Path, sheets: Sequence[Sheet]) -> None:
-    """Write sheets to an XLSX file: text stays text, dangerous text is neutralized."""
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class _SameBytesZip(zipfile.ZipFile):
+    """A zip whose members carry no clock time: the same sheets give the same bytes (a site
+    page's download, a committed export), so a file tells nothing about when it was made."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=ZIP_EPOCH)
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        # openpyxl writes each worksheet through a temporary file: stored by its bytes
+        self.writestr(str(arcname or filename), Path(filename).read_bytes())
+
+
+def write_xlsx(
+    path: str | Path, sheets: Sequence[Sheet], *, stamp: dt.datetime | None = None
+) -> None:
+    """Write sheets to an XLSX file: text stays text, dangerous text is neutralized.
+
+    The file is the same bytes for the same sheets: its creation time is ``stamp`` (by
+    default the zip epoch, 1980-01-01), never the clock, and the zip members carry no time."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
@@ -81,7 +107,9 @@ def write_xlsx(path: str | Path, sheets: Sequence[Sheet]) -> None:
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         if spec.header_rows:
             ws.print_title_rows = f"{1 + offset}:{offset + spec.header_rows}"
-    workbook.save(Path(path))
+    workbook.properties.created = workbook.properties.modified = stamp or dt.datetime(*ZIP_EPOCH)
+    with _SameBytesZip(Path(path), "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
 
 
 def _csv_text(value: CellValue) -> str:

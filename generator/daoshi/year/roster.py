@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from daoshi.errors import Location, Problem
 from daoshi.messages import problem
-from daoshi.records.check import ID_PATTERN
+from daoshi.records.check import ID_PATTERN, MAX_ID_LENGTH, reserved_id
 from daoshi.records.model import GRADE_NAMES
 from daoshi.year.tables import Row, read_table, restore_width
 from daoshi.year.yamldoc import (
@@ -252,6 +252,7 @@ class _Reader:
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
+        self.folded: dict[str, str] | None = None  # casefolded ID -> ID, for case_clash
 
     def add(self, location: Location, code: str, **args: Any) -> None:
         self.problems.append(problem(location, code, **args))
@@ -269,7 +270,25 @@ class _Reader:
         if not ID_PATTERN.match(text):
             self.add(row.at("id"), "I412", id=text)
             return None
+        if len(text) > MAX_ID_LENGTH:
+            self.add(row.at("id"), "I420", value=text, limit=MAX_ID_LENGTH)
+            return None
+        why = reserved_id(text)
+        if why:
+            self.add(row.at("id"), "I424", id=text, why=why)
+            return None
         return text
+
+    def case_clash(self, row: Row, ident: str, known: Iterable[str]) -> bool:
+        """I425 when ``ident`` differs only in case from an ID of the school or an earlier
+        row (one folder of the site on Windows and macOS; validation refuses it, X221)."""
+        if self.folded is None:
+            self.folded = {k.casefold(): k for k in known}
+        other = self.folded.setdefault(ident.casefold(), ident)
+        if other == ident:
+            return False
+        self.add(row.at("id"), "I425", id=ident, other=other)
+        return True
 
     def name(self, row: Row) -> str | None:
         text = clean_name(row.get("name"))

@@ -80,6 +80,8 @@ def plan_students(
             if sid in seen:
                 reader.add(row.at("id"), "I411", id=sid, row=seen[sid])
                 sid = None
+            elif reader.case_clash(row, sid, school.students):
+                sid = None
             else:
                 seen[sid] = row.location.line
         klass = parse_class(row.get("class"), school_year) if row.get("class") else None

@@ -114,6 +114,8 @@ def plan_teachers(
             if tid in seen:
                 reader.add(row.at("id"), "I411", id=tid, row=seen[tid])
                 continue
+            if reader.case_clash(row, tid, school.teachers):
+                continue
             seen[tid] = row.location.line
         if tid and name:
             parsed.append((row, tid, name, values))

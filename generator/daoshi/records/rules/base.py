@@ -84,11 +84,18 @@ class RulesBase:
         self.problems.append(problem(location, code, **args))
 
     def unique(self, seen: dict[str, Location], ident: str, where: Location, what: str) -> bool:
-        """Report a duplicate ID; True when the ID is new."""
+        """Report a duplicate ID, or one that differs from another only in case (two pages
+        of the site would be one file on Windows and macOS); True when the ID is new."""
         if ident in seen:
             self.add(where, "X206", what=what, id=ident, other=str(seen[ident]))
             return False
-        seen[ident] = where
+        folded = f"\0{ident.casefold()}"  # the key of the first ID of this spelling
+        first = seen.get(folded)
+        if first is not None:
+            other = next(k for k, v in seen.items() if v is first and not k.startswith("\0"))
+            self.add(where, "X224", what=what, id=ident, other_id=other, other=str(first))
+            return False
+        seen[ident] = seen[folded] = where
         return True
 
     def one(self, role: str, path: str, paths: set[str]) -> Checked | None:

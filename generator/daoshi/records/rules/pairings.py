@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -43,6 +44,7 @@ class PairingRules(SemesterRules):
             for mentor, mine in items.items():
                 self.add_pairing(mentor, mine, semester)
             self.check_coverage(semester)
+            self.check_gaps(semester, checked.loc("pairings"))
 
     def pairing_span(
         self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester
@@ -152,3 +154,24 @@ class PairingRules(SemesterRules):
         for sid, student in self.students.items():
             if sid not in covered and self.in_school(student, semester) is None:
                 self.add(self.student_locs[sid], "X211", student=sid, semester=semester.id)
+
+    def check_gaps(self, semester: Semester, where: Location) -> None:
+        """X221 (a fact) for days a paired student at school has no mentor: a dated change
+        of mentor that leaves a gap between the old mentor's last day and the new one's."""
+        spans: dict[str, list[Span]] = defaultdict(list)
+        for (sem, _, sid), found in self.spans.items():
+            if sem == semester.id:
+                spans[sid] += found
+        for sid, found in sorted(spans.items()):
+            student = self.students.get(sid)
+            last = semester.end
+            if student is not None and student.left is not None:
+                last = min(last, student.left.date - dt.timedelta(days=1))
+            day = semester.start
+            for a, b in sorted(found):
+                if a > day and day <= last:
+                    gap_end = min(a - dt.timedelta(days=1), last)
+                    self.add(where, "X221", student=sid, start=day, end=gap_end)
+                day = max(day, b + dt.timedelta(days=1))
+            if day <= last:
+                self.add(where, "X221", student=sid, start=day, end=last)

@@ -14,12 +14,16 @@ from daoshi.records.model import (
     Record,
     ScreeningEntry,
     SurveyResult,
+    record_window,
+    within,
 )
 from daoshi.records.rules.base import (
     SURVEY_SCORES,
     in_language,
 )
 from daoshi.records.rules.pairings import PairingRules
+
+SURVEY_SCALES = {5: (1, 5), 100: (0, 100)}  # a rating scale: its lowest and top value
 
 
 class RecordRules(PairingRules):
@@ -50,15 +54,30 @@ class RecordRules(PairingRules):
         results = []
         for checked in self.by_role.get("surveys", []):
             semester_id = self.folder_matches(checked)
-            for r in (checked.data or {}).get("results", ()):
+            for i, r in enumerate((checked.data or {}).get("results", ())):
+                scale = r.get("scale", 5)
+                if scale not in SURVEY_SCALES:
+                    self.add(checked.loc("results", i, "scale"), "X222", value=scale)
+                    continue
+                low, top = SURVEY_SCALES[scale]
+                bad = [k for k in SURVEY_SCORES if k in r and not low <= r[k] <= top]
+                for k in bad:
+                    where = checked.loc("results", i, k)
+                    self.add(where, "X223", value=r[k], scale=scale, low=low, top=top)
                 if (
                     semester_id is not None
+                    and not bad
                     and len(r.keys() & {"mentor", "respondents", "responses"}) == 3
                 ):
                     scores = MappingProxyType({k: float(r[k]) for k in SURVEY_SCORES if k in r})
                     results.append(
                         SurveyResult(
-                            semester_id, r["mentor"], r["respondents"], r["responses"], scores
+                            semester_id,
+                            r["mentor"],
+                            r["respondents"],
+                            r["responses"],
+                            scores,
+                            scale,
                         )
                     )
         return tuple(results)
@@ -101,14 +120,15 @@ class RecordRules(PairingRules):
         rp = record_path(checked.path)
         semester = self.semesters.get(rp.semester) if rp is not None else None
         date, mentor = data.get("date"), data.get("mentor")
-        if date is not None and semester is not None and not semester.contains(date):
+        window = record_window(self.forms, semester, kind) if semester is not None else None
+        if date is not None and window is not None and not window[0] <= date <= window[1]:
             self.add(
                 checked.loc("date"),
                 "X207",
                 date=date,
-                semester=semester.id,
-                start=semester.start,
-                end=semester.end,
+                semester=semester.id if semester else "",
+                start=window[0],
+                end=window[1],
             )
         if date is not None and date > self.today:
             self.add(checked.loc("date"), "X208", date=date, today=self.today)
@@ -122,7 +142,8 @@ class RecordRules(PairingRules):
                     )
                 elif sid in mentees and isinstance(date, dt.date):
                     spans = self.spans[(semester.id, mentor, sid)]
-                    if not any(a <= date <= b for a, b in spans):
+                    day = within(date, (semester.start, semester.end))  # 开学前 → first day
+                    if not any(a <= day <= b for a, b in spans):
                         self.add(
                             checked.loc("date"),
                             "X220",
@@ -153,10 +174,12 @@ class RecordRules(PairingRules):
         """The students a record is about, with the key of each in the file."""
         if not group:
             return [(("student",), data["student"])] if "student" in data else []
-        seen: list[tuple[tuple[Any, ...], str]] = []
+        found: list[tuple[tuple[Any, ...], str]] = []
+        seen: set[str] = set()  # a set, not a scan of the list: 90,000 names fit in 1 MiB
         for j, sid in enumerate(data.get("participants", ())):
-            if any(sid == s for _, s in seen):
+            if sid in seen:
                 self.add(checked.loc("participants", j), "X217", id=sid)
                 continue
-            seen.append((("participants", j), sid))
-        return seen
+            seen.add(sid)
+            found.append((("participants", j), sid))
+        return found

@@ -13,6 +13,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -38,7 +39,6 @@ from daoshi.serve.auth import (
     LOGIN,
     LOGOUT,
     PAGE_HEADERS,
-    SESSION_COOKIE,
     AuthConfig,
     AuthMiddleware,
     Sessions,
@@ -46,7 +46,7 @@ from daoshi.serve.auth import (
 )
 from daoshi.serve.server import AccessLog
 from daoshi.serve.users import User
-from daoshi.site.core import cndate, record_anchor
+from daoshi.site.core import cndate, cndates, record_anchor
 from daoshi.site.markdown import render_markdown
 from daoshi.write.editor.drafts import Draft, EditorError
 from daoshi.write.editor.editor import Editor, Outcome
@@ -59,6 +59,7 @@ _templates = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _templates.filters["cndate"] = cndate
+_templates.filters["cndates"] = cndates
 _templates.globals["anchor"] = record_anchor
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -71,6 +72,7 @@ class Door:
     local_teacher: str | None  # local mode: the one teacher
     local_token: str
     sessions: Sessions | None = None
+    site_link: str = ""  # the portfolio site beside the editor (one app, one sign-in)
 
     def teacher(self, request: Request) -> str | None:
         if self.local_teacher is not None:
@@ -81,8 +83,7 @@ class Door:
     def token(self, request: Request) -> str:
         if self.sessions is None:
             return self.local_token
-        found = self.sessions.read(request.cookies.get(SESSION_COOKIE))
-        return found[1]["c"] if found else ""
+        return self.sessions.form_token(request)
 
     def csrf_ok(self, request: Request, form: FormData) -> bool:
         sent = str(form.get("csrf") or request.headers.get("x-daoshi-csrf", ""))
@@ -105,6 +106,7 @@ def _message(door: Door, request: Request, title: str, message: str, status: int
         teacher=door.teacher(request) or "",
         teacher_name="",
         logout=LOGOUT,
+        site_link=door.site_link,
     )
 
 
@@ -112,7 +114,12 @@ def _guard(door: Door, handler: Callable[[Request, str], Awaitable[Response]]) -
     """Sign-in first (server mode), then a teacher account, then the handler."""
 
     async def endpoint(request: Request) -> Response:
+        if door.sessions is not None and request.state.auth_error:
+            return _message(door, request, "拒绝访问", "请通过学校的登录入口访问本站。", 403)
         if door.sessions is not None and request.state.user is None:
+            if request.app.state.config.trust_header:
+                message = "没有收到登录信息，请通过学校的登录入口访问。"
+                return _message(door, request, "未登录", message, 401)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"{LOGIN}?next={quote(target, safe='/')}", status_code=303)
         teacher = door.teacher(request)
@@ -140,6 +147,7 @@ def _context(door: Door, request: Request, teacher: str) -> dict[str, Any]:
         "csrf": door.token(request),
         "signed_in": door.sessions is not None,
         "logout": LOGOUT,
+        "site_link": door.site_link,
         "semester": editor.semester(),
         "school": editor.school,
     }
@@ -187,12 +195,41 @@ def _draft_from(editor: Editor, form: FormData, draft: Draft) -> Draft:
     return draft
 
 
+def _class_name(editor: Editor, class_id: str) -> str:
+    """初二（1）班, as the site names a class (the editor's semester)."""
+    klass = editor.school.classes.get(class_id)
+    if klass is None:
+        return class_id
+    grade = editor.school.grade_name(klass.cohort, editor.semester())
+    if grade == "已毕业":
+        return f"{klass.cohort} 级（{klass.number}）班（已毕业）"
+    return f"{grade}（{klass.number}）班"
+
+
+def _saved_text(editor: Editor, path: str) -> str:
+    """张强宇的谈话记录（2026年11月25日）: what was saved, as a teacher names it."""
+    record = next((r for r in editor.school.records if r.path == path), None)
+    if record is None:
+        return "记录" if path else ""
+    names = "、".join(
+        editor.school.students[s].name for s in record.students if s in editor.school.students
+    )
+    kind = editor.school.forms.kinds[record.kind].label.zh
+    return f"{names}的{kind}（{cndate(record.date)}）"
+
+
 def _routes(door: Door) -> list[Route]:
     editor = door.editor
 
     async def home(request: Request, teacher: str) -> Response:
         mentees = await run_in_threadpool(editor.mentees, teacher)
         saved = request.query_params.get("saved", "")
+        semester = editor.semester()
+        keys = {
+            p.key_student
+            for p in editor.school.pairings
+            if p.semester == semester.id and p.mentor == teacher and p.key_student
+        }
         kinds = editor.school.forms.kinds
         order = list(RECORD_CLASSES)  # the common kinds first: talk, parent contact …
         ranked = sorted(kinds.values(), key=lambda k: [*order, k.kind].index(k.kind))
@@ -207,7 +244,9 @@ def _routes(door: Door) -> list[Route]:
             group_kinds=[k for k in ranked if k.base == GROUP],
             kinds=kinds,
             saved=saved,
-            commit=request.query_params.get("commit", ""),
+            saved_text=_saved_text(editor, saved),
+            class_name=partial(_class_name, editor),
+            keys=keys,
             notes=request.query_params.getlist("note"),
             today=editor.today(),
         )
@@ -252,11 +291,13 @@ def _routes(door: Door) -> list[Route]:
             editor.drafts.save(draft)
             return _form_page(door, request, draft, Outcome(draft, notes=["草稿已保存。"]))
         outcome = await run_in_threadpool(editor.save, draft)
-        if not outcome.saved:
+        if not outcome.saved and not outcome.duplicate:
             return _form_page(door, request, outcome.draft, outcome, 422)
+        if outcome.duplicate:  # saved before: nothing new, said so on the first page
+            query = urlencode([("saved", outcome.duplicate)] + [("note", n) for n in outcome.notes])
+            return RedirectResponse(f"/?{query}", status_code=303)
         query = urlencode(
-            [("saved", outcome.path), ("commit", outcome.commit[:9]), ("draft", draft.id)]
-            + [("note", n) for n in outcome.notes]
+            [("saved", outcome.path), ("draft", draft.id)] + [("note", n) for n in outcome.notes]
         )
         return RedirectResponse(f"/?{query}", status_code=303)
 
@@ -303,6 +344,12 @@ def local_app(editor: Editor, teacher: str) -> Starlette:
     app = Starlette(routes=_routes(door))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "::1"])
     return app
+
+
+def school_routes(editor: Editor, sessions: Sessions, site_link: str) -> list[Route]:
+    """The editor's routes for the school's one app (``daoshi serve --repo``), signed in
+    by that app's sessions, with a link to the portfolio site."""
+    return _routes(Door(editor, None, "", sessions, site_link))
 
 
 def server_app(editor: Editor, config: AuthConfig) -> Starlette:

@@ -106,9 +106,10 @@ class Clone:
             return False
         return True
 
-    def push(self, env: dict[str, str]) -> tuple[bool, str]:
-        """Push the branch; (accepted, what git and the hook said)."""
-        argv = ["push", "-q", self.remote, f"HEAD:{self.branch}"] if self.remote else ["push", "-q"]
+    def push(self, env: dict[str, str], options: tuple[str, ...] = ()) -> tuple[bool, str]:
+        """Push the branch with these push options; (accepted, what git and the hook said)."""
+        argv = ["push", "-q", *(f"--push-option={o}" for o in options)]
+        argv += [self.remote, f"HEAD:{self.branch}"] if self.remote else []
         try:
             self.git(*argv, env=env)
         except GitError as exc:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from daoshi.access import write_problem
 from daoshi.errors import Problem
 from daoshi.git import GitError, Repository
 from daoshi.policy.obligations import DUE_SOON, OPEN, UNMET, Check, ObligationEngine
@@ -37,6 +38,7 @@ from daoshi.records.model import Record, School, Semester, Student
 from daoshi.records.rules import CrossChecker
 from daoshi.records.validate import school_today, validate
 from daoshi.site.core import current_semester
+from daoshi.write.delegate import TEACHER_OPTION
 from daoshi.write.editor.clone import Clone, merge3
 from daoshi.write.editor.drafts import (
     Draft,
@@ -50,9 +52,11 @@ from daoshi.write.editor.text import (
     kind_widgets,
     new_text,
     read,
+    record_content,
+    teachers_words,
 )
-from daoshi.write.hook import Change, Pusher, change_problem, closed_semesters
 from daoshi.write.newrecord import NewRecordError, new_record
+from daoshi.write.refs import closed_semesters
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Outcome:
     general: list[str] = field(default_factory=list)
     fields: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    duplicate: str = ""  # the record this save would have copied word for word
 
 
 @dataclass(frozen=True)
@@ -113,12 +118,14 @@ class Editor:
         today: dt.date | None = None,
         push: bool = False,
         user_env: str = "GL_USER",
+        delegate: bool = False,
     ) -> None:
         self.clone = clone
         self.drafts = drafts
         self.fixed_today = today
         self.push = push or clone.remote is not None
         self.user_env = user_env
+        self.delegate = delegate  # push as the editor's account, naming the teacher
         self.lock = threading.RLock()
         self.head = ""
         self._school: School | None = None
@@ -261,10 +268,8 @@ class Editor:
         return planned.path
 
     def _refusal(self, teacher_id: str, path: str, status: str) -> str | None:
-        found = change_problem(
-            Change(status, path), Pusher(teacher_id, teacher_id, False), self.school, self.closed()
-        )
-        return None if found is None else f"不能保存：{found.message}（{found.code}）"
+        found = write_problem(self.school, teacher_id, status, path, self.closed())
+        return None if found is None else f"不能保存：{found.message}"
 
     # -- saving -------------------------------------------------------------------------
     def save(self, draft: Draft) -> Outcome:
@@ -277,8 +282,8 @@ class Editor:
             except EditorError as exc:
                 outcome = Outcome(draft, general=[str(exc)])
             except GitError as exc:
-                outcome = Outcome(draft, general=[f"git 出错，记录已存为草稿：{exc}"])
-        if outcome.saved:
+                outcome = Outcome(draft, general=[f"保存时出错，记录已存为草稿：{exc}"])
+        if outcome.saved or outcome.duplicate:
             self.drafts.delete(draft.teacher, draft.id)
         else:
             self.drafts.save(outcome.draft)
@@ -308,6 +313,13 @@ class Editor:
             else:
                 base["student"] = draft.students[0]
             text = new_text(form, base, values, path.count("/"), draft.body)
+            same = self._same_as(path, text)
+            if same:  # saved twice (a double click, a page sent again): not a second file
+                outcome.duplicate = same
+                outcome.notes.append(
+                    "这份记录已经保存过（同一天、同一名学生、内容完全相同），没有重复保存。"
+                )
+                return outcome
         else:
             path = draft.path
             refusal = self._refusal(draft.teacher, path, "M")
@@ -324,6 +336,21 @@ class Editor:
             self._place(outcome, problems, path, text)
             return outcome
         return self._commit(outcome, path, text, form.label.zh, mini)
+
+    def _same_as(self, path: str, text: str) -> str:
+        """An existing record of the same day, kind and folder with the same content."""
+        folder, name = path.rsplit("/", 1)
+        stem = re.sub(r"-\d+\.md$", ".md", name).removesuffix(".md")
+        wanted = record_content(text)
+        for other in sorted((self.root / folder).glob(f"{stem}*.md")):
+            rel = f"{folder}/{other.name}"
+            if rel != path and re.fullmatch(rf"{re.escape(stem)}(-\d+)?\.md", other.name):
+                try:
+                    if record_content(other.read_text("utf-8")) == wanted:
+                        return rel
+                except (OSError, UnicodeDecodeError):
+                    continue
+        return ""
 
     def _edited(self, draft: Draft, outcome: Outcome, values: Mapping[str, Any]) -> str | None:
         form = self.school.forms.kinds[draft.kind]
@@ -381,7 +408,7 @@ class Editor:
             if match:
                 lines[number] = match[1]
         for p in problems:
-            message = f"{p.message}（{p.code}）"
+            message = teachers_words(form, p.message)
             name = lines.get(p.location.line)
             if name in ("student", "participants"):
                 name = "students"
@@ -402,7 +429,8 @@ class Editor:
         subject = ", ".join(draft.students)
         sha = self.clone.commit(path, name, email, f"{what}{label}：{subject}（{draft.date}）")
         if self.push:
-            accepted, said = self.clone.push({self.user_env: draft.teacher})
+            options = (f"{TEACHER_OPTION}{draft.teacher}",) if self.delegate else ()
+            accepted, said = self.clone.push({self.user_env: draft.teacher}, options)
             if not accepted and self.clone.remote is None:
                 outcome.notes.append(f"已提交到本地仓库，但推送失败：{_said(said)}")
             elif not accepted:

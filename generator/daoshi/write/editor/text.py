@@ -173,7 +173,11 @@ def new_text(
 
 
 def split(text: str) -> tuple[str, str]:
-    """Front matter (without the ``---`` lines) and body; ``("", text)`` without front matter."""
+    """Front matter (without the ``---`` lines) and body; ``("", text)`` without front matter.
+
+    A file as Windows editors write it (a BOM, CRLF or CR line ends) is read as validation
+    reads it (daoshi.records.decoding): saving it writes UTF-8 with LF."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     match = _FRONT.match(text)
     if match is None:
         return "", text
@@ -207,3 +211,28 @@ def edited_text(form: KindForm, old: str, values: Mapping[str, Any], body: str) 
     yaml.dump(data, stream)
     out = re.sub(r"^([^\s#][^:\n]*): null$", r"\1:", stream.getvalue(), flags=re.M)
     return f"---\n{out}---\n{clean_body(body)}\n"
+
+
+def teachers_words(form: KindForm, message: str) -> str:
+    """A validator message as a teacher reads it: each field code and choice code of the
+    form named by its label (``minutes`` → “时长（分钟）”), no problem code."""
+    names: dict[str, str] = {}
+    for name, f in form.fields.items():
+        names[name] = f.label.zh
+        values = f.values or (f.items.values if f.items is not None else {})
+        for code, label in values.items():
+            names.setdefault(code, label.zh)
+    if not names:
+        return message
+    words = sorted(names, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, words)) + r")(?![\w-])")
+    return pattern.sub(lambda m: f"“{names[m[1]]}”", message).replace("`", "")
+
+
+def record_content(text: str) -> list[str]:
+    """A record's lines without comments and blank lines: what it says, not how."""
+    return [
+        line.rstrip()
+        for line in text.replace("\r\n", "\n").split("\n")
+        if line.strip() and not line.lstrip().startswith("#")
+    ]

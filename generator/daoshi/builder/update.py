@@ -1,0 +1,299 @@
+"""Every audience's site kept up to date: a full build, then one update per set of commits.
+
+An update after record files changed checks only those files (against the data files
+already loaded, as ``daoshi build --watch`` does), brings the audit up to the new commit,
+and finds the pages the records show (portfolio, history, mentor, class, grade, school,
+home, appraisal, review). Only the audiences that can see one of the records' students,
+the school-wide ones, the records' mentors and (for a crisis report) the referred
+students' roles are looked at again: an audience that may not see a record has no page it
+changes. Each of them gets a new generation with its changed files, swapped in whole.
+A change to anything but records (people, semesters, pairings, forms, school.yaml) or a new
+day builds everything again. A commit with problems leaves every site as it was and
+reports the problems as located lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from daoshi.builder.render import AudienceFiles, UnsupportedConfig
+from daoshi.builder.sites import AudienceSite, SchoolSites
+from daoshi.builder.sources import CRISIS, SchoolSources
+from daoshi.builder.store import Generation, build_lock, published, write_audiences
+from daoshi.errors import Problem, ProjectError
+from daoshi.records.layout import GROUP, RECORD, classify, record_path
+from daoshi.records.model import Record, School
+from daoshi.records.validate import Prepared, check_records, school_today
+from daoshi.site.attached import (
+    attach_history,
+    audit_of,
+    carry_history,
+    committed_paths,
+    history_paths,
+    refresh_history,
+)
+from daoshi.site.build import build_all_audiences, load_school
+from daoshi.site.pages import affected_pages
+
+__all__ = ["LiveSites", "Outcome", "build_once"]
+DEFERRED = "review/"  # the semester reviews: brought up to date after the other pages
+
+
+@dataclass
+class Outcome:
+    """What one build or update did."""
+
+    full: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    audiences: list[str] = field(default_factory=list)  # whose site changed
+    pages: int = 0  # page files written, over all audiences
+    seconds: float = 0.0
+
+
+class LiveSites:
+    """The school held in memory and every audience's published site."""
+
+    def __init__(
+        self,
+        records: Path,
+        site_dir: Path,
+        today: dt.date | None = None,
+        config_file: Path | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.records = records.resolve()
+        self.site_dir = site_dir
+        self.fixed_day = today
+        self.config_file = config_file
+        self.progress = progress
+        self.sites: SchoolSites | None = None
+        self.prepared: Prepared | None = None
+        self.stale: set[str] = set()  # deferred pages a commit changed (``catch_up``)
+
+    def day(self) -> dt.date:
+        return self.fixed_day or school_today(self.records)
+
+    # -- everything -------------------------------------------------------------------------
+    def full(self) -> Outcome:
+        """Every audience's site from scratch (the last good sites stay on problems)."""
+        start = time.perf_counter()
+        try:
+            school, day = load_school(self.records, self.day())
+        except ProjectError as exc:
+            return Outcome(full=True, problems=exc.problems, seconds=time.perf_counter() - start)
+        attach_history(self.records, school)
+        sites = SchoolSites(self.records, self.site_dir, school, day, self.config_file)
+        index = sites.build_all(self.progress)
+        self.sites, self.prepared, self.stale = sites, None, set()
+        return Outcome(
+            full=True,
+            audiences=sorted(index["audiences"]),
+            pages=sum(len(s.files.doc_files) for s in sites.sites.values()),
+            seconds=time.perf_counter() - start,
+        )
+
+    # -- after commits ----------------------------------------------------------------------
+    def update(self, changed: Iterable[str]) -> Outcome:
+        """Bring every affected audience's site up to date after these files changed."""
+        start = time.perf_counter()
+        sites = self.sites
+        paths = sorted(set(changed))
+        if sites is None or sites.today != self.day():
+            return self.full()
+        school = sites.school
+        if any(classify(p, school.forms.files) != RECORD for p in paths):
+            return self.full()
+        problems, mini, self.prepared = check_records(
+            self.records, paths, school.forms, sites.today, self.prepared
+        )
+        if problems or mini is None:
+            return Outcome(problems=problems, seconds=time.perf_counter() - start)
+        wanted = set(paths)
+        before = [r for r in school.records if r.path in wanted]
+        kept = [r for r in school.records if r.path not in wanted]
+        records = tuple(sorted([*kept, *mini.records], key=lambda r: (r.date, r.path)))
+        new = dataclasses.replace(school, records=records)
+        carry_history(school, new)
+        old_audit = audit_of(new)
+        new_audit = refresh_history(self.records, new)
+        touched = set(paths)
+        if old_audit is not None and new_audit is not None:
+            touched |= committed_paths(old_audit, new_audit)
+        # the records the diff changed, and those whose history the commits changed (a
+        # commit that changed a file and one that changed it back: new versions, new flags)
+        shown = [*before, *mini.records, *(r for r in new.records if r.path in touched)]
+        pages = affected_pages(new, shown) | history_paths(new, touched)
+        deferred = {p for p in pages if p.startswith(DEFERRED)}
+        self.stale |= deferred
+        pages -= deferred
+        outcome = self._apply(sites, new, shown, touched, pages)
+        outcome.seconds = time.perf_counter() - start
+        return outcome
+
+    def _apply(
+        self,
+        sites: SchoolSites,
+        school: School,
+        shown: list[Record],
+        touched: set[str],
+        pages: set[str],
+    ) -> Outcome:
+        students = {sid for r in shown for sid in r.students}
+        for path in touched:  # a deleted record's student, from its path
+            parsed = record_path(path)
+            if parsed is not None and parsed.subject != GROUP:
+                students.add(parsed.subject)
+        candidates = [
+            site for site in sites.sites.values() if _may_change(site, school, shown, students)
+        ]
+        sites.school = school
+        semesters = {r.semester for r in shown}
+        sites.sources = SchoolSources(school, sites.today, sites.records, sites.sources, semesters)
+        generations: dict[str, Generation] = {}
+        wanted: dict[str, list[AudienceSite]] = {}
+        for old in candidates:
+            site = self._refreshed(sites, old)
+            live = published(sites.site_dir, site.audience.id)
+            generations[site.audience.id] = Generation(
+                sites.store, site.audience.id, live[1] if live else None
+            )
+            olds = {f.src_uri: f.dest_uri for f in old.files.doc_files}
+            news = {f.src_uri for f in site.files.doc_files}
+            redo = news if site.files.key != old.files.key else (news & pages) | (news - set(olds))
+            for path in set(olds) - news:  # a page it no longer has
+                generations[site.audience.id].remove(olds[path])
+                site.entries.pop(path, None)
+                site.stale_search = True
+            for path in redo:
+                wanted.setdefault(path, []).append(site)
+        written = 0
+        for path, having in sorted(wanted.items()):
+            sites.render_page(path, having, generations)
+            written += len(having)
+        changed = self._publish(sites, generations)
+        write_audiences(sites.site_dir, sites.index())
+        return Outcome(audiences=changed, pages=written)
+
+    def catch_up(self, stop: Callable[[], bool] = lambda: False) -> Outcome | None:
+        """Bring the deferred pages (the semester reviews) up to date; None when there was
+        nothing to do, or when ``stop`` said so between two pages (they stay deferred)."""
+        sites = self.sites
+        if sites is None or not self.stale:
+            return None
+        start = time.perf_counter()
+        wanted: dict[str, list[AudienceSite]] = {}
+        for site in sites.sites.values():
+            for f in site.files.doc_files:
+                if f.src_uri in self.stale:
+                    wanted.setdefault(f.src_uri, []).append(site)
+        generations: dict[str, Generation] = {}
+        for site in {id(s): s for having in wanted.values() for s in having}.values():
+            live = published(sites.site_dir, site.audience.id)
+            base = live[1] if live else None
+            generations[site.audience.id] = Generation(sites.store, site.audience.id, base)
+        for path, having in sorted(wanted.items()):
+            if stop():
+                _abandon(sites, generations)
+                return None
+            sites.render_page(path, having, generations)
+        changed = self._publish(sites, generations)
+        self.stale.clear()
+        written = sum(len(h) for h in wanted.values())
+        return Outcome(audiences=changed, pages=written, seconds=time.perf_counter() - start)
+
+    def _publish(self, sites: SchoolSites, generations: dict[str, Generation]) -> list[str]:
+        changed = []
+        for audience, generation in generations.items():
+            base = published(sites.site_dir, audience)
+            sites.finish_site(sites.sites[audience], generation, publish=False)
+            if base is None or generation.manifest != base[1]:
+                generation.publish()
+                changed.append(audience)
+        return sorted(changed)
+
+    def _refreshed(self, sites: SchoolSites, old: AudienceSite) -> AudienceSite:
+        """The audience's sources and files made again from the new school."""
+        sources = sites.sources.audience(old.audience)
+        files = old.files
+        if (
+            list(sources.makers) != [f.src_uri for f in old.files.doc_files if f.generated_by]
+            or sources.nav != old.sources.nav
+        ):
+            files = AudienceFiles(sites.renderer, sources.nav, list(sources.makers))
+        renewed = files is not old.files
+        site = AudienceSite(
+            old.audience,
+            sources,
+            files,
+            dict(old.entries),
+            stale_theme=renewed or old.stale_theme,
+            stale_search=renewed or old.stale_search,
+        )
+        sites.sites[old.audience.id] = site
+        return site
+
+
+def _abandon(sites: SchoolSites, generations: dict[str, Generation]) -> None:
+    """Forget the files written for generations that will not be published."""
+    names = {n for g in generations.values() for n in g.manifest.values()}
+    sites.store.forget(names)
+
+
+def _may_change(
+    site: AudienceSite, school: School, shown: list[Record], students: set[str]
+) -> bool:
+    """Whether any page of this audience can show one of these records: school-wide
+    audiences, those who see one of the students (as before the change), the records'
+    mentors (a new mentee), the roles of referred students (a new crisis report)."""
+    access = site.sources.access
+    if access.sees_school() or any(access.sees_student(s) for s in students):
+        return True
+    teacher = site.audience.teacher
+    if teacher is not None and any(r.mentor == teacher for r in shown):
+        return True
+    roles = school.forms.access.roles
+    return any(r.kind == CRISIS for r in shown) and any(
+        roles[r].scope == "referred" for r in site.audience.roles
+    )
+
+
+def build_once(
+    records: Path,
+    site_dir: Path,
+    today: dt.date | None = None,
+    *,
+    config_file: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Outcome:
+    """``daoshi build --all-audiences``: every audience's site, once, under the site's lock.
+
+    A school's own mkdocs.yml with plugins the one builder does not reproduce is built
+    audience by audience with mkdocs instead (``daoshi.site.build.build_all_audiences``).
+    """
+    start = time.perf_counter()
+    fresh = not site_dir.exists()  # a first build that fails leaves no folder behind
+    with build_lock(site_dir):
+        try:
+            outcome = LiveSites(records, site_dir, today, config_file, progress).full()
+        except UnsupportedConfig as exc:
+            progress(f"mkdocs.yml 中有一起生成不支持的设置（{exc}），逐个受众生成…")
+        except BaseException:
+            if fresh:
+                shutil.rmtree(site_dir, ignore_errors=True)
+            raise
+        else:
+            if outcome.problems and fresh:
+                shutil.rmtree(site_dir, ignore_errors=True)
+            return outcome
+    index = build_all_audiences(
+        records, site_dir, today, config_file=config_file, progress=progress
+    )
+    return Outcome(
+        full=True, audiences=sorted(index["audiences"]), seconds=time.perf_counter() - start
+    )

@@ -1,0 +1,96 @@
+"""The obligations report of a semester on a date, for the 德育处 to check without the
+site: per student, per mentor, the students nobody answers for (未对接), and those who owe
+some periods nothing (不计义务), as rows for a text table or an XLSX sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from daoshi.policy.duties import SETTING_CHOICES
+from daoshi.policy.obligations import STATUS_LABELS, Check, ObligationEngine, behind_text, tally
+from daoshi.records.model import School, Semester
+
+Rows = list[list[str | int]]
+SETTING_LABELS = {
+    "responsible": {"end": "周期最后一天的导师负责", "longest": "对接天数最多的导师负责"},
+    "unpaired": {"unassigned": "没有导师的学生列为“未对接”", "exempt": "没有导师的学生不计义务"},
+    "joint_visits": {"each": "共同家访每位参加的教师都计", "author": "共同家访只计记录人"},
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report's parts, each a table whose first row is its header."""
+
+    title: str
+    settings: list[str]
+    students: Rows
+    mentors: Rows
+    unpaired: Rows
+    exempt: Rows
+
+
+def obligations_report(
+    school: School, semester: Semester, on: dt.date, engine: ObligationEngine | None = None
+) -> Report:
+    """Every obligation of the semester as it stands on ``on``."""
+    engine = engine or ObligationEngine(school, semester)
+    labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
+    title = f"{school.name} {semester.name} 义务完成情况（截至 {on}）"
+    settings = [
+        SETTING_LABELS[k][v]
+        for k, v in engine.settings.items()
+        if k in SETTING_CHOICES and v in SETTING_LABELS.get(k, {})
+    ]
+    students: Rows = [
+        ["学号", "姓名", "班级", "义务", "周期", "负责导师", "状态", "完成", "记录日期"]
+    ]
+    unpaired: Rows = [["学号", "姓名", "班级", "义务", "周期", "状态", "完成"]]
+    for sid in engine.students():
+        for c in engine.student_checks(sid, on):
+            students.append(_student_row(school, c, labels))
+            if not c.mentors:
+                row = _student_row(school, c, labels)
+                unpaired.append([*row[:5], row[6], row[7]])
+    mentors: Rows = [["工号", "姓名", "负责学生", *STATUS_LABELS.values(), "本人义务", "落后"]]
+    for mentor in sorted(engine.mentees):
+        team = engine.team_checks(mentor, on)
+        counts = tally(team)
+        own = [c for c in team if c.subject == mentor]
+        answered = len({c.subject for c in team if c.subject != mentor})
+        teacher = school.teachers.get(mentor)
+        mentors.append(
+            [
+                mentor,
+                teacher.name if teacher else "",
+                answered,
+                *counts.values(),
+                "；".join(_own_text(c, labels) for c in own),
+                "；".join(f"{c.subject} {t}" for c in team for t in behind_text([c], labels)),
+            ]
+        )
+    exempt: Rows = [["学号", "姓名", "班级", "原因", "起"]]
+    for e in engine.exemptions():
+        student = school.students.get(e.student)
+        name, class_id = (student.name, student.class_id) if student else ("", "")
+        exempt.append([e.student, name, class_id, e.reason, e.since.isoformat()])
+    return Report(title, settings, students, mentors, unpaired, exempt)
+
+
+def _student_row(school: School, c: Check, labels: Mapping[str, str]) -> list[str | int]:
+    student = school.students.get(c.subject)
+    name, class_id = (student.name, student.class_id) if student else ("", "")
+    ob = c.obligation
+    kinds = "或".join(labels.get(k, k) for k in ob.kinds)
+    period = f"{c.period.label}（{c.period.start}–{c.period.end}）"
+    who = "、".join(c.mentors) or "（未对接）"
+    dates = "、".join(r.date.isoformat() for r in c.records)
+    done = f"{len(c.records)}/{ob.min}"
+    return [c.subject, name, class_id, kinds, period, who, STATUS_LABELS[c.status], done, dates]
+
+
+def _own_text(c: Check, labels: Mapping[str, str]) -> str:
+    kinds = "或".join(labels.get(k, k) for k in c.obligation.kinds)
+    return f"{kinds} {c.period.label} {STATUS_LABELS[c.status]}"

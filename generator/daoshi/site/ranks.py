@@ -1,0 +1,48 @@
+"""The audience's rank per record history: asked by the history pages and the flags.
+
+A history whose file was deleted has no model record; ``stand_in`` makes one (path, kind,
+semester, mentor, date, students) so that ``Access`` can judge it like any other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+
+from daoshi.history.trail import RecordHistory
+from daoshi.records.model import Record
+from daoshi.site.core import Site
+
+
+def stand_in(h: RecordHistory) -> Record:
+    """A model record for a history whose file is gone (deleted), for access checks."""
+    return Record(h.path, h.kind, h.semester, h.mentor, h.date or dt.date.min, h.students, "")
+
+
+class _Ranks:
+    """The audience's rank per record path, computed once per page set (``ranks_of``)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.models = {r.path: r for r in site.school.records}
+        self.known: dict[str, int] = {}
+
+    def rank(self, h: RecordHistory) -> int:
+        if h.path not in self.known:
+            model = self.models.get(h.path) or stand_in(h)
+            self.known[h.path] = self.site.access.record_rank(model)
+        return self.known[h.path]
+
+    def sees(self, h: RecordHistory) -> bool:
+        return self.rank(h) >= 0
+
+
+_RANKS: weakref.WeakKeyDictionary[Site, _Ranks] = weakref.WeakKeyDictionary()
+
+
+def ranks_of(site: Site) -> _Ranks:
+    """The ranks of this page set: one per ``Site`` (one audience, one school)."""
+    found = _RANKS.get(site)
+    if found is None or found.site.school is not site.school:
+        found = _RANKS[site] = _Ranks(site)
+    return found
