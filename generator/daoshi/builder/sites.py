@@ -21,7 +21,10 @@ from daoshi.builder.render import AudienceFiles, Renderer, source_key
 from daoshi.builder.sources import AudienceSources, SchoolSources, unlink
 from daoshi.builder.store import Generation, Store, write_audiences
 from daoshi.records.model import School
+from daoshi.site.core import Site
 from daoshi.site.plugin import marker_text
+from daoshi.site.year import download, xlsx_bytes
+from daoshi.year.export import Sheet
 
 
 @dataclass
@@ -64,6 +67,9 @@ class SchoolSites:
         self.sources = SchoolSources(school, today, records)
         self.store = Store(site_dir)
         self.sites: dict[str, AudienceSite] = {}
+        # the pairing table downloads by their sheets: one XLSX for every audience that
+        # has the same table, made again only when the table changes
+        self.downloads: dict[str, bytes] = {}
 
     def prepare(self, audiences: Iterable[Audience]) -> None:
         """Each audience's pages and navigation (nothing rendered yet)."""
@@ -123,11 +129,24 @@ class SchoolSites:
         made = self.renderer.extras(
             site.files, entries, marker, theme=site.stale_theme, search=site.stale_search
         )
+        table = download(Site(self.school, self.today, site.sources.access))
+        if table is not None:
+            made[table[0]] = self.download_bytes(table[1])
         for path, data in made.items():
             generation.add(path, data)
         site.stale_theme = site.stale_search = False
         if publish:
             generation.publish()
+
+    def download_bytes(self, sheets: list[Sheet]) -> bytes:
+        """The XLSX of these sheets, made once while they stay the same."""
+        key = repr(sheets)
+        data = self.downloads.get(key)
+        if data is None:
+            if len(self.downloads) >= 4:  # tables of earlier school states
+                self.downloads.clear()
+            data = self.downloads[key] = xlsx_bytes(sheets)
+        return data
 
     def index(self) -> dict[str, Any]:
         """``audiences.json``: each audience's folder and each teacher's."""

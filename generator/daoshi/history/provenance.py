@@ -111,10 +111,17 @@ def provenance_text(v: RecordVersion) -> str:
     return "；".join(parts)
 
 
-def push_log_text(summary: tuple[int, str] | None) -> str:
+def push_log_parts(summary: tuple[int, str] | None) -> tuple[str, str, str]:
     """What a review says of the server's push log: how many pushes, the chain's value to
-    write down (docs/audit.md), or that there is none."""
+    write down (docs/audit.md), or that there is none; as the text before the value, the
+    value (empty when there is no log) and the text after it, so a page can set the value
+    apart as what a reviewer copies."""
     if summary is None:
-        return "推送日志：未找到（谁推送、服务器何时接收无法核对；时间只是提交里写的）。"
+        return "推送日志：未找到（谁推送、服务器何时接收无法核对；时间只是提交里写的）。", "", ""
     count, head = summary
-    return f"推送日志：{count} 次推送，最后一行的校验值 {head[:16]}（请抄下，下次审核时核对）。"
+    return f"推送日志：{count} 次推送，最后一行的校验值 ", head[:16], "（请抄下，下次审核时核对）。"
+
+
+def push_log_text(summary: tuple[int, str] | None) -> str:
+    """``push_log_parts`` as one line of text."""
+    return "".join(push_log_parts(summary))

@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import escape
 
 from daoshi.history.content import BODY, CHANGE_LABELS, Change
-from daoshi.history.provenance import provenance_text, push_log_text
+from daoshi.history.provenance import provenance_text, push_log_parts
 from daoshi.history.review import ADDED, STATUS_TITLES, Review, flag_counts, review
 from daoshi.history.trail import FLAG_LABELS, Audit, Flag, RecordHistory, RecordVersion
 from daoshi.records.model import School
@@ -194,7 +194,7 @@ def review_view(site: Site, rv: Review) -> dict[str, Any]:
         "mentors": mentors,
         "general": [flag_view(f) for f in rv.general],
         "obligations_checked": rv.obligations_checked,
-        "push_log": push_log_text(rv.push_log),
+        "push_log": push_log_parts(rv.push_log),
     }
 
 

@@ -15,6 +15,7 @@ content appears here.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -198,15 +199,31 @@ def download_path(site: Site) -> str | None:
     return f"pairings/{site.current.id}/pairings-{site.current.id}.xlsx"
 
 
-def write_download(site: Site, site_dir: Path) -> Path | None:
-    """Write the pairing table download into a built site (called after the build)."""
+def download(site: Site) -> tuple[str, list[Sheet]] | None:
+    """The pairing table download of this audience: its path in the site and its sheets."""
     path = download_path(site)
     if path is None:
         return None
     keys = any(site.shows(s.id, "pairings", "key_student") for s in site.in_school(site.current))
-    target = site_dir / path
+    return path, pairing_sheets(site.school, site.current, keys=keys)
+
+
+def xlsx_bytes(sheets: list[Sheet]) -> bytes:
+    """The sheets as the bytes of an XLSX file (the same bytes for the same sheets)."""
+    with tempfile.TemporaryDirectory(prefix="daoshi-xlsx-") as tmp:
+        target = Path(tmp, "table.xlsx")
+        write_xlsx(target, sheets)
+        return target.read_bytes()
+
+
+def write_download(site: Site, site_dir: Path) -> Path | None:
+    """Write the pairing table download into a built site (called after the build)."""
+    made = download(site)
+    if made is None:
+        return None
+    target = site_dir / made[0]
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_xlsx(target, pairing_sheets(site.school, site.current, keys=keys))
+    target.write_bytes(xlsx_bytes(made[1]))
     return target
 
 
