@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from daoshi.cli.appraise import RECORDS_OPTION
 from daoshi.errors import Location, ProjectError
 from daoshi.messages import notes_heading, problem
 from daoshi.records.validate import school_today, validate
@@ -23,15 +24,7 @@ SECTIONS = (
 
 @click.command("obligations")
 @click.option("--semester", "semester_id", help="学期代号，如 2025-2026-1（默认：当前学期）。")
-@click.option(
-    "--records",
-    "root",
-    default="records",
-    show_default=True,
-    envvar="DAOSHI_RECORDS",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="记录仓库目录。",
-)
+@RECORDS_OPTION
 @click.option("--on", "on", help="按这一天的情况（YYYY-MM-DD，默认今天；学期结束后为最后一天）。")
 @click.option(
     "--xlsx",
