@@ -8,6 +8,7 @@ DAOSHI_SCREENSHOTS=1 writes the screenshots into docs/screenshots/ instead of a 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -165,8 +166,13 @@ def test_student_page_shows_the_name_and_every_record(web: tuple[Any, str]) -> N
         assert first and first in " ".join(record.text.split()), path.name
 
 
-def _search(web: tuple[Any, str], query: str) -> list[str]:
-    """Type into Material's search box on the home page; the result links once it answered."""
+def _search(web: tuple[Any, str], query: str, student_id: str) -> list[str]:
+    """Type into Material's search box on the home page; the result links once they name the
+    student, or the last ones shown when they never do within WAIT seconds. Material answers
+    each keystroke, so the results of the first characters (other students) can show before
+    those of the whole query: only the student's page coming up, or the time running out,
+    ends the wait."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     by = _by()
@@ -174,15 +180,19 @@ def _search(web: tuple[Any, str], query: str) -> list[str]:
     box = driver.find_element(by.CSS_SELECTOR, "input.md-search__input")
     box.click()
     box.send_keys(query)
+    shown: list[str] = []
 
-    def answered(driver: Any) -> list[str] | None:
-        meta = driver.find_element(by.CSS_SELECTOR, ".md-search-result__meta").text
+    def answered(driver: Any) -> bool:
         links = driver.find_elements(by.CSS_SELECTOR, ".md-search-result__item a")
-        hrefs = [a.get_attribute("href") or "" for a in links]
-        return hrefs if hrefs or "没有找到" in meta else None
+        shown[:] = [a.get_attribute("href") or "" for a in links]
+        return _finds(shown, student_id)
 
-    hrefs: list[str] = WebDriverWait(driver, WAIT).until(answered)
-    return hrefs
+    with contextlib.suppress(TimeoutException):
+        # the results are drawn again as the query grows: a link read while they are
+        # replaced is stale, and the next poll reads the new ones
+        wait = WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
+        wait.until(answered)
+    return shown
 
 
 def _finds(hrefs: list[str], student_id: str) -> bool:
@@ -195,13 +205,14 @@ def test_search_finds_a_student(web: tuple[Any, str], part: str) -> None:
     # token prefixes (query terms get a trailing *), so a name's first characters work.
     name = _student(STUDENT)["name"]
     query = {"surname+1": name[:2], "name": name, "id": STUDENT}[part]
-    hrefs = _search(web, query)
+    hrefs = _search(web, query, STUDENT)
     assert _finds(hrefs, STUDENT), (query, hrefs)
 
 
 def test_search_finds_a_student_by_given_name(web: tuple[Any, str]) -> None:
     given = _student(STUDENT)["name"][1:]
-    assert _finds(_search(web, given), STUDENT)
+    hrefs = _search(web, given, STUDENT)
+    assert _finds(hrefs, STUDENT), (given, hrefs)
 
 
 def test_school_page_shows_the_crisis_panel_above_the_chart(web: tuple[Any, str]) -> None:

@@ -286,7 +286,10 @@ def test_search_puts_the_name_first_and_indexes_only_names(web: Browser) -> None
         return hrefs if hrefs and "/students/S250001/" in hrefs[0] else None
 
     # 张强宇 first: the given name is the query (theme/main.html re-ranks Material's results)
-    hrefs: list[str] = WebDriverWait(driver, 20).until(answered)
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    stale = [StaleElementReferenceException]  # results drawn again as they come
+    hrefs: list[str] = WebDriverWait(driver, 20, ignored_exceptions=stale).until(answered)
     # only student pages answer a name (no pairing sheets, appraisal tables, histories)
     assert all("/students/" in h for h in hrefs), hrefs
     index = driver.execute_script("return fetch('search/search_index.json').then(r => r.text())")
