@@ -703,7 +703,7 @@ R_CASES = [
     ),
     pytest.param(
         Case(
-            f"{TEACHERS}:11:9: R112 “工号”不能用“leader”：网站或记录目录已用这个名字",
+            f"{TEACHERS}:12:9: R112 “工号”不能用“leader”：网站或记录目录已用这个名字",
             {TEACHERS: MINIMAL[TEACHERS] + "  - id: leader\n    name: 赵老师\n"},
         ),
         id="R112-site-name",
@@ -1067,6 +1067,22 @@ X_CASES = [
     ),
     pytest.param(
         Case(
+            f"{PAIRINGS}:3:3: X225 教师 T003 在 2025-2026-1 学期没有受导学生"
+            "（政策 district：“教师人人是导师”）",
+            {TEACHERS: minimal(TEACHERS, "    not_mentor: 新入职，参加导师培训中\n", "")},
+        ),
+        id="X225",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:6:13: X226 导师 T002 在 2025-2026-1 学期没有重点帮扶对象"
+            "（政策 qingpu-exp：“1+X”）",
+            {"school.yaml": minimal("school.yaml", "[district]", "[qingpu-exp]")},
+        ),
+        id="X226",
+    ),
+    pytest.param(
+        Case(
             f"{SEMESTER}/surveys.yaml:5:13: X222 评分满分应为 5 或 100，不是“10”",
             {
                 f"{SEMESTER}/surveys.yaml": "semester: 2025-2026-1\nresults:\n"
@@ -1255,8 +1271,14 @@ def test_every_problem_in_one_run_sorted(school: School) -> None:
     school.write("notes.txt", "x\n")
     school.write(PAIRINGS, minimal(PAIRINGS, "mentor: T002", "mentor: T999"))
     code, lines = school.validate()
-    problems = problem_lines(lines)
+    heading = lines.index("提示（记录照常使用，考核和站点按设置计算；请核对以下情况）：")
+    problems = problem_lines(lines[:heading])
     r = school.root
+    # T002, renamed away, mentors nobody: a note after the errors (教师人人是导师)
+    assert problem_lines(lines[heading:]) == [
+        f"{r}/{PAIRINGS}:3:3: X225 教师 T002 在 2025-2026-1 学期没有受导学生"
+        "（政策 district：“教师人人是导师”）"
+    ]
     assert problems == [
         f"{r}/notes.txt:1:1: {LAYOUT_HINT}请移走或改名",
         f"{r}/school.yaml:7:1: R101 未知字段“motto”（学校没有这个字段）",
@@ -1268,7 +1290,7 @@ def test_every_problem_in_one_run_sorted(school: School) -> None:
         f"{r}/{PAIRINGS}:6:13: X202 未知的教师工号“T999”",
     ]
     assert problems == sorted(problems, key=_sort_key)  # by path, then line and column as numbers
-    assert lines[-1] == f"发现 {len(problems)} 个问题。"
+    assert lines[-1] == f"发现 {len(problems)} 个问题，另有 1 条提示。"
     assert code == 1
 
 
