@@ -385,6 +385,60 @@ def test_group_activity_with_several_mentees(local: Running, repo: Path) -> None
     assert "participants: [S250001, S250002]" in text
 
 
+def test_a_student_parent_meeting_is_written_in_the_editor(local: Running, repo: Path) -> None:
+    """The editor makes its form from forms/kinds/family-meeting.yaml like every kind."""
+    client = local.client()
+    page = client.get("/new", params={"kind": "family-meeting"})
+    assert page.status_code == 200
+    assert "师生家长座谈" in page.text and "到场家长人数" in page.text
+    assert 'name="students" value="S250001"' in page.text
+    form: dict[str, Any] = {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "family-meeting",
+        "path": "",
+        "base_blob": "",
+        "students": ["S250001", "S250002"],
+        "date": TODAY,
+        "body": "学生和家长互相介绍，约定每月沟通一次。",
+        "action": "save",
+    }
+    for line in re.findall(r'name="(f\.[a-z_]+)"', page.text):
+        form.setdefault(line, "")
+    form["f.theme"] = "互相认识"
+    form["f.parents_present"] = "3"
+    response = client.post("/save", data=form)
+    assert response.status_code == 303, response.text
+    text = (repo / f"{SEMESTER}/journal/T001/group/{TODAY}-family-meeting.md").read_text()
+    assert "participants: [S250001, S250002]" in text
+    assert "theme: 互相认识" in text and "parents_present: 3" in text
+
+
+def test_a_work_plan_is_written_in_the_editor(local: Running, repo: Path) -> None:
+    client = local.client()
+    page = client.get("/new", params={"kind": "work-plan"})
+    assert page.status_code == 200
+    assert "导师工作方案" in page.text and "工作目标" in page.text
+    form: dict[str, Any] = {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "work-plan",
+        "path": "",
+        "base_blob": "",
+        "students": ["S250001", "S250002"],
+        "date": TODAY,
+        "body": "本学期重点放在学习习惯上，每月和班主任交流一次。",
+        "action": "save",
+    }
+    for line in re.findall(r'name="(f\.[a-z_]+)"', page.text):
+        form.setdefault(line, "")
+    form["f.goals"] = "每名学生都有成长方案"
+    response = client.post("/save", data=form)
+    assert response.status_code == 303, response.text
+    text = (repo / f"{SEMESTER}/journal/T001/group/{TODAY}-work-plan.md").read_text()
+    assert "goals: 每名学生都有成长方案" in text
+
+
 # -- server mode --------------------------------------------------------------------------
 PASSWORD = "zhang-password-1"
 
