@@ -191,3 +191,9 @@ def test_the_pairing_page_names_them(tmp_path: Path) -> None:
         "没有受导学生的教师 1 人：教师三（T003）",
         "没有重点帮扶对象的导师 1 人：教师二（T002）",
     ]
+    # and on the mentor's own page, among the mentor's own to-dos (本人)
+    t002 = (site / "mentors" / "T002" / "index.html").read_text("utf-8")
+    mine = t002.split("<strong>本人</strong>")[1].split("</ul>")[0]
+    assert "对接表中没有重点帮扶对象" in mine and "“1+X”，每位导师配备一名重点帮扶对象" in mine
+    t001 = (site / "mentors" / "T001" / "index.html").read_text("utf-8")
+    assert "没有重点帮扶对象" not in t001
