@@ -349,7 +349,9 @@ def test_the_running_builder_updates_every_audience_that_sees_a_push(
             assert _files_with(site, aud[key], "危机哨兵丁戊己") == [], key
             assert _files_with(site, aud[key], report.stem) == [], key  # not even its name
 
-        # 3. a push that breaks validation: located lines, every site as it was
+        # 3. a push that breaks validation: located lines, every site as it was (once the
+        # builder has published the deferred review pages of step 2, which it does when idle)
+        _settled(site, proc)
         before = {a: os.readlink(site / a) for a in set(aud.values()) | {"leader"}}
         talk.write_text(talk.read_text("utf-8").replace("kind: talk", "kind: talk\nmood: 好"))
         _git(work, "commit", "-qam", "多写了一个字段")

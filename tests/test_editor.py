@@ -439,6 +439,34 @@ def test_a_work_plan_is_written_in_the_editor(local: Running, repo: Path) -> Non
     assert "goals: 每名学生都有成长方案" in text
 
 
+def test_a_training_is_the_teachers_own_record_in_the_editor(local: Running, repo: Path) -> None:
+    """Offered on the home page as the teacher's own (本人), no student to pick, filed in
+    the teacher's self/ folder."""
+    client = local.client()
+    assert "写培训与研讨（本人）" in client.get("/").text
+    page = client.get("/new", params={"kind": "training"})
+    assert page.status_code == 200
+    assert "教师本人的记录" in page.text and 'name="students"' not in page.text
+    form: dict[str, Any] = {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "training",
+        "path": "",
+        "base_blob": "",
+        "date": TODAY,
+        "body": "",
+        "action": "save",
+    }
+    for line in re.findall(r'name="(f\.[a-z_]+)"', page.text):
+        form.setdefault(line, "")
+    form["f.type"] = "school_based"
+    form["f.topic"] = "谈心谈话的方法"
+    response = client.post("/save", data=form)
+    assert response.status_code == 303, response.text
+    text = (repo / f"{SEMESTER}/journal/T001/self/{TODAY}-training.md").read_text()
+    assert "topic: 谈心谈话的方法" in text and "student" not in text
+
+
 # -- server mode --------------------------------------------------------------------------
 PASSWORD = "zhang-password-1"
 
@@ -520,7 +548,7 @@ def test_every_kind_has_a_form_with_its_labels(local: Running, repo: Path) -> No
     client = local.client()
     for kind, form in forms.forms.kinds.items():
         page = client.get("/new", params={"kind": kind, "student": "S250002"})
-        if form.base == "group":
+        if form.base in ("group", "teacher"):  # several students, or the teacher's own
             page = client.get("/new", params={"kind": kind})
         assert page.status_code == 200, kind
         for name, field in form.fields.items():

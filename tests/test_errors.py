@@ -34,8 +34,9 @@ COHORT = "people/cohorts/2025.yaml"
 TEACHERS = "people/teachers.yaml"
 HEAD = "kind: talk\nmentor: T001\nstudent: S250001\ndate: 2025-10-13\nareas: [study]\n"
 KINDS = (
-    "case-analysis, crisis-follow-up, crisis-report, group-activity, growth-message, help-plan, "
-    "home-visit, optional-action, parent-contact, student-report, talk"
+    "case-analysis, crisis-follow-up, crisis-report, family-meeting, group-activity, "
+    "growth-message, help-plan, home-visit, optional-action, parent-contact, student-report, "
+    "talk, training, work-plan"
 )
 F014 = "含义不明确：是/否请写 true/false，文字或带前导零的编号请加引号"
 LAYOUT_HINT = "F016 不属于记录仓库结构的文件（见 docs/records.md）："
@@ -255,7 +256,7 @@ F_CASES = [
     pytest.param(
         Case(
             f"{SEMESTER}/journal/T001/S250001/talk.md:1:1: {LAYOUT_HINT}记录应放在 "
-            "journal/<工号>/<学号或 group>/YYYY-MM-DD-<种类>.md",
+            "journal/<工号>/<学号、group 或 self>/YYYY-MM-DD-<种类>.md",
             {f"{SEMESTER}/journal/T001/S250001/talk.md": talk()},
         ),
         id="F016-bad-record-name",
@@ -263,7 +264,7 @@ F_CASES = [
     pytest.param(
         Case(
             f"{SEMESTER}/journal/T001/2025-10-13-talk.md:1:1: {LAYOUT_HINT}记录应放在 "
-            "journal/<工号>/<学号或 group>/YYYY-MM-DD-<种类>.md",
+            "journal/<工号>/<学号、group 或 self>/YYYY-MM-DD-<种类>.md",
             {f"{SEMESTER}/journal/T001/2025-10-13-talk.md": talk()},
         ),
         id="F016-record-without-student-folder",
@@ -1141,7 +1142,7 @@ def test_m301_bad_base(school: School) -> None:
     code, lines = school.validate()
     assert (
         f"{school.root}/forms/kinds/chat.yaml:2:7: "
-        "M301 表单定义有误：base 应为 ['group', 'student'] 之一" in lines
+        "M301 表单定义有误：base 应为 ['group', 'student', 'teacher'] 之一" in lines
     )
     assert code == 1
 

@@ -45,7 +45,7 @@ TZ = "+0800"
 _SUFFIX = re.compile(r"-\d+\.md$")
 # kinds that came later to the demo: never amended, so the same seed still amends the
 # records it amended before they were written
-_LATER_KINDS = re.compile(r"-(family-meeting|work-plan)(-\d+)?\.md$")
+_LATER_KINDS = re.compile(r"-(family-meeting|work-plan|training)(-\d+)?\.md$")
 # Kinds whose notes a teacher adds to later (a growth message is not amended).
 _EDITABLE = re.compile(
     r"-(talk|parent-contact|home-visit|case-analysis|student-report)(-\d+)?\.md$"
@@ -105,6 +105,8 @@ def _message(mentor: str, records: list[Record], late: bool) -> str:
         parts.append("师生家长座谈")
     if any(r.kind == "work-plan" for r in records):
         parts.append("导师工作方案")
+    if any(r.kind == "training" for r in records):
+        parts.append("培训与研讨")
     return f"{mentor} {'补记' if late else '记录'}：" + "；".join(parts)
 
 

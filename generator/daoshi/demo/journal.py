@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import kinds
+from . import texts as tx
 from .kinds import Draft, Subject, day_between
 from .pairing import Crisis, TermPairing
 from .school import DAY, Student, Teacher, Term, rng_for
@@ -91,12 +92,12 @@ def finish(term: Term, mentor: str, folder: str, drafts: list[Draft]) -> list[Re
         head: dict[str, YamlValue] = {"kind": d.kind, "mentor": mentor}
         if d.participants:
             head["participants"] = list[YamlValue](d.participants)
-        else:
+        elif folder != "self":  # a teacher's own record (training) is about no student
             head["student"] = folder
         head["date"] = d.date
         head.update(d.fields)
         content = front_matter(head, d.kind, d.body)
-        student = None if d.participants else folder
+        student = None if d.participants or folder == "self" else folder
         records.append(Record(path, mentor, student, d.date, d.kind, content, d.urgent))
     return records
 
@@ -144,7 +145,22 @@ class Journal:
             groups += self._meeting(term, habits, mentor, mentees, pairing)
             groups += self._work_plan(term, habits, mentor, mentees, pairing)
             records += finish(term, mentor, "group", groups)
+        for teacher in sorted(self.teachers):
+            records += finish(term, teacher, "self", self._training(term, teacher))
         return records
+
+    def _training(self, term: Term, teacher: str) -> list[Draft]:
+        """The sessions of the semester (one a month or so, on Wednesdays) each teacher
+        attended: most of them, fewer for the neglectful (its own random stream)."""
+        rng = rng_for(self.seed, "training", term.id, teacher)
+        chance = {"diligent": 0.95, "average": 0.8}.get(self.teachers[teacher].diligence, 0.5)
+        drafts = []
+        for n, session in enumerate(tx.TRAININGS):
+            day = term.start + (30 + 35 * n) * DAY
+            day += ((2 - day.weekday()) % 7) * DAY
+            if day <= min(self.as_of, term.end) and rng.random() < chance:
+                drafts.append(kinds.training(rng, day, session))
+        return drafts
 
     def _attention(
         self, term: Term, pairing: TermPairing

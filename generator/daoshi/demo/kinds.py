@@ -244,6 +244,21 @@ def work_plan(rng: random.Random, date: datetime.date, participants: list[str]) 
     return Draft(date, "work-plan", fields, body, tuple(participants))
 
 
+def training(
+    rng: random.Random, date: datetime.date, session: tuple[str, str, str, float]
+) -> Draft:
+    """区文件“校本培训”“专题培训、案例教学”“案例研讨”: one session the teacher attended."""
+    kind, topic, organiser, hours = session
+    fields: dict[str, YamlValue] = {
+        "type": kind,
+        "topic": topic,
+        "organiser": organiser,
+        "hours": hours,
+    }
+    body = rng.choice(tx.TRAINING_NOTES) if rng.random() < 0.4 else ""
+    return Draft(date, "training", fields, body)
+
+
 def crisis_drafts(sub: Subject, date: datetime.date, reported_to: tuple[str, ...]) -> list[Draft]:
     """The crisis report, the follow-up talk two days later and the case analysis a week on."""
     report: dict[str, YamlValue] = {

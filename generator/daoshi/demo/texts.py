@@ -206,6 +206,18 @@ PLAN_BODY = _pool("""
     期中考试后和每名学生一起回顾方案，调整下一阶段的目标。
 """)
 
+# (kind, topic, organiser, hours): the semester's sessions, the same for every teacher
+TRAININGS = (
+    ("school_based", "导师制工作怎样做：谈心谈话的方法", "学校德育处", 2),
+    ("special", "家校沟通与家庭教育指导", "区教师进修学院", 3),
+    ("case_seminar", "一名厌学学生的转化", "导师团", 1.5),
+)
+TRAINING_NOTES = _pool("""
+    学到了先听后说，谈话时少提问多倾听。
+    准备下次和家长沟通时先说孩子的进步。
+    案例里的做法可以用在自己的重点帮扶学生身上。
+""")
+
 CASE_THEMES = {
     "learning": "学习困难学生的转化",
     "emotional": "情绪问题的疏导",

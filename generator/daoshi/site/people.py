@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from daoshi.policy.obligations import read_obligations
-from daoshi.records.layout import GROUP, record_path
+from daoshi.records.layout import GROUP, TEACHER, record_path
 from daoshi.records.model import School, Semester, Student, Teacher
 from daoshi.site.attached import audit_of
 from daoshi.site.charts import bar_chart
@@ -166,6 +166,12 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                 # the mentor's own plan for the semester (太谷、枣庄“导师工作方案”), then every
                 # other record of several students: group activities, student–parent meetings
                 "plans": [record_view(site, r) for r in records if r.kind == WORK_PLAN],
+                # the teacher's own records: training, team research, case seminars
+                "own": [
+                    record_view(site, r)
+                    for r in records
+                    if (form := school.forms.kinds.get(r.kind)) is not None and form.base == TEACHER
+                ],
                 "activities": [
                     record_view(site, r)
                     for r in records
