@@ -9,6 +9,7 @@ the teacher's page to the teacher and the school-wide roles only.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from tests.handcount import S, school_yaml, write
@@ -115,3 +116,19 @@ def test_shown_to_the_teacher_and_the_school_not_to_other_teachers(tmp_path: Pat
     t002 = tmp_path / "t002"
     everything = "".join(p.read_text("utf-8", errors="replace") for p in t002.rglob("*.*"))
     assert TOPIC not in everything and NOTE not in everything
+
+
+def test_only_the_teacher_writes_their_own_records(tmp_path: Path) -> None:
+    """The push rule (and the editor) ask ``write_problem``: a teacher's self/ folder is
+    theirs; another teacher may neither add nor change anything in it."""
+    from daoshi.access import write_problem
+    from daoshi.records.validate import load
+
+    root = tmp_path / "records"
+    taigu_school(root)
+    school = load(root, today=dt.date(2026, 2, 1))
+    closed: frozenset[str] = frozenset()
+    assert write_problem(school, "T001", "A", TRAINING, closed) is None
+    for status in ("A", "M"):
+        found = write_problem(school, "T002", status, TRAINING, closed)
+        assert found is not None and found.code == "W705", status
