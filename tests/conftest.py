@@ -35,6 +35,7 @@ teachers:
   - id: T003
     name: 王老师
     email: t003@example.edu.cn
+    not_mentor: 新入职，参加导师培训中
 """,
     "people/cohorts/2025.yaml": """\
 cohort: 2025
@@ -131,7 +132,8 @@ class School:
 
 @pytest.fixture
 def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> School:
-    """A minimal valid records tree: 3 teachers, 4 students, one semester, one talk."""
+    """A minimal valid records tree: 3 teachers (T003 not a mentor for now), 4 students, one
+    semester, one talk."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("DAOSHI_RECORDS", raising=False)
     root = tmp_path / "records"

@@ -70,3 +70,62 @@ def test_the_documented_output_format_is_the_printed_one() -> None:
     assert "`path:line:col: CODE message`" in ERRORS_MD
     for option in ("--lang en", "--no-cache", "--today"):
         assert option in ERRORS_MD
+
+
+RULES_MD = (ROOT / "docs" / "rules.md").read_text("utf-8")
+STATUSES = ("已支持", "部分", "尚未支持（issue 20）", "不在范围")
+
+
+def _rule_rows() -> list[list[str]]:
+    rows = re.findall(r"^\| ([^|#-][^|]*-\d+) \|(.*)\|$", RULES_MD, flags=re.MULTILINE)
+    return [[name, *(cell.strip() for cell in rest.split("|"))] for name, rest in rows]
+
+
+def _form_keys(node: object) -> set[str]:
+    """Every field name anywhere in a form's fields (nested objects and list items too), and
+    the ids of a policy's obligations and a rubric's items."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "fields" and isinstance(value, dict):
+                found |= set(value)
+            found |= _form_keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                found.add(item["id"])
+            found |= _form_keys(item)
+    return found
+
+
+def test_every_rule_row_has_a_quote_an_implementation_and_a_status() -> None:
+    rows = _rule_rows()
+    assert len(rows) > 80
+    names = [r[0] for r in rows]
+    assert len(names) == len(set(names))
+    for name, quote, _how, status in rows:
+        assert quote, name
+        assert status.startswith(STATUSES), (name, status)
+        if status.startswith(("部分", "不在范围")):
+            assert "：" in status or "：" in _how, (name, "say what is missing or why")
+
+
+def test_the_rules_table_cites_forms_fields_and_codes_that_exist() -> None:
+    import yaml
+
+    cited = re.findall(r"`(forms/[a-z-]+(?:/[a-z-]+)?\.yaml)`(?: 的 `([a-z_]+)`)?", RULES_MD)
+    assert len(cited) > 40
+    for path, field in cited:
+        assert (ROOT / path).is_file(), path
+        if field:
+            data = yaml.safe_load((ROOT / path).read_text("utf-8"))
+            assert field in _form_keys(data) | set(data), (path, field)
+    for code in CODE.findall(RULES_MD):
+        assert code in MESSAGES, code
+    # every kind of record implements some rule of the documents
+    for kind in sorted((ROOT / "forms" / "kinds").glob("*.yaml")):
+        assert f"forms/kinds/{kind.name}" in RULES_MD, kind.name
+
+
+def test_the_rules_table_is_linked_from_the_readme() -> None:
+    assert "(docs/rules.md)" in (ROOT / "README.md").read_text("utf-8")

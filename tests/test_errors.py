@@ -34,8 +34,9 @@ COHORT = "people/cohorts/2025.yaml"
 TEACHERS = "people/teachers.yaml"
 HEAD = "kind: talk\nmentor: T001\nstudent: S250001\ndate: 2025-10-13\nareas: [study]\n"
 KINDS = (
-    "case-analysis, crisis-follow-up, crisis-report, group-activity, growth-message, help-plan, "
-    "home-visit, optional-action, parent-contact, student-report, talk"
+    "case-analysis, crisis-follow-up, crisis-report, family-meeting, group-activity, "
+    "growth-message, help-plan, home-visit, optional-action, parent-contact, student-report, "
+    "talk, training, work-plan"
 )
 F014 = "含义不明确：是/否请写 true/false，文字或带前导零的编号请加引号"
 LAYOUT_HINT = "F016 不属于记录仓库结构的文件（见 docs/records.md）："
@@ -255,7 +256,7 @@ F_CASES = [
     pytest.param(
         Case(
             f"{SEMESTER}/journal/T001/S250001/talk.md:1:1: {LAYOUT_HINT}记录应放在 "
-            "journal/<工号>/<学号或 group>/YYYY-MM-DD-<种类>.md",
+            "journal/<工号>/<学号、group 或 self>/YYYY-MM-DD-<种类>.md",
             {f"{SEMESTER}/journal/T001/S250001/talk.md": talk()},
         ),
         id="F016-bad-record-name",
@@ -263,7 +264,7 @@ F_CASES = [
     pytest.param(
         Case(
             f"{SEMESTER}/journal/T001/2025-10-13-talk.md:1:1: {LAYOUT_HINT}记录应放在 "
-            "journal/<工号>/<学号或 group>/YYYY-MM-DD-<种类>.md",
+            "journal/<工号>/<学号、group 或 self>/YYYY-MM-DD-<种类>.md",
             {f"{SEMESTER}/journal/T001/2025-10-13-talk.md": talk()},
         ),
         id="F016-record-without-student-folder",
@@ -703,7 +704,7 @@ R_CASES = [
     ),
     pytest.param(
         Case(
-            f"{TEACHERS}:11:9: R112 “工号”不能用“leader”：网站或记录目录已用这个名字",
+            f"{TEACHERS}:12:9: R112 “工号”不能用“leader”：网站或记录目录已用这个名字",
             {TEACHERS: MINIMAL[TEACHERS] + "  - id: leader\n    name: 赵老师\n"},
         ),
         id="R112-site-name",
@@ -1067,6 +1068,22 @@ X_CASES = [
     ),
     pytest.param(
         Case(
+            f"{PAIRINGS}:3:3: X225 教师 T003 在 2025-2026-1 学期没有受导学生"
+            "（政策 district：“教师人人是导师”）",
+            {TEACHERS: minimal(TEACHERS, "    not_mentor: 新入职，参加导师培训中\n", "")},
+        ),
+        id="X225",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:6:13: X226 导师 T002 在 2025-2026-1 学期没有重点帮扶对象"
+            "（政策 qingpu-exp：“1+X”）",
+            {"school.yaml": minimal("school.yaml", "[district]", "[qingpu-exp]")},
+        ),
+        id="X226",
+    ),
+    pytest.param(
+        Case(
             f"{SEMESTER}/surveys.yaml:5:13: X222 评分满分应为 5 或 100，不是“10”",
             {
                 f"{SEMESTER}/surveys.yaml": "semester: 2025-2026-1\nresults:\n"
@@ -1125,7 +1142,7 @@ def test_m301_bad_base(school: School) -> None:
     code, lines = school.validate()
     assert (
         f"{school.root}/forms/kinds/chat.yaml:2:7: "
-        "M301 表单定义有误：base 应为 ['group', 'student'] 之一" in lines
+        "M301 表单定义有误：base 应为 ['group', 'student', 'teacher'] 之一" in lines
     )
     assert code == 1
 
@@ -1255,8 +1272,14 @@ def test_every_problem_in_one_run_sorted(school: School) -> None:
     school.write("notes.txt", "x\n")
     school.write(PAIRINGS, minimal(PAIRINGS, "mentor: T002", "mentor: T999"))
     code, lines = school.validate()
-    problems = problem_lines(lines)
+    heading = lines.index("提示（记录照常使用，考核和站点按设置计算；请核对以下情况）：")
+    problems = problem_lines(lines[:heading])
     r = school.root
+    # T002, renamed away, mentors nobody: a note after the errors (教师人人是导师)
+    assert problem_lines(lines[heading:]) == [
+        f"{r}/{PAIRINGS}:3:3: X225 教师 T002 在 2025-2026-1 学期没有受导学生"
+        "（政策 district：“教师人人是导师”）"
+    ]
     assert problems == [
         f"{r}/notes.txt:1:1: {LAYOUT_HINT}请移走或改名",
         f"{r}/school.yaml:7:1: R101 未知字段“motto”（学校没有这个字段）",
@@ -1268,7 +1291,7 @@ def test_every_problem_in_one_run_sorted(school: School) -> None:
         f"{r}/{PAIRINGS}:6:13: X202 未知的教师工号“T999”",
     ]
     assert problems == sorted(problems, key=_sort_key)  # by path, then line and column as numbers
-    assert lines[-1] == f"发现 {len(problems)} 个问题。"
+    assert lines[-1] == f"发现 {len(problems)} 个问题，另有 1 条提示。"
     assert code == 1
 
 

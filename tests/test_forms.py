@@ -24,6 +24,9 @@ BUILTIN_KINDS = {
     "crisis-follow-up",
     "crisis-report",
     "optional-action",
+    "family-meeting",  # 太谷“组织导师与学生、家长座谈活动” (issue 20)
+    "work-plan",  # 太谷、枣庄“导师工作方案” (issue 20)
+    "training",  # 区文件“校本培训”“专题培训”“案例研讨”: a teacher's own record (issue 20)
 }
 
 

@@ -201,7 +201,11 @@ def test_mentor_obligations_and_the_where_filter() -> None:
     school = make_school([activity, phone, in_person], {"T001": ("S1", "S2")}, policies=("taigu",))
     engine = ObligationEngine(school, school.semesters[0])
     mine = engine.mentor_checks("T001", D(2026, 2, 1))
-    assert [(c.period.label, c.status) for c in mine] == [("第1轮", MET), ("第2轮", UNMET)]
+    rounds = [(c.period.label, c.status) for c in mine if c.obligation.id == "group-activity"]
+    assert rounds == [("第1轮", MET), ("第2轮", UNMET)]
+    # Taigu's other duty of the mentor's own: the semester's work plan (导师工作方案)
+    plans = [(c.period.label, c.status) for c in mine if c.obligation.id == "work-plan"]
+    assert plans == [("本学期", UNMET)]
     zz = make_school([phone, in_person], {"T001": ("S1", "S2")}, policies=("zaozhuang",))
     engine = ObligationEngine(zz, zz.semesters[0])
     visits = {

@@ -82,7 +82,8 @@ def plant(
         _, front, body = text.split("---\n", 2)
         data = y.load(front)
         kind = forms.kinds[data["kind"]]
-        students = tuple(data.get("participants") or [data["student"]])
+        # a teacher's own record (training, in self/) is about no student
+        students = tuple(data.get("participants") or data.get("student", "").split())
         where = path.relative_to(records).as_posix()
         for name, f in kind.fields.items():
             if _text_field(f) and f.sensitivity != staff:
@@ -182,7 +183,7 @@ def expected(
         sid
         for p in records.glob(f"semesters/*/journal/{teacher}/*/*.md")
         for sid in (
-            [p.parent.name]
+            ([p.parent.name] if p.parent.name != "self" else [])
             if p.parent.name != "group"
             else _yaml().load(p.read_text("utf-8").split("---\n")[1])["participants"]
         )
@@ -229,7 +230,12 @@ def expected(
         best = -1
         for role in roles:
             row = matrix[role]
-            if any(in_scope(role, sid) for sid in p.students):
+            # a teacher's own record: the school-wide roles and its author see it
+            own = not p.students and p.where.startswith("semesters/")
+            author = p.where.split("/")[3] if own else None
+            if any(in_scope(role, sid) for sid in p.students) or (
+                own and (scopes[role] == "school" or author == teacher)
+            ):
                 best = max(
                     best, rank[row.get(p.kind, row["*"])] if p.kind != "*" else rank[row["*"]]
                 )

@@ -341,10 +341,13 @@ def test_gbk_csv_and_uncommitted_edits(repo: Path, tmp_path: Path) -> None:
         "people/cohorts/2026.yaml",
     ]
     # the records stay valid but for the new student's mentor: left students leave the
-    # pairing check, the new grade is not at school until a semester lists its classes
+    # pairing check, the new grade is not at school until a semester lists its classes;
+    # T002 and T004 mentor nobody, as before the import (the district: 教师人人是导师)
     checked = run("validate", str(repo), "--today", "2026-01-01", "-q")
     assert [line.split(": ", 1)[1] for line in checked.stdout.splitlines()] == [
-        "X211 学生 0250009 在 2025-2026-1 学期没有导师"
+        "X211 学生 0250009 在 2025-2026-1 学期没有导师",
+        "X225 教师 T002 在 2025-2026-1 学期没有受导学生（政策 district：“教师人人是导师”）",
+        "X225 教师 T004 在 2025-2026-1 学期没有受导学生（政策 district：“教师人人是导师”）",
     ]
 
 

@@ -57,5 +57,10 @@ pairings:
     assert lines[:-2] == [
         f"{talk}:4:10: X209 学生 S250001 不是导师 T001 在 2025-2026-1 学期的受导学生",
         "提示（记录照常使用，考核和站点按设置计算；请核对以下情况）：",  # the cap is a fact
+        # T001 and T002 mentor nobody now: the district's 教师人人是导师 (a fact too)
+        f"{pairings}:3:3: X225 教师 T001 在 2025-2026-1 学期没有受导学生"
+        "（政策 district：“教师人人是导师”）",
+        f"{pairings}:3:3: X225 教师 T002 在 2025-2026-1 学期没有受导学生"
+        "（政策 district：“教师人人是导师”）",
         f"{pairings}:3:30: X210 导师 T003 有 5 名受导学生，超过政策上限 4",
     ]

@@ -120,9 +120,11 @@ def test_facts_do_not_stop_the_appraisal(tmp_path: Path) -> None:
             .replace("ratio_cap: 10", "ratio_cap: 2"),
         },
     )
+    # and T003 mentors nobody where Taigu says 全体教师参与担任导师 (X225, a note)
     code, out = run("validate", str(root), "--no-cache", "--today", "2026-02-01")
     assert code == 0, out
-    assert out.splitlines()[-1] == "没有发现问题，另有 2 条提示。"
+    assert out.splitlines()[-1] == "没有发现问题，另有 3 条提示。"
+    assert "X225 教师 T003" in out
     argv = ["--records", str(root), "--semester", S, "--today", "2026-02-01"]
     code, out = run("appraise", *argv)
     assert code == 0, out  # facts are shown and counted by the settings, never a refusal

@@ -28,7 +28,7 @@ from daoshi.records.access_form import (
     PAGES,
     Role,
 )
-from daoshi.records.layout import GROUP, record_path
+from daoshi.records.layout import GROUP, SELF, record_path
 
 if TYPE_CHECKING:
     from daoshi.records.forms import FieldForm, Forms
@@ -196,13 +196,28 @@ class Access:
         cached = self._record_rank.get(r.path)
         if cached is not None:
             return cached
-        rank = max((self.student_rank(sid, r.kind) for sid in r.students), default=NONE)
+        if r.students:
+            rank = max((self.student_rank(sid, r.kind) for sid in r.students), default=NONE)
+        else:
+            rank = self.own_rank(r)
         if rank > NONE:
             for g in self.grants:
                 if not g.semesters or r.semester in g.semesters:
                     rank = max(rank, self.rank_of[g.level])
         self._record_rank[r.path] = rank
         return rank
+
+    def own_rank(self, r: Record) -> int:
+        """A teacher's own record (training, about no student): seen by the roles that see
+        the whole school and by the teacher, each at the level the matrix gives the kind."""
+        return max(
+            (
+                scope.ranks.get(r.kind, scope.ranks["*"])
+                for scope in self.scopes
+                if scope.students is None or r.mentor == self.audience.teacher
+            ),
+            default=NONE,
+        )
 
     def sees_record(self, r: Record) -> bool:
         return self.record_rank(r) > NONE
@@ -296,10 +311,11 @@ def write_problem(
 
     ``status`` is git's: ``A`` adds, ``M`` changes, ``D`` deletes; ``school`` is the tree
     after the change (None when it does not load: validation then refuses it anyway).
-    A mentor adds and changes records of their own mentees (that semester's pairings) and
-    their own group activities; a class teacher changes (never adds) records about the
-    students of their class; each only in an open semester and only of kinds the role
-    sees whole in the access matrix. Everything else is the administrator's.
+    A mentor adds and changes records of their own mentees (that semester's pairings),
+    their own group activities and their own records (training, in ``self/``); a class
+    teacher changes (never adds) records about the students of their class; each only in
+    an open semester and only of kinds the role sees whole in the access matrix. Everything
+    else is the administrator's.
     """
     where = Location(path)
     if status == "D":
@@ -315,7 +331,7 @@ def write_problem(
     subject = found.subject if found else None
     if mentor == teacher:
         role = MENTOR
-    elif status == "M" and subject not in (None, GROUP) and school is not None:
+    elif status == "M" and subject not in (None, GROUP, SELF) and school is not None:
         if _class_teacher(school, semester, subject or "") != teacher:
             return problem(where, "W705", teacher=teacher, mentor=mentor)
         role = CLASS_TEACHER
@@ -325,9 +341,10 @@ def write_problem(
         return problem(where, "W717")
     if school is None:
         return None  # the tree does not load: validation says why
-    if role == MENTOR and subject != GROUP and not _is_mentee(school, semester, mentor, subject):
+    own = subject in (GROUP, SELF)  # a group activity's students are checked by validation
+    if role == MENTOR and not own and not _is_mentee(school, semester, mentor, subject):
         return problem(where, "W704", teacher=teacher, student=subject, semester=semester)
-    if role == MENTOR and subject not in (None, GROUP):
+    if role == MENTOR and subject is not None and not own:
         outside = _outside_period(school, semester, mentor, subject or "", found.date)
         if outside is not None:
             return problem(where, "W727", teacher=teacher, student=subject, **outside)

@@ -450,12 +450,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{what}“{id}”与“{other_id}”（{other}）只差大小写：在 Windows 和 macOS 上是同一个文件名",
         '{what} "{id}" differs from "{other_id}" ({other}) only in case: one file name on Windows and macOS',
     ),
+    # 教师人人是导师 and 1+X, where the semester's policy asks (settings.every_teacher, key_student)
+    "X225": (
+        "教师 {teacher} 在 {semester} 学期没有受导学生（政策 {policy}：“教师人人是导师”）",
+        "teacher {teacher} has no mentees in {semester} (policy {policy}: every teacher a mentor)",
+    ),
+    "X226": (
+        "导师 {mentor} 在 {semester} 学期没有重点帮扶对象（政策 {policy}：“1+X”）",
+        "mentor {mentor} has no key student in {semester} (policy {policy}: 1+X)",
+    ),
 }
 
 # Facts to show and flag, not reasons to refuse (issue: "a bad record must not stop the
 # school"): the file is read and typed, the engines count it or not by their settings.
 # X207 is a fact on a record (dated outside its semester) and an error on a pairing.
-FACT_CODES = frozenset({"X210", "X211", "X221"})
+FACT_CODES = frozenset({"X210", "X211", "X221", "X225", "X226"})
 
 
 def is_fact(found: Problem) -> bool:

@@ -64,9 +64,12 @@ class SchoolIndex:
         self.position = {r.path: i for i, r in enumerate(school.records)}
         self.by_path = {r.path: r for r in school.records}
         self.of_student: dict[str, list[Record]] = {}
+        self.own_of: dict[str, list[Record]] = {}  # a teacher's own records (no student)
         for r in school.records:
             for sid in dict.fromkeys(r.students):
                 self.of_student.setdefault(sid, []).append(r)
+            if not r.students:
+                self.own_of.setdefault(r.mentor, []).append(r)
         forms = school.forms
         self.rank_of = {lv.id: i for i, lv in enumerate(forms.levels)}
         self.kinds = {kind: self._ranks(self._kind_levels(forms, kind)) for kind in forms.kinds}
@@ -179,6 +182,8 @@ class ScopedAccess(Access):
             for sid in scope.students or ():
                 for r in self.index.of_student.get(sid, ()):
                     found[r.path] = r
+        for r in self.index.own_of.get(self.audience.teacher or "", ()):
+            found[r.path] = r
         position = self.index.position
         candidates = sorted(found.values(), key=lambda r: position[r.path])
         return [r for r in candidates if self.sees_record(r)]

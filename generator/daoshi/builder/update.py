@@ -27,7 +27,7 @@ from daoshi.builder.sites import AudienceSite, SchoolSites
 from daoshi.builder.sources import CRISIS, SchoolSources
 from daoshi.builder.store import Generation, build_lock, published, write_audiences
 from daoshi.errors import Problem, ProjectError
-from daoshi.records.layout import GROUP, RECORD, classify, record_path
+from daoshi.records.layout import GROUP, RECORD, SELF, classify, record_path
 from daoshi.records.model import Record, School
 from daoshi.records.validate import Prepared, check_records, school_today
 from daoshi.site.attached import (
@@ -147,7 +147,7 @@ class LiveSites:
         students = {sid for r in shown for sid in r.students}
         for path in touched:  # a deleted record's student, from its path
             parsed = record_path(path)
-            if parsed is not None and parsed.subject != GROUP:
+            if parsed is not None and parsed.subject not in (GROUP, SELF):
                 students.add(parsed.subject)
         candidates = [
             site for site in sites.sites.values() if _may_change(site, school, shown, students)

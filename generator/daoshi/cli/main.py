@@ -64,7 +64,8 @@ def validate_command(path: Path, lang: str, today: str | None, no_cache: bool, q
     """检查记录仓库 PATH（默认 records/）。
 
     每个问题一行 path:line:col: CODE message，全部列出；有问题时退出码为 1。
-    提示（记录在学期外、超过师生比、没有导师）另列在后面，不影响退出码。
+    提示（记录在学期外、超过师生比、没有导师、教师没有受导学生、没有重点帮扶对象）另列在后面，
+    不影响退出码。
     """
     set_language(lang)
     if not path.is_dir():

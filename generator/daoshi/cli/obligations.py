@@ -19,6 +19,7 @@ SECTIONS = (
     ("mentors", "每位导师"),
     ("unpaired", "未对接（没有导师的学生）"),
     ("exempt", "不计义务的学生"),
+    ("staffing", "教师人人是导师、“1+X”"),  # only where the semester's policy asks
 )
 
 
@@ -29,18 +30,22 @@ SECTIONS = (
 @click.option(
     "--xlsx",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="同时导出为 XLSX（每名学生、每位导师、未对接、不计义务各一张表）。",
+    help=(
+        "同时导出为 XLSX（每名学生、每位导师、未对接、不计义务各一张表；"
+        "政策要求“教师人人是导师”或“1+X”时另有一张）。"
+    ),
 )
 @click.option(
     "--only",
     type=click.Choice([s for s, _ in SECTIONS]),
     multiple=True,
-    help="只打印这些部分（可重复；XLSX 总是四张表都有）。",
+    help="只打印这些部分（可重复；XLSX 总是所有的表都有）。",
 )
 def obligations_command(
     semester_id: str | None, root: Path, on: str | None, xlsx: Path | None, only: tuple[str, ...]
 ) -> None:
-    """义务完成情况：每名学生、每位导师、未对接的学生、不计义务的学生（供德育处核对）。"""
+    """义务完成情况：每名学生、每位导师、未对接的学生、不计义务的学生，以及政策要求时没有受导学生的
+    教师和没有重点帮扶对象的导师（供德育处核对）。"""
     from daoshi.cli.appraise import _fail, _print_table
     from daoshi.policy.duties import check_policies
     from daoshi.policy.report import obligations_report
@@ -72,7 +77,7 @@ def obligations_command(
     click.echo("设置：" + "；".join(report.settings))
     for key, label in SECTIONS:
         rows = getattr(report, key)
-        if only and key not in only:
+        if rows is None or (only and key not in only):
             continue
         click.echo("")
         click.echo(f"{label}（{len(rows) - 1} 行）")
@@ -86,7 +91,9 @@ def obligations_command(
             click.echo(p.format(prefix))
     if xlsx is not None:
         sheets = [
-            Sheet(label[:31], getattr(report, key), title=report.title) for key, label in SECTIONS
+            Sheet(label[:31], rows, title=report.title)
+            for key, label in SECTIONS
+            if (rows := getattr(report, key)) is not None
         ]
         write_xlsx(xlsx, sheets)
         click.echo(f"已导出 {xlsx}", err=True)

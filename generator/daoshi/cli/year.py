@@ -335,11 +335,14 @@ def new_semester_command(
         )
     if not root.is_dir():
         raise click.BadParameter(f"找不到记录目录 {root}", param_hint="--records")
+    from daoshi.records.staffing import STAFFING_CODES
     from daoshi.records.validate import validate
 
     result = validate(root, use_cache=True, need_school=True)
     school = result.school
-    found = sorted(result.problems + result.notes)  # a new term starts from a clean one
+    # a new term starts from a clean one; who should yet be given mentees or a key student
+    # (X225, X226) is settled in the new term's own pairing table, so it does not hold it up
+    found = sorted(result.problems + [n for n in result.notes if n.code not in STAFFING_CODES])
     if found or school is None:
         click.echo(
             f"当前学期还有 {len(found)} 个问题，须先修正才能建立新学期（daoshi validate）：",

@@ -43,6 +43,9 @@ EVENING_STEPS = {"diligent": (4, 7), "average": (7, 10)}
 LATE = 10  # days: a record committed later than this was written up afterwards (补记)
 TZ = "+0800"
 _SUFFIX = re.compile(r"-\d+\.md$")
+# kinds that came later to the demo: never amended, so the same seed still amends the
+# records it amended before they were written
+_LATER_KINDS = re.compile(r"-(family-meeting|work-plan|training)(-\d+)?\.md$")
 # Kinds whose notes a teacher adds to later (a growth message is not amended).
 _EDITABLE = re.compile(
     r"-(talk|parent-contact|home-visit|case-analysis|student-report)(-\d+)?\.md$"
@@ -98,6 +101,12 @@ def _message(mentor: str, records: list[Record], late: bool) -> str:
     parts = [f"{len(students)}名学生的" + "、".join(labels)] if students else []
     if any(r.kind == "group-activity" for r in records):
         parts.append("阶段活动")
+    if any(r.kind == "family-meeting" for r in records):
+        parts.append("师生家长座谈")
+    if any(r.kind == "work-plan" for r in records):
+        parts.append("导师工作方案")
+    if any(r.kind == "training" for r in records):
+        parts.append("培训与研讨")
     return f"{mentor} {'补记' if late else '记录'}：" + "；".join(parts)
 
 
@@ -158,7 +167,7 @@ class Amender:
             (i, path)
             for i, c in enumerate(commits)
             for path, _ in c.changes
-            if "/journal/" in path and "-crisis-" not in path
+            if "/journal/" in path and "-crisis-" not in path and not _LATER_KINDS.search(path)
         ]
         existing = {path for _, path in candidates}
         used: set[str] = set()

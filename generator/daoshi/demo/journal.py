@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import kinds
+from . import texts as tx
 from .kinds import Draft, Subject, day_between
 from .pairing import Crisis, TermPairing
 from .school import DAY, Student, Teacher, Term, rng_for
@@ -35,12 +36,14 @@ class Habits:
     plan: float  # per key student and school year
     group: float  # per round
     growth_plan: float  # per other student in term 1
+    meeting: float  # a student–parent meeting at the start of the school year
+    work_plan: float  # the mentor's plan at the start of each semester
 
 
 HABITS = {
-    "diligent": Habits(0.95, (2, 3), 0.97, 1.0, 0.45, 0.7, 0.3, 0.9, 1.0, 0.97, 0.12),
-    "average": Habits(0.5, (1, 2), 0.75, 0.85, 0.12, 0.5, 0.1, 0.6, 0.8, 0.75, 0.03),
-    "neglectful": Habits(0.15, (0, 1), 0.25, 0.35, 0.0, 0.0, 0.0, 0.15, 0.3, 0.3, 0.0),
+    "diligent": Habits(0.95, (2, 3), 0.97, 1.0, 0.45, 0.7, 0.3, 0.9, 1.0, 0.97, 0.12, 0.9, 0.95),
+    "average": Habits(0.5, (1, 2), 0.75, 0.85, 0.12, 0.5, 0.1, 0.6, 0.8, 0.75, 0.03, 0.5, 0.6),
+    "neglectful": Habits(0.15, (0, 1), 0.25, 0.35, 0.0, 0.0, 0.0, 0.15, 0.3, 0.3, 0.0, 0.1, 0.2),
 }
 
 
@@ -89,12 +92,12 @@ def finish(term: Term, mentor: str, folder: str, drafts: list[Draft]) -> list[Re
         head: dict[str, YamlValue] = {"kind": d.kind, "mentor": mentor}
         if d.participants:
             head["participants"] = list[YamlValue](d.participants)
-        else:
+        elif folder != "self":  # a teacher's own record (training) is about no student
             head["student"] = folder
         head["date"] = d.date
         head.update(d.fields)
         content = front_matter(head, d.kind, d.body)
-        student = None if d.participants else folder
+        student = None if d.participants or folder == "self" else folder
         records.append(Record(path, mentor, student, d.date, d.kind, content, d.urgent))
     return records
 
@@ -139,8 +142,25 @@ class Journal:
                 kept = [d for d in drafts if first <= d.date <= limit]
                 records += finish(term, mentor, sid, kept)
             groups = self._groups(rng, term, habits, mentor, mentees, pairing)
+            groups += self._meeting(term, habits, mentor, mentees, pairing)
+            groups += self._work_plan(term, habits, mentor, mentees, pairing)
             records += finish(term, mentor, "group", groups)
+        for teacher in sorted(self.teachers):
+            records += finish(term, teacher, "self", self._training(term, teacher))
         return records
+
+    def _training(self, term: Term, teacher: str) -> list[Draft]:
+        """The sessions of the semester (one a month or so, on Wednesdays) each teacher
+        attended: most of them, fewer for the neglectful (its own random stream)."""
+        rng = rng_for(self.seed, "training", term.id, teacher)
+        chance = {"diligent": 0.95, "average": 0.8}.get(self.teachers[teacher].diligence, 0.5)
+        drafts = []
+        for n, session in enumerate(tx.TRAININGS):
+            day = term.start + (30 + 35 * n) * DAY
+            day += ((2 - day.weekday()) % 7) * DAY
+            if day <= min(self.as_of, term.end) and rng.random() < chance:
+                drafts.append(kinds.training(rng, day, session))
+        return drafts
 
     def _attention(
         self, term: Term, pairing: TermPairing
@@ -224,6 +244,45 @@ class Journal:
             self.planned.add(mark)
         day = day_between(rng, term.start + 5 * DAY, term.start + 25 * DAY)
         return [kinds.help_plan(rng, term, sub, day, self.as_of)]
+
+    def _meeting(
+        self, term: Term, habits: Habits, mentor: str, mentees: list[str], pairing: TermPairing
+    ) -> list[Draft]:
+        """A student–parent meeting in the first weeks of a school year (its own random
+        stream, so adding it left every other record of the seed as it was)."""
+        rng = rng_for(self.seed, "family-meeting", term.id, mentor)
+        if term.number != 1 or rng.random() >= habits.meeting:
+            return []
+        day = term.start + rng.randint(14, 35) * DAY
+        present = [
+            sid
+            for sid in mentees
+            if ((left := self.students[sid].left) is None or left > day)
+            and pairing.span(term, mentor, sid)[0] <= day <= pairing.span(term, mentor, sid)[1]
+        ]
+        if day > self.as_of or not present:
+            return []
+        size = max(1, len(present) - rng.randint(0, 2))
+        return [kinds.family_meeting(rng, day, sorted(rng.sample(present, size)))]
+
+    def _work_plan(
+        self, term: Term, habits: Habits, mentor: str, mentees: list[str], pairing: TermPairing
+    ) -> list[Draft]:
+        """The mentor's work plan in the first weeks of a semester, for the mentees paired
+        then (its own random stream, like the meetings)."""
+        rng = rng_for(self.seed, "work-plan", term.id, mentor)
+        if rng.random() >= habits.work_plan:
+            return []
+        day = term.start + rng.randint(3, 20) * DAY
+        present = [
+            sid
+            for sid in mentees
+            if ((left := self.students[sid].left) is None or left > day)
+            and pairing.span(term, mentor, sid)[0] <= day <= pairing.span(term, mentor, sid)[1]
+        ]
+        if day > self.as_of or not present:
+            return []
+        return [kinds.work_plan(rng, day, present)]
 
     def _groups(
         self,

@@ -220,6 +220,45 @@ def group_activity(
     return Draft(date, "group-activity", fields, body, tuple(participants))
 
 
+def family_meeting(rng: random.Random, date: datetime.date, participants: list[str]) -> Draft:
+    """太谷二中“组织导师与学生、家长座谈活动”: the mentor, mentees and their parents."""
+    fields: dict[str, YamlValue] = {
+        "theme": rng.choice(tx.FAMILY_THEMES),
+        "parents_present": max(1, len(participants) + rng.randint(-2, 1)),
+        "place": rng.choice(tx.GROUP_PLACES) if rng.random() < 0.7 else None,
+        "follow_up": rng.choice(tx.FAMILY_FOLLOW_UPS) if rng.random() < 0.6 else None,
+    }
+    body = "".join(rng.sample(tx.FAMILY_BODY, rng.randint(2, 3)))
+    return Draft(date, "family-meeting", fields, body, tuple(participants))
+
+
+def work_plan(rng: random.Random, date: datetime.date, participants: list[str]) -> Draft:
+    """太谷二中、枣庄“导师工作方案”: the mentor's plan for the semester."""
+    fields: dict[str, YamlValue] = {
+        "goals": rng.choice(tx.PLAN_GOALS),
+        "measures": rng.choice(tx.PLAN_MEASURES),
+        "schedule": rng.choice(tx.PLAN_SCHEDULES) if rng.random() < 0.6 else None,
+        "agreed_with_students": rng.random() < 0.5,
+    }
+    body = "".join(rng.sample(tx.PLAN_BODY, rng.randint(2, 3)))
+    return Draft(date, "work-plan", fields, body, tuple(participants))
+
+
+def training(
+    rng: random.Random, date: datetime.date, session: tuple[str, str, str, float]
+) -> Draft:
+    """区文件“校本培训”“专题培训、案例教学”“案例研讨”: one session the teacher attended."""
+    kind, topic, organiser, hours = session
+    fields: dict[str, YamlValue] = {
+        "type": kind,
+        "topic": topic,
+        "organiser": organiser,
+        "hours": hours,
+    }
+    body = rng.choice(tx.TRAINING_NOTES) if rng.random() < 0.4 else ""
+    return Draft(date, "training", fields, body)
+
+
 def crisis_drafts(sub: Subject, date: datetime.date, reported_to: tuple[str, ...]) -> list[Draft]:
     """The crisis report, the follow-up talk two days later and the case analysis a week on."""
     report: dict[str, YamlValue] = {

@@ -284,7 +284,7 @@ def _record_cells(
             crisis_students.update(r.students)
             continue
         month = f"{r.date.year:04d}-{r.date.month:02d}"
-        first = unit_of.get(r.students[0])
+        first = unit_of.get(r.students[0]) if r.students else None  # training: no student
         grade = Unit("grade", str(first.grade)) if first else Unit("school", SCHOOL_UNIT)
         if first is not None and month in result.months:
             cells.add(grade, "records", r.kind, month)

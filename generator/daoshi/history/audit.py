@@ -153,7 +153,7 @@ def _content_students(content: Content | None, subject: str) -> tuple[str, ...]:
         return (fields["student"],)
     if isinstance(fields.get("participants"), list):
         return tuple(str(s) for s in fields["participants"])
-    return () if subject == "group" else (subject,)
+    return () if subject in ("group", "self") else (subject,)
 
 
 def _with_flags(record: RecordHistory, b: _Builder) -> RecordHistory:

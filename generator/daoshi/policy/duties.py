@@ -14,12 +14,14 @@ from daoshi.policy.counting import COUNT_CHOICES
 from daoshi.policy.periods import ALIASES, EVERY, EVERY_LABELS
 from daoshi.records.forms import BUNDLED_FORMS, Forms
 from daoshi.records.model import MAX_BEFORE_START
+from daoshi.records.staffing import STAFFING_CHOICES
 
 # how the engine reads what the source documents leave open (docs/obligations.md)
 SETTING_CHOICES: Mapping[str, tuple[str, ...]] = {
     "responsible": ("end", "longest"),  # after a dated change of mentor
     "unpaired": ("unassigned", "exempt"),  # a student with no mentor for a period
     "joint_visits": ("each", "author"),  # a home visit made by several teachers
+    **STAFFING_CHOICES,  # 教师人人是导师 and 1+X, checked by the cross-file rules (X225, X226)
 }
 SETTING_DEFAULTS: Mapping[str, str] = {k: v[0] for k, v in SETTING_CHOICES.items()}
 MAX_LAST_WEEKS = 26

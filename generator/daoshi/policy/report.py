@@ -11,12 +11,22 @@ from dataclasses import dataclass
 from daoshi.policy.duties import SETTING_CHOICES
 from daoshi.policy.obligations import STATUS_LABELS, Check, ObligationEngine, behind_text, tally
 from daoshi.records.model import School, Semester
+from daoshi.records.staffing import (
+    mentors_without_key_student,
+    staffing_rules,
+    teachers_without_mentees,
+)
 
 Rows = list[list[str | int]]
 SETTING_LABELS = {
     "responsible": {"end": "周期最后一天的导师负责", "longest": "对接天数最多的导师负责"},
     "unpaired": {"unassigned": "没有导师的学生列为“未对接”", "exempt": "没有导师的学生不计义务"},
     "joint_visits": {"each": "共同家访每位参加的教师都计", "author": "共同家访只计记录人"},
+    "every_teacher": {
+        "all": "教师人人是导师：每位在校教师都应有受导学生",
+        "teaching": "教师人人是导师：每位任教在校班级的教师都应有受导学生",
+    },
+    "key_student": {"required": "“1+X”：每位导师都应有一名重点帮扶对象"},
 }
 
 
@@ -30,6 +40,7 @@ class Report:
     mentors: Rows
     unpaired: Rows
     exempt: Rows
+    staffing: Rows | None = None  # 教师人人是导师 and 1+X, where the semester's policy asks
 
 
 def obligations_report(
@@ -76,7 +87,26 @@ def obligations_report(
         student = school.students.get(e.student)
         name, class_id = (student.name, student.class_id) if student else ("", "")
         exempt.append([e.student, name, class_id, e.reason, e.since.isoformat()])
-    return Report(title, settings, students, mentors, unpaired, exempt)
+    return Report(
+        title, settings, students, mentors, unpaired, exempt, staffing_rows(school, semester)
+    )
+
+
+def staffing_rows(school: School, semester: Semester) -> Rows | None:
+    """The teachers who mentor nobody (教师人人是导师) and the mentors with no key student
+    (1+X), where the semester's policies ask; ``None`` when they ask neither."""
+    rules = staffing_rules(school.forms.policies, semester.policies)
+    if rules.every_teacher == "none" and rules.key_student == "optional":
+        return None
+    mentored = {p.mentor for p in school.pairings if p.semester == semester.id and p.students}
+    rows: Rows = [["工号", "姓名", "情况", "政策"]]
+    for tid in teachers_without_mentees(school.teachers, semester, mentored, rules):
+        rows.append([tid, school.teachers[tid].name, "没有受导学生", rules.every_teacher_by])
+    for tid in mentors_without_key_student(school.pairings, semester, rules):
+        teacher = school.teachers.get(tid)
+        name = teacher.name if teacher else ""
+        rows.append([tid, name, "没有重点帮扶对象（1+X）", rules.key_student_by])
+    return rows
 
 
 def _student_row(school: School, c: Check, labels: Mapping[str, str]) -> list[str | int]:

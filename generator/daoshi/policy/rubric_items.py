@@ -51,7 +51,7 @@ def _pairing(context: Context, item: RubricItem, mentor: str) -> ItemScore:
     agreement = context.agreements.get(mentor)
     if context.rubric.settings["pairing_points"] == "agreement" and agreement is not True:
         said = "未签订" if agreement is False else "未填写是否已签"
-        text = f"对接表中有 {len(students)} 名受导学生，但导师协议{said}（agreement 不是 true）"
+        text = f"对接表中有 {len(students)} 名受导学生，但导师协议{said}"
         return result(item, 0, text, [ev("pairing", text, -exact(item.points), where=where)])
     text = f"对接表已填写：{len(students)} 名受导学生" + ("，已签协议" if agreement is True else "")
     return result(item, item.points, text, [ev("pairing", text, item.points, where=where)])

@@ -22,10 +22,10 @@ INVALID = object()
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 MAX_ID_LENGTH = 64  # an ID is a folder of the site and of the journal: far below 255 bytes
 # Names an ID may not take, though the pattern allows them: folders and files of the site
-# (students/<ID>/, site/<audience>/), journal folders (journal/<teacher>/group/), and
+# (students/<ID>/, site/<audience>/), journal folders (journal/<teacher>/group/, self/), and
 # Windows' device names, which no file or folder may have there.
 RESERVED_IDS = frozenset(
-    {"index", "search", "assets", "404", "sitemap", "group", "leader", "history", "daoshi"}
+    {"index", "search", "assets", "404", "sitemap", "group", "self", "leader", "history", "daoshi"}
 )
 _DEVICE = re.compile(r"(?i:con|prn|aux|nul|com[0-9]|lpt[0-9])\Z")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}\Z")

@@ -23,6 +23,8 @@ RECORD_NAME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<kind>[a-z]+(?:-[a-z]+)*?)(?:-(?P<n>[1-9][0-9]*))?\.md\Z"
 )
 GROUP = "group"
+TEACHER = "teacher"  # the base of a teacher's own records (training), about no student
+SELF = "self"  # their folder: journal/<teacher>/self/
 IGNORED_TOP = frozenset({"forms", "schemas", "README.md", "readme.md"})
 
 
@@ -158,9 +160,9 @@ def _hint(path: str) -> str:
     zh = language() != "en"
     if path.startswith("semesters/") and "/journal/" in path:
         return (
-            "记录应放在 journal/<工号>/<学号或 group>/YYYY-MM-DD-<种类>.md"
+            "记录应放在 journal/<工号>/<学号、group 或 self>/YYYY-MM-DD-<种类>.md"
             if zh
-            else "records go in journal/<teacher>/<student or group>/YYYY-MM-DD-<kind>.md"
+            else "records go in journal/<teacher>/<student, group or self>/YYYY-MM-DD-<kind>.md"
         )
     return "请移走或改名" if zh else "move or rename it"
 

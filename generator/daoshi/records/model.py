@@ -45,6 +45,7 @@ class Teacher:
     tags: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()  # 任教班级, this school year
     left: dt.date | None = None  # left the school (records keep their author)
+    not_mentor: str | None = None  # why not a mentor for now (区文件“暂时不适合做导师的教师”)
 
 
 @dataclass(frozen=True)

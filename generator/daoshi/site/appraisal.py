@@ -143,11 +143,12 @@ def evidence_view(site: Site, e: Evidence, visible: set[str]) -> dict[str, Any]:
     """One line of evidence: text, points, and a link to the record or student page."""
     target, label = "", ""
     if e.record is not None:
-        sid = e.student or e.record.students[0]
+        sid = e.student or (e.record.students[0] if e.record.students else "")
         kind = site.kind_labels.get(e.record.kind, e.record.kind)
         student = site.school.students.get(sid)
-        label = f"{cndate(e.record.date)} {kind} · {student.name if student else sid}"
-        if e.record.path in visible and site.linked("students", sid):
+        who = f" · {student.name if student else sid}" if sid else ""  # training: no one
+        label = f"{cndate(e.record.date)} {kind}{who}"
+        if sid and e.record.path in visible and site.linked("students", sid):
             target = f"students/{sid}/#{record_anchor(e.record)}"
     elif e.student is not None:
         student = site.school.students.get(e.student)

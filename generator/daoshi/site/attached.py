@@ -12,7 +12,7 @@ from pathlib import Path
 from daoshi.history.audit import build_audit, refreshed_audit
 from daoshi.history.gitlog import HistoryError
 from daoshi.history.trail import Audit
-from daoshi.records.layout import GROUP, record_path
+from daoshi.records.layout import GROUP, SELF, record_path
 from daoshi.records.model import School
 
 _AUDITS: dict[int, tuple[weakref.ref[School], Audit]] = {}
@@ -66,7 +66,7 @@ def history_paths(school: School, paths: Iterable[str]) -> set[str]:
         parsed = record_path(path)
         if record is not None:
             students: Iterable[str] = record.students
-        elif parsed is not None and parsed.subject != GROUP:
+        elif parsed is not None and parsed.subject not in (GROUP, SELF):
             students = [parsed.subject]  # a deleted record's student
         else:
             students = []

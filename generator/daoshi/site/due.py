@@ -22,6 +22,7 @@ from typing import Any
 
 from daoshi.policy.obligations import DUE_SOON, OPEN, UNMET, Check, ObligationEngine
 from daoshi.records.model import Semester, Student
+from daoshi.records.staffing import mentors_without_key_student, staffing_rules
 from daoshi.site.core import Site
 
 _ENGINES: weakref.WeakKeyDictionary[Site, dict[str, ObligationEngine]] = weakref.WeakKeyDictionary()
@@ -189,8 +190,21 @@ def mentor_todo(site: Site, mentor: str, semester: Semester) -> tuple[list[Warni
     """The mentor's own obligations (group activity per round …): warnings, still open."""
     today = site.today
     checks = obligation_engine(site, semester).mentor_checks(mentor, today)
-    warnings = _from_checks(site, checks, today)
+    warnings = _from_checks(site, checks, today) + _staffing(site, mentor, semester)
     return warnings, still_open(site, checks, warnings)
+
+
+def _staffing(site: Site, mentor: str, semester: Semester) -> list[Warning]:
+    """1+X where the policy asks for it (X226): a mentor with mentees but no key student."""
+    school = site.school
+    rules = staffing_rules(school.forms.policies, semester.policies)
+    mine = [p for p in school.pairings if p.mentor == mentor]
+    if not mentors_without_key_student(mine, semester, rules):
+        return []
+    policy = school.forms.policies.get(rules.key_student_by)
+    label = policy.label.zh if policy is not None else rules.key_student_by
+    rule = f"学校政策（{label}）：“1+X”，每位导师配备一名重点帮扶对象"
+    return [Warning("对接表中没有重点帮扶对象", rule, PACE)]
 
 
 def todo_view(

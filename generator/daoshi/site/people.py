@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from daoshi.policy.obligations import read_obligations
-from daoshi.records.layout import record_path
+from daoshi.records.layout import GROUP, TEACHER, record_path
 from daoshi.records.model import School, Semester, Student, Teacher
 from daoshi.site.attached import audit_of
 from daoshi.site.charts import bar_chart
@@ -128,6 +128,9 @@ def _has_history_of(school: School) -> bool:
     return audit_of(school) is not None
 
 
+WORK_PLAN = "work-plan"
+
+
 def mentor_page(site: Site, t: Teacher) -> Page:
     """导师页面: mentees per semester with their records, what is due, activities led."""
 
@@ -160,7 +163,22 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                 "semester": semester,
                 "mentees": mentees,
                 "todo": todo_view(site, t.id, semester, shown) if pairing else None,
-                "activities": [record_view(site, r) for r in records if r.kind == "group-activity"],
+                # the mentor's own plan for the semester (太谷、枣庄“导师工作方案”), then every
+                # other record of several students: group activities, student–parent meetings
+                "plans": [record_view(site, r) for r in records if r.kind == WORK_PLAN],
+                # the teacher's own records: training, team research, case seminars
+                "own": [
+                    record_view(site, r)
+                    for r in records
+                    if (form := school.forms.kinds.get(r.kind)) is not None and form.base == TEACHER
+                ],
+                "activities": [
+                    record_view(site, r)
+                    for r in records
+                    if (form := school.forms.kinds.get(r.kind)) is not None
+                    and form.base == GROUP
+                    and r.kind != WORK_PLAN
+                ],
             }
         )
     roles_form = school.forms.files["teachers"].fields["teachers"].items

@@ -22,6 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from daoshi.records.model import School, Semester, Student, Teacher
+from daoshi.records.staffing import (
+    mentors_without_key_student,
+    staffing_rules,
+    teachers_without_mentees,
+)
 from daoshi.site.core import Page, Site, page
 from daoshi.year.export import Sheet, write_xlsx
 from daoshi.year.preferences import policy_cap
@@ -152,8 +157,29 @@ def pairing_index_page(site: Site) -> Page:
         unpaired=sum(1 for s in in_school if s.id not in mentors_of),
         classes=classes,
         mentors=mentors,
+        **_staffing(site, semester),
     )
     return page(f"pairings/{semester.id}/index.md", f"导师与学生对接表 · {semester.name}", html)
+
+
+def _staffing(site: Site, semester: Semester) -> dict[str, Any]:
+    """教师人人是导师 and 1+X where the semester's policy asks: the teachers who mentor nobody
+    and the mentors with no key student (names only, as the mentor table shows them)."""
+    school = site.school
+    rules = staffing_rules(school.forms.policies, semester.policies)
+    mentored = {p.mentor for p in school.pairings if p.semester == semester.id and p.students}
+    idle = teachers_without_mentees(school.teachers, semester, mentored, rules)
+    keyless = mentors_without_key_student(school.pairings, semester, rules)
+    return {
+        "every_teacher": rules.every_teacher != "none",
+        "key_student": rules.key_student == "required",
+        "idle": [school.teachers[t] for t in idle if site.access.sees_mentor(t)],
+        "keyless": [
+            school.teachers[t]
+            for t in keyless
+            if t in school.teachers and site.access.sees_mentor(t)
+        ],
+    }
 
 
 def _link(site: Site, depth: int) -> str:

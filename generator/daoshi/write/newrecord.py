@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from daoshi.records.forms import FieldForm, KindForm
-from daoshi.records.layout import GROUP
+from daoshi.records.layout import GROUP, SELF, TEACHER
 from daoshi.records.model import School
 from daoshi.records.schema import modeline
 
@@ -115,6 +115,8 @@ def new_record(
         raise NewRecordError(
             f"未知的记录种类 {kind}，可用：{', '.join(sorted(school.forms.kinds))}"
         )
+    if form.base == TEACHER:
+        return _own_record(root, school, form, students, day, mentor)
     if not students:
         raise NewRecordError("请用 --student 指定学生学号")
     for sid in students:
@@ -139,3 +141,25 @@ def new_record(
     hint = f"<!-- {form.body.label.zh}{need}：{form.body.help.zh} -->"
     text = render(form, values, folder.count("/") + 1, hint)
     return NewRecord(_free_name(root, folder, day, kind), text)
+
+
+def _own_record(
+    root: Path,
+    school: School,
+    form: KindForm,
+    students: list[str],
+    day: dt.date,
+    teacher: str | None,
+) -> NewRecord:
+    """A teacher's own record (training): about no student, in ``journal/<teacher>/self/``."""
+    if students:
+        raise NewRecordError(f"{form.label.zh}是教师本人的记录，不写学生（去掉 --student）")
+    if teacher is None or teacher not in school.teachers:
+        raise NewRecordError("请用 --mentor 指定本人的工号")
+    semester = _semester_of(school, day)
+    folder = f"semesters/{semester}/journal/{teacher}/{SELF}"
+    values: dict[str, Any] = {"kind": form.kind, "mentor": teacher, "date": day}
+    need = "（必填）" if form.body.required else ""
+    hint = f"<!-- {form.body.label.zh}{need}：{form.body.help.zh} -->"
+    text = render(form, values, folder.count("/") + 1, hint)
+    return NewRecord(_free_name(root, folder, day, form.kind), text)

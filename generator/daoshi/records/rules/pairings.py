@@ -19,6 +19,11 @@ from daoshi.records.rules.base import (
     PairingItem,
 )
 from daoshi.records.rules.semesters import SemesterRules
+from daoshi.records.staffing import (
+    mentors_without_key_student,
+    staffing_rules,
+    teachers_without_mentees,
+)
 
 
 class PairingRules(SemesterRules):
@@ -32,10 +37,12 @@ class PairingRules(SemesterRules):
             semester = self.semesters[semester_id]
             self.paired.add(semester_id)
             items: dict[str, list[PairingItem]] = defaultdict(list)
+            first: dict[str, Location] = {}  # each mentor's first item, where X226 points
             for i, p in enumerate((checked.data or {}).get("pairings", ())):
                 mentor = p.get("mentor")
                 if mentor is None:
                     continue
+                first.setdefault(mentor, checked.loc("pairings", i, "mentor"))
                 span = self.pairing_span(checked, i, p, semester)
                 if any(item.span == span for item in items[mentor]):
                     self.add(checked.loc("pairings", i, "mentor"), "X217", id=mentor)
@@ -45,6 +52,7 @@ class PairingRules(SemesterRules):
                 self.add_pairing(mentor, mine, semester)
             self.check_coverage(semester)
             self.check_gaps(semester, checked.loc("pairings"))
+            self.check_staffing(semester, checked.loc("pairings"), first)
 
     def pairing_span(
         self, checked: Checked, i: int, p: Mapping[str, Any], semester: Semester
@@ -154,6 +162,28 @@ class PairingRules(SemesterRules):
         for sid, student in self.students.items():
             if sid not in covered and self.in_school(student, semester) is None:
                 self.add(self.student_locs[sid], "X211", student=sid, semester=semester.id)
+
+    def check_staffing(
+        self, semester: Semester, where: Location, first: Mapping[str, Location]
+    ) -> None:
+        """X225 (a fact) for a teacher with no mentee where the policy says 教师人人是导师;
+        X226 (a fact) for a mentor with no key student where it asks for 1+X."""
+        rules = staffing_rules(self.forms.policies, semester.policies)
+        mentored = {
+            m for (sem, m), students in self.mentees.items() if sem == semester.id and students
+        }
+        for tid in teachers_without_mentees(self.teachers, semester, mentored, rules):
+            policy = rules.every_teacher_by
+            self.add(where, "X225", teacher=tid, semester=semester.id, policy=policy)
+        mine = [p for p in self.pairings if p.semester == semester.id]
+        for mentor in mentors_without_key_student(mine, semester, rules):
+            self.add(
+                first.get(mentor, where),
+                "X226",
+                mentor=mentor,
+                semester=semester.id,
+                policy=rules.key_student_by,
+            )
 
     def check_gaps(self, semester: Semester, where: Location) -> None:
         """X221 (a fact) for days a paired student at school has no mentor: a dated change

@@ -43,6 +43,7 @@ class PeopleRules(RulesBase):
                     tags=t.get("tags", ()),
                     classes=t.get("classes", ()),
                     left=(t.get("left") or {}).get("date"),
+                    not_mentor=t.get("not_mentor"),
                 )
 
     def load_cohorts(self) -> None:

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from daoshi.records.check import Checked
-from daoshi.records.layout import GROUP, RECORD, record_path
+from daoshi.records.layout import GROUP, RECORD, SELF, TEACHER, record_path
 from daoshi.records.model import (
     RECORD_CLASSES,
     Record,
@@ -90,15 +90,16 @@ class RecordRules(PairingRules):
                 records.append(record)
         return tuple(sorted(records, key=lambda r: (r.date, r.path)))
 
-    def check_path(self, checked: Checked, data: Mapping[str, Any], group: bool) -> None:
+    def check_path(self, checked: Checked, data: Mapping[str, Any], base: str) -> None:
         """The path's mentor, subject, date and kind must agree with the front matter."""
         rp = record_path(checked.path)
         if rp is None:
             return
-        subject = GROUP if group else data.get("student")
+        subject = {GROUP: GROUP, TEACHER: SELF}.get(base, data.get("student"))
+        name = {GROUP: "group", TEACHER: "self"}.get(base, "student")
         pairs: list[tuple[str, str | None, Any]] = [
             ("mentor", rp.mentor, data.get("mentor")),
-            ("group" if group else "student", rp.subject, subject),
+            (name, rp.subject, subject),
         ]
         if rp.kind is not None:
             pairs += [
@@ -107,7 +108,7 @@ class RecordRules(PairingRules):
             ]
         for name, in_path, in_file in pairs:
             if in_file is not None and in_path != in_file:
-                key = "participants" if name == "group" else name
+                key = {"group": "participants", "self": "mentor"}.get(name, name)
                 self.add(checked.loc(key), "X212", field=name, in_path=in_path, in_file=in_file)
 
     def check_record(self, checked: Checked) -> Record | None:
@@ -115,8 +116,9 @@ class RecordRules(PairingRules):
         kind = checked.kind
         if kind is None:
             return None
-        group = self.forms.kinds[kind].base == GROUP
-        self.check_path(checked, data, group)
+        base = self.forms.kinds[kind].base
+        group = base == GROUP
+        self.check_path(checked, data, base)
         rp = record_path(checked.path)
         semester = self.semesters.get(rp.semester) if rp is not None else None
         date, mentor = data.get("date"), data.get("mentor")
@@ -154,7 +156,9 @@ class RecordRules(PairingRules):
                                 in_language(f"{a} 至 {b}", f"{a} to {b}") for a, b in sorted(spans)
                             ),
                         )
-        if date is None or mentor is None or semester is None or not students:
+        if date is None or mentor is None or semester is None:
+            return None
+        if not students and base != TEACHER:  # a teacher's own record is about no student
             return None
         cls = RECORD_CLASSES.get(kind, Record)
         return cls(

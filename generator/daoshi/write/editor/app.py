@@ -33,7 +33,7 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from daoshi.records.layout import GROUP
+from daoshi.records.layout import GROUP, TEACHER
 from daoshi.records.model import RECORD_CLASSES
 from daoshi.serve.auth import (
     LOGIN,
@@ -169,6 +169,7 @@ def _form_page(
         draft=draft,
         form=form,
         group=form.base == GROUP,
+        own=form.base == TEACHER,
         widgets=kind_widgets(form),
         mentees=[m.student for m in mentees],
         students={sid: school.students.get(sid) for sid in draft.students},
@@ -215,7 +216,9 @@ def _saved_text(editor: Editor, path: str) -> str:
         editor.school.students[s].name for s in record.students if s in editor.school.students
     )
     kind = editor.school.forms.kinds[record.kind].label.zh
-    return f"{names}的{kind}（{cndate(record.date)}）"
+    return (
+        f"{names}的{kind}（{cndate(record.date)}）" if names else f"{kind}（{cndate(record.date)}）"
+    )
 
 
 def _routes(door: Door) -> list[Route]:
@@ -240,8 +243,9 @@ def _routes(door: Door) -> list[Route]:
             own=editor.own_dues(teacher),
             drafts=editor.drafts.all(teacher),
             recent=editor.recent(teacher),
-            student_kinds=[k for k in ranked if k.base != GROUP],
+            student_kinds=[k for k in ranked if k.base not in (GROUP, TEACHER)],
             group_kinds=[k for k in ranked if k.base == GROUP],
+            own_kinds=[k for k in ranked if k.base == TEACHER],
             kinds=kinds,
             saved=saved,
             saved_text=_saved_text(editor, saved),

@@ -33,7 +33,7 @@ from daoshi.git import GitError, Repository
 from daoshi.policy.obligations import DUE_SOON, OPEN, UNMET, Check, ObligationEngine
 from daoshi.records.check import Checked
 from daoshi.records.filecheck import check_file, read_and_check
-from daoshi.records.layout import GROUP, RECORD, discover
+from daoshi.records.layout import GROUP, RECORD, TEACHER, discover
 from daoshi.records.model import Record, School, Semester, Student
 from daoshi.records.rules import CrossChecker
 from daoshi.records.validate import school_today, validate
@@ -226,7 +226,7 @@ class Editor:
             raise EditorError(f"未知的记录种类 {kind}")
         students = [s for s in students if s]
         draft = Draft(secrets.token_hex(8), teacher_id, kind, students, self.today().isoformat())
-        if students:
+        if students or form.base == TEACHER:
             self._plan(draft, self.today())
         elif form.base != GROUP:
             raise EditorError("请先选择学生")
@@ -302,7 +302,7 @@ class Editor:
         except ValueError:
             outcome.fields.setdefault("date", []).append("日期应写成 2025-10-12 的形式")
             return outcome
-        if not draft.students:
+        if not draft.students and form.base != TEACHER:
             outcome.fields.setdefault("students", []).append("请至少选择一名学生")
             return outcome
         if draft.is_new:
@@ -310,7 +310,7 @@ class Editor:
             base: dict[str, Any] = {"kind": draft.kind, "mentor": draft.teacher, "date": day}
             if form.base == GROUP:
                 base["participants"] = _flow(draft.students)
-            else:
+            elif form.base != TEACHER:  # a teacher's own record is about no student
                 base["student"] = draft.students[0]
             text = new_text(form, base, values, path.count("/"), draft.body)
             same = self._same_as(path, text)
@@ -426,7 +426,7 @@ class Editor:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, "utf-8")
         what = "新增" if draft.is_new else "修改"
-        subject = ", ".join(draft.students)
+        subject = ", ".join(draft.students) or "本人"  # a teacher's own record (training)
         sha = self.clone.commit(path, name, email, f"{what}{label}：{subject}（{draft.date}）")
         if self.push:
             options = (f"{TEACHER_OPTION}{draft.teacher}",) if self.delegate else ()
