@@ -12,7 +12,7 @@ from typing import Any
 
 from daoshi.policy.obligations import read_obligations
 from daoshi.records.layout import GROUP, TEACHER, record_path
-from daoshi.records.model import School, Semester, Student, Teacher
+from daoshi.records.model import Record, School, Semester, Student, Teacher
 from daoshi.site.attached import audit_of
 from daoshi.site.charts import bar_chart
 from daoshi.site.core import (
@@ -131,9 +131,18 @@ def _has_history_of(school: School) -> bool:
 WORK_PLAN = "work-plan"
 
 
+def _of_base(site: Site, records: Iterable[Record], base: str, but: str = "") -> list[Any]:
+    """The views of the records whose kind has this base (``but`` one kind left out)."""
+    kinds = site.school.forms.kinds
+    return [
+        record_view(site, r)
+        for r in records
+        if (form := kinds.get(r.kind)) is not None and form.base == base and r.kind != but
+    ]
+
+
 def mentor_page(site: Site, t: Teacher) -> Page:
     """导师页面: mentees per semester with their records, what is due, activities led."""
-
     school = site.school
     terms = []
     for semester in reversed(school.semesters):
@@ -163,22 +172,11 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                 "semester": semester,
                 "mentees": mentees,
                 "todo": todo_view(site, t.id, semester, shown) if pairing else None,
-                # the mentor's own plan for the semester (太谷、枣庄“导师工作方案”), then every
-                # other record of several students: group activities, student–parent meetings
+                # the plan (太谷、枣庄“导师工作方案”), then the group activities and meetings
                 "plans": [record_view(site, r) for r in records if r.kind == WORK_PLAN],
                 # the teacher's own records: training, team research, case seminars
-                "own": [
-                    record_view(site, r)
-                    for r in records
-                    if (form := school.forms.kinds.get(r.kind)) is not None and form.base == TEACHER
-                ],
-                "activities": [
-                    record_view(site, r)
-                    for r in records
-                    if (form := school.forms.kinds.get(r.kind)) is not None
-                    and form.base == GROUP
-                    and r.kind != WORK_PLAN
-                ],
+                "own": _of_base(site, records, TEACHER),
+                "activities": _of_base(site, records, GROUP, but=WORK_PLAN),
             }
         )
     roles_form = school.forms.files["teachers"].fields["teachers"].items
