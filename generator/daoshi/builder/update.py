@@ -24,7 +24,7 @@ from pathlib import Path
 
 from daoshi.builder.render import AudienceFiles, UnsupportedConfig
 from daoshi.builder.sites import AudienceSite, SchoolSites
-from daoshi.builder.sources import CRISIS, SchoolSources
+from daoshi.builder.sources import CRISIS, SchoolSources, reach
 from daoshi.builder.store import Generation, build_lock, published, write_audiences
 from daoshi.errors import Problem, ProjectError
 from daoshi.records.layout import GROUP, RECORD, classify, record_path
@@ -223,7 +223,7 @@ class LiveSites:
         files = old.files
         if (
             list(sources.makers) != [f.src_uri for f in old.files.doc_files if f.generated_by]
-            or sources.nav != old.sources.nav
+            or sources.nav != old.files.nav_spec
         ):
             files = AudienceFiles(sites.renderer, sources.nav, list(sources.makers))
         renewed = files is not old.files
@@ -231,6 +231,7 @@ class LiveSites:
             old.audience,
             sources,
             files,
+            reach(sources.access),
             dict(old.entries),
             stale_theme=renewed or old.stale_theme,
             stale_search=renewed or old.stale_search,
@@ -251,8 +252,8 @@ def _may_change(
     """Whether any page of this audience can show one of these records: school-wide
     audiences, those who see one of the students (as before the change), the records'
     mentors (a new mentee), the roles of referred students (a new crisis report)."""
-    access = site.sources.access
-    if access.sees_school() or any(access.sees_student(s) for s in students):
+    seen = site.reach
+    if seen.school or any(seen.sees_student(s) for s in students):
         return True
     teacher = site.audience.teacher
     if teacher is not None and any(r.mentor == teacher for r in shown):

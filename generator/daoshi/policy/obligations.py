@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from daoshi.policy.checks import Check, Exemption, behind_text, tally
 from daoshi.policy.counting import Counting, counting_of, credited, why_not_counted
@@ -89,10 +90,12 @@ class ObligationEngine:
             )
             for ob in self.obligations
         }
-        self.spans: dict[str, list[tuple[str, Span]]] = defaultdict(list)  # student → who, when
-        self.mentees: dict[str, list[str]] = defaultdict(list)
-        self._pair(school, semester)
-        self.mentors = {sid: {m for m, _ in spans} for sid, spans in self.spans.items()}
+        pairs = paired(school, semester)
+        self.spans = pairs.spans
+        self.mentees = pairs.mentees
+        self.mentors = pairs.mentors
+        self._mentor_spans = pairs.mentor_spans
+        self._whole = pairs.whole
         self.about: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self._index(school.records if records is None else records)
@@ -101,24 +104,6 @@ class ObligationEngine:
             for ob in self.obligations
         }
         self._reasons: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
-
-    def _pair(self, school: School, semester: Semester) -> None:
-        """Who mentors whom when: spans per student, mentees and spans per mentor."""
-        whole = (semester.start, semester.end)
-        self._mentor_spans: dict[str, list[Span]] = defaultdict(list)
-        for p in school.pairings:
-            if p.semester != semester.id:
-                continue
-            for sid in p.students:
-                self.mentees[p.mentor].append(sid)
-                spans = p.periods.get(sid, (whole,))
-                self.spans[sid] += [(p.mentor, span) for span in spans]
-                self._mentor_spans[p.mentor] += spans
-        self._whole = {  # students whose every pairing spans the whole semester
-            sid: tuple(sorted({m for m, _ in spans}))
-            for sid, spans in self.spans.items()
-            if all(span == whole for _, span in spans)
-        }
 
     def _index(self, records: Iterable[Record]) -> None:
         """The semester's records by student and kind, and by credited teacher and kind."""
@@ -276,7 +261,7 @@ class ObligationEngine:
                     if whole is not None
                     else [self.responsible(student_id, p) for p in found_periods]
                 )
-                found = [r for k in ob.kinds for r in self.about[(student_id, k)]]
+                found = [r for k in ob.kinds for r in self.about.get((student_id, k), ())]
                 checks += self._checks(ob, student_id, found, on, until, who)
         return checks
 
@@ -297,7 +282,7 @@ class ObligationEngine:
         checks = []
         for ob in self.obligations:
             if ob.per == "mentor" and (only is None or ob.id in only):
-                records = [r for k in ob.kinds for r in self.by_mentor[(mentor_id, k)]]
+                records = [r for k in ob.kinds for r in self.by_mentor.get((mentor_id, k), ())]
                 checks += self._checks(ob, mentor_id, records, on, dt.date.max)
         return checks
 
@@ -344,3 +329,60 @@ class ObligationEngine:
 def _overlap(span: Span, period: Period) -> int:
     """Days the span and the period share."""
     return max(0, (min(span[1], period.end) - max(span[0], period.start)).days + 1)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Who mentors whom when in one semester: the part of an engine that depends on the
+    pairings alone, shared by every engine over them (the one builder makes one engine
+    per audience and semester; the pairings are the whole school's for each)."""
+
+    spans: dict[str, list[tuple[str, Span]]]  # student → who, when
+    mentees: dict[str, list[str]]
+    mentor_spans: dict[str, list[Span]]
+    whole: dict[str, tuple[str, ...]]  # students whose every pairing spans the semester
+    mentors: dict[str, set[str]]
+
+
+# keyed by the objects' identity, which the entry holds so that no identity is reused
+_PAIRED: OrderedDict[tuple[int, int], tuple[Paired, tuple[object, ...]]] = OrderedDict()
+_PAIRED_SIZE = 16
+
+
+def paired(school: School, semester: Semester) -> Paired:
+    """The semester's pairings as the engine reads them, made once for these pairings."""
+    key = (id(school.pairings), id(semester))
+    found = _PAIRED.get(key)
+    if found is None:
+        found = _PAIRED[key] = (_pair(school, semester), (school.pairings, semester))
+        while len(_PAIRED) > _PAIRED_SIZE:
+            _PAIRED.popitem(last=False)
+    _PAIRED.move_to_end(key)
+    return found[0]
+
+
+def _pair(school: School, semester: Semester) -> Paired:
+    """Who mentors whom when: spans per student, mentees and spans per mentor."""
+    whole = (semester.start, semester.end)
+    spans: dict[str, list[tuple[str, Span]]] = defaultdict(list)
+    mentees: dict[str, list[str]] = defaultdict(list)
+    mentor_spans: dict[str, list[Span]] = defaultdict(list)
+    for p in school.pairings:
+        if p.semester != semester.id:
+            continue
+        for sid in p.students:
+            mentees[p.mentor].append(sid)
+            dated = p.periods.get(sid, (whole,))
+            spans[sid] += [(p.mentor, span) for span in dated]
+            mentor_spans[p.mentor] += dated
+    return Paired(
+        spans=dict(spans),
+        mentees=dict(mentees),
+        mentor_spans=dict(mentor_spans),
+        whole={
+            sid: tuple(sorted({m for m, _ in found}))
+            for sid, found in spans.items()
+            if all(span == whole for _, span in found)
+        },
+        mentors={sid: {m for m, _ in found} for sid, found in spans.items()},
+    )
