@@ -31,8 +31,9 @@ class AudienceSite:
     """One audience's part of the build: its sources, mkdocs files, search entries, output.
 
     Its sources (the audience's ``Site``: indexes, templates, obligations engines) are held
-    only while its pages are made: an update makes them again from the new school, and
-    held for every audience they would keep every school an update replaced alive."""
+    only while its pages are made (the deferred review pages too): an update makes them
+    again from the new school, and held for every audience they would keep every school an
+    update replaced alive."""
 
     audience: Audience
     sources: AudienceSources | None  # None: released (``SchoolSites.sources_of``)
@@ -147,7 +148,6 @@ class SchoolSites:
         for path, data in made.items():
             generation.add(path, data)
         site.stale_theme = site.stale_search = False
-        site.sources = None  # its pages are written: nothing more to make from them
         if publish:
             generation.publish()
 
@@ -194,6 +194,7 @@ class SchoolSites:
                 progress(f"已生成 {n}/{len(having)} 个页面")
         for site in self.sites.values():
             self.finish_site(site, generations[site.audience.id])
+            site.sources = None  # its pages are written: nothing more to make from them
         index = self.index()
         write_audiences(self.site_dir, index)
         return index

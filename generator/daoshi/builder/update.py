@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -91,6 +92,7 @@ class LiveSites:
         sites = SchoolSites(self.records, self.site_dir, school, day, self.config_file)
         index = sites.build_all(self.progress)
         self.sites, self.prepared, self.stale = sites, None, set()
+        _settle()
         return Outcome(
             full=True,
             audiences=sorted(index["audiences"]),
@@ -178,6 +180,9 @@ class LiveSites:
             written += len(having)
         changed = self._publish(sites, generations)
         write_audiences(sites.site_dir, sites.index())
+        for site in sites.sites.values():  # the deferred pages' sources stay for catch_up
+            if not self.stale & site.files.by_path.keys():
+                site.sources = None
         return Outcome(audiences=changed, pages=written)
 
     def catch_up(self, stop: Callable[[], bool] = lambda: False) -> Outcome | None:
@@ -204,6 +209,8 @@ class LiveSites:
             sites.render_page(path, having, generations)
         changed = self._publish(sites, generations)
         self.stale.clear()
+        for site in sites.sites.values():
+            site.sources = None
         written = sum(len(h) for h in wanted.values())
         return Outcome(audiences=changed, pages=written, seconds=time.perf_counter() - start)
 
@@ -238,6 +245,16 @@ class LiveSites:
         )
         sites.sites[old.audience.id] = site
         return site
+
+
+def _settle() -> None:
+    """Leave what a full build holds (millions of objects: the school, its history, every
+    audience's files) out of the collector's later passes: each full pass over them cost
+    seconds of every update. What the build dropped is collected first; frozen objects
+    are still freed when nothing refers to them."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _abandon(sites: SchoolSites, generations: dict[str, Generation]) -> None:

@@ -75,7 +75,10 @@ class ObligationEngine:
         merge: float = MERGE_FRACTION,
         records: Iterable[Record] | None = None,
     ) -> None:
-        self.school = school
+        # not the school itself: engines are shared across an update's schools (site.due),
+        # and one that held its school would keep every replaced school alive
+        self.forms = school.forms
+        self.pupils = school.students
         self.semester = semester
         self.soon_days = soon_days
         forms = school.forms
@@ -147,7 +150,7 @@ class ObligationEngine:
             if not rules.min_body_chars and not rules.require and low <= r.date <= high:
                 found = ""  # nothing to ask of the record (most policies)
             else:
-                found = why_not_counted(r, rules, (low, high), self.school.forms)
+                found = why_not_counted(r, rules, (low, high), self.forms)
             cache[r.path] = found
         return found
 
@@ -195,7 +198,7 @@ class ObligationEngine:
         """Every student the semester concerns: those in its classes at its start, and
         every paired student."""
         found = set(self.spans)
-        for sid, s in self.school.students.items():
+        for sid, s in self.pupils.items():
             if s.class_id in self.semester.class_ids and s.in_school(self.semester.start):
                 found.add(sid)
         return sorted(found)
@@ -247,7 +250,7 @@ class ObligationEngine:
     def _student_checks(
         self, student_id: str, on: dt.date, only: Collection[str] | None
     ) -> list[Check]:
-        student = self.school.students.get(student_id)
+        student = self.pupils.get(student_id)
         if student_id not in self.spans and not self._in_classes(student):
             return []
         until = student.left.date if student and student.left else dt.date.max
@@ -308,7 +311,7 @@ class ObligationEngine:
         (转学、毕业、流失), and with ``unpaired: exempt`` those with no mentor."""
         found = []
         for sid in self.students():
-            student = self.school.students.get(sid)
+            student = self.pupils.get(sid)
             if student is not None and student.left and self.semester.contains(student.left.date):
                 label = LEFT_REASONS.get(student.left.reason, student.left.reason)
                 found.append(Exemption(sid, f"{student.left.date} {label}离校", student.left.date))
