@@ -78,6 +78,7 @@ class AudienceFiles:
             files.append(File.generated(config, path, content=""))
         set_exclusions(files, config)
         self.nav: Navigation = get_navigation(files, config)
+        self.nav_spec = nav_spec
         self.key = json.dumps(nav_spec, ensure_ascii=False, sort_keys=True)
         self.doc_files = files.documentation_pages()
         self.files = files

@@ -18,10 +18,9 @@ from typing import Any
 
 from daoshi.access import Audience, all_audiences, audience_for_teacher
 from daoshi.builder.render import AudienceFiles, Renderer, source_key
-from daoshi.builder.sources import AudienceSources, SchoolSources, unlink
+from daoshi.builder.sources import AudienceSources, Reach, SchoolSources, reach, unlink
 from daoshi.builder.store import Generation, Store, write_audiences
 from daoshi.records.model import School
-from daoshi.site.core import Site
 from daoshi.site.plugin import marker_text
 from daoshi.site.year import download, xlsx_bytes
 from daoshi.year.export import Sheet
@@ -29,19 +28,25 @@ from daoshi.year.export import Sheet
 
 @dataclass
 class AudienceSite:
-    """One audience's part of the build: its sources, mkdocs files, search entries, output."""
+    """One audience's part of the build: its sources, mkdocs files, search entries, output.
+
+    Its sources (the audience's ``Site``: indexes, templates, obligations engines) are held
+    only while its pages are made (the deferred review pages too): an update makes them
+    again from the new school, and held for every audience they would keep every school an
+    update replaced alive."""
 
     audience: Audience
-    sources: AudienceSources
+    sources: AudienceSources | None  # None: released (``SchoolSites.sources_of``)
     files: AudienceFiles
+    reach: Reach  # what of the school it sees, for an update's "may this change it"
     entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # what its next publication must make again besides the pages
     stale_theme: bool = True  # 404.html, sitemap.xml: its navigation or pages changed
     stale_search: bool = True  # search_index.json: a page's entries changed
 
-    def source(self, path: str) -> str | None:
+    def source(self, sources: AudienceSources, path: str) -> str | None:
         """The page's source when it is made for this audience alone (not keyed)."""
-        make = self.sources.makers.get(path)
+        make = sources.makers.get(path)
         if make is not None:
             return make().content
         file = self.files.by_path.get(path)
@@ -76,9 +81,15 @@ class SchoolSites:
         for audience in audiences:
             sources = self.sources.audience(audience)
             paths = list(sources.makers)
-            self.sites[audience.id] = AudienceSite(
-                audience, sources, AudienceFiles(self.renderer, sources.nav, paths)
-            )
+            files = AudienceFiles(self.renderer, sources.nav, paths)
+            self.sites[audience.id] = AudienceSite(audience, sources, files, reach(sources.access))
+
+    def sources_of(self, site: AudienceSite) -> AudienceSources:
+        """The audience's sources, made again from the school if they were released (its
+        pages are the school's: an update refreshes every audience whose pages change)."""
+        if site.sources is None:
+            site.sources = self.sources.audience(site.audience)
+        return site.sources
 
     # -- one page for every audience that has it -------------------------------------------
     def render_page(
@@ -89,13 +100,14 @@ class SchoolSites:
         keyed: dict[tuple[Any, ...], str] = {}
         rendered: dict[bytes, tuple[str, list[dict[str, Any]]]] = {}
         for site in sites:
-            key = self.sources.key(site.sources, path)
+            sources = self.sources_of(site)
+            key = self.sources.key(sources, path)
             if key is not None:
                 content = keyed.get(key)
                 if content is None:
-                    content = keyed[key] = self.sources.shared(site.sources, path)
+                    content = keyed[key] = self.sources.shared(sources, path)
             else:
-                made = site.source(path)
+                made = site.source(sources, path)
                 if made is None:
                     continue
                 content = made
@@ -114,7 +126,7 @@ class SchoolSites:
                     renderer.remember_navigation(navigation, output)
                     rendered.setdefault(source_key(path, content), (output, entries))
             if key is not None:
-                output = unlink(output, site.sources.linked)
+                output = unlink(output, sources.linked)
             data = renderer.finish(output).encode("utf-8", errors="xmlcharrefreplace")
             generations[site.audience.id].add(files.by_path[path].dest_uri, data)
             if site.entries.get(path) != entries:
@@ -124,12 +136,13 @@ class SchoolSites:
 
     def finish_site(self, site: AudienceSite, generation: Generation, publish: bool = True) -> None:
         """The files around the pages (theme templates, search index, marker), then publish."""
+        sources = self.sources_of(site)
         entries = [e for f in site.files.doc_files for e in site.entries.get(f.src_uri, ())]
-        marker = marker_text(self.school, self.today, site.sources.access)
+        marker = marker_text(self.school, self.today, sources.access)
         made = self.renderer.extras(
             site.files, entries, marker, theme=site.stale_theme, search=site.stale_search
         )
-        table = download(Site(self.school, self.today, site.sources.access))
+        table = download(sources.site)
         if table is not None:
             made[table[0]] = self.download_bytes(table[1])
         for path, data in made.items():
@@ -181,6 +194,7 @@ class SchoolSites:
                 progress(f"已生成 {n}/{len(having)} 个页面")
         for site in self.sites.values():
             self.finish_site(site, generations[site.audience.id])
+            site.sources = None  # its pages are written: nothing more to make from them
         index = self.index()
         write_audiences(self.site_dir, index)
         return index

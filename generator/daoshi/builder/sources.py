@@ -59,7 +59,9 @@ def _levels(field: FieldForm) -> Iterable[str]:
 class SchoolIndex:
     """What every audience's sources share: records by student, each form's thresholds."""
 
-    def __init__(self, school: School) -> None:
+    def __init__(self, school: School, earlier: SchoolIndex | None = None) -> None:
+        """``earlier``: the index of the school before an update, whose compiled templates
+        and rendered record bodies (functions of their text alone) stay good."""
         self.school = school
         self.position = {r.path: i for i, r in enumerate(school.records)}
         self.by_path = {r.path: r for r in school.records}
@@ -82,10 +84,13 @@ class SchoolIndex:
                 *(lv for f in forms.files[name].fields.values() for lv in _levels(f)),
             )
         )
-        self.templates = _CompiledTemplates()
         # the variants of a student's pages are made one after the other: a small cache
         # renders each record body once for all of them
-        self.bodies = functools.lru_cache(maxsize=4096)(render_markdown)
+        if earlier is None:
+            self.templates = _CompiledTemplates()
+            self.bodies = functools.lru_cache(maxsize=4096)(render_markdown)
+        else:
+            self.templates, self.bodies = earlier.templates, earlier.bodies
         self._history: dict[str, tuple[int, ...]] = {}
         self._scopes: tuple[dict[str, frozenset[str]], frozenset[str]] | None = None
 
@@ -223,6 +228,27 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         self.codes[bucket.key] = bucket.bytecode_to_string()
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What of the school an audience sees, as an update asks before it makes anything:
+    whether it sees the whole school, and whose portfolios it has (None: everyone's)."""
+
+    school: bool
+    students: frozenset[str] | None
+
+    def sees_student(self, student_id: str) -> bool:
+        return self.students is None or student_id in self.students
+
+
+def reach(access: Access) -> Reach:
+    """The audience's reach: ``Access.sees_school`` and ``Access.sees_student`` kept
+    without the school they were asked of."""
+    seen = [s.students for s in access.scopes if max(s.ranks.values()) > NONE]
+    if any(students is None for students in seen):
+        return Reach(access.sees_school(), None)
+    return Reach(access.sees_school(), frozenset().union(*(s for s in seen if s is not None)))
+
+
 @dataclass
 class AudienceSources:
     """One audience's pages: each path's maker, and its navigation."""
@@ -253,7 +279,7 @@ class SchoolSources:
         self.school = school
         self.today = today
         self.root = root
-        self.index = SchoolIndex(school)
+        self.index: SchoolIndex = SchoolIndex(school, earlier.index if earlier else None)
         self.appraised: dict[str, list[Any]] | None = None
         self._earlier = (earlier.appraised, set(changed)) if earlier is not None else None
 

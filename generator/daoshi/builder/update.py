@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from daoshi.builder.render import AudienceFiles, UnsupportedConfig
 from daoshi.builder.sites import AudienceSite, SchoolSites
-from daoshi.builder.sources import CRISIS, SchoolSources
+from daoshi.builder.sources import CRISIS, SchoolSources, reach
 from daoshi.builder.store import Generation, build_lock, published, write_audiences
 from daoshi.errors import Problem, ProjectError
 from daoshi.records.layout import GROUP, RECORD, SELF, classify, record_path
@@ -91,6 +92,7 @@ class LiveSites:
         sites = SchoolSites(self.records, self.site_dir, school, day, self.config_file)
         index = sites.build_all(self.progress)
         self.sites, self.prepared, self.stale = sites, None, set()
+        _settle()
         return Outcome(
             full=True,
             audiences=sorted(index["audiences"]),
@@ -178,6 +180,9 @@ class LiveSites:
             written += len(having)
         changed = self._publish(sites, generations)
         write_audiences(sites.site_dir, sites.index())
+        for site in sites.sites.values():  # the deferred pages' sources stay for catch_up
+            if not self.stale & site.files.by_path.keys():
+                site.sources = None
         return Outcome(audiences=changed, pages=written)
 
     def catch_up(self, stop: Callable[[], bool] = lambda: False) -> Outcome | None:
@@ -204,6 +209,8 @@ class LiveSites:
             sites.render_page(path, having, generations)
         changed = self._publish(sites, generations)
         self.stale.clear()
+        for site in sites.sites.values():
+            site.sources = None
         written = sum(len(h) for h in wanted.values())
         return Outcome(audiences=changed, pages=written, seconds=time.perf_counter() - start)
 
@@ -223,7 +230,7 @@ class LiveSites:
         files = old.files
         if (
             list(sources.makers) != [f.src_uri for f in old.files.doc_files if f.generated_by]
-            or sources.nav != old.sources.nav
+            or sources.nav != old.files.nav_spec
         ):
             files = AudienceFiles(sites.renderer, sources.nav, list(sources.makers))
         renewed = files is not old.files
@@ -231,12 +238,23 @@ class LiveSites:
             old.audience,
             sources,
             files,
+            reach(sources.access),
             dict(old.entries),
             stale_theme=renewed or old.stale_theme,
             stale_search=renewed or old.stale_search,
         )
         sites.sites[old.audience.id] = site
         return site
+
+
+def _settle() -> None:
+    """Leave what a full build holds (millions of objects: the school, its history, every
+    audience's files) out of the collector's later passes: each full pass over them cost
+    seconds of every update. What the build dropped is collected first; frozen objects
+    are still freed when nothing refers to them."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _abandon(sites: SchoolSites, generations: dict[str, Generation]) -> None:
@@ -251,8 +269,8 @@ def _may_change(
     """Whether any page of this audience can show one of these records: school-wide
     audiences, those who see one of the students (as before the change), the records'
     mentors (a new mentee), the roles of referred students (a new crisis report)."""
-    access = site.sources.access
-    if access.sees_school() or any(access.sees_student(s) for s in students):
+    seen = site.reach
+    if seen.school or any(seen.sees_student(s) for s in students):
         return True
     teacher = site.audience.teacher
     if teacher is not None and any(r.mentor == teacher for r in shown):

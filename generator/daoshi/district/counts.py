@@ -337,6 +337,6 @@ def _band(n: int) -> str:
 
 def _ratio_cap(engine: ObligationEngine) -> int:
     """The strictest mentor:student cap of the engine's policies (15 if none says)."""
-    policies = engine.school.forms.policies
+    policies = engine.forms.policies
     caps = [policies[p].ratio_cap for p in engine.semester.policies if p in policies]
     return min(caps, default=15)

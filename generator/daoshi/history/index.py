@@ -90,11 +90,12 @@ class FileHistory:
     @property
     def path(self) -> str:
         """The file's last path (where it is now, or where it was deleted)."""
-        return self.versions[-1].path
+        # from the row while the versions are not made: an update asks every file's path
+        return self._rows[-1][2] if self._versions is None else self._versions[-1].path
 
     @property
     def deleted(self) -> bool:
-        return self.versions[-1].change == "D"
+        return (self._rows[-1][1] if self._versions is None else self._versions[-1].change) == "D"
 
     @property
     def paths(self) -> list[str]:

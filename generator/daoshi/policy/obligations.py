@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from daoshi.policy.checks import Check, Exemption, behind_text, tally
 from daoshi.policy.counting import Counting, counting_of, credited, why_not_counted
@@ -74,7 +75,10 @@ class ObligationEngine:
         merge: float = MERGE_FRACTION,
         records: Iterable[Record] | None = None,
     ) -> None:
-        self.school = school
+        # not the school itself: engines are shared across an update's schools (site.due),
+        # and one that held its school would keep every replaced school alive
+        self.forms = school.forms
+        self.pupils = school.students
         self.semester = semester
         self.soon_days = soon_days
         forms = school.forms
@@ -89,10 +93,12 @@ class ObligationEngine:
             )
             for ob in self.obligations
         }
-        self.spans: dict[str, list[tuple[str, Span]]] = defaultdict(list)  # student → who, when
-        self.mentees: dict[str, list[str]] = defaultdict(list)
-        self._pair(school, semester)
-        self.mentors = {sid: {m for m, _ in spans} for sid, spans in self.spans.items()}
+        pairs = paired(school, semester)
+        self.spans = pairs.spans
+        self.mentees = pairs.mentees
+        self.mentors = pairs.mentors
+        self._mentor_spans = pairs.mentor_spans
+        self._whole = pairs.whole
         self.about: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self._index(school.records if records is None else records)
@@ -101,24 +107,6 @@ class ObligationEngine:
             for ob in self.obligations
         }
         self._reasons: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
-
-    def _pair(self, school: School, semester: Semester) -> None:
-        """Who mentors whom when: spans per student, mentees and spans per mentor."""
-        whole = (semester.start, semester.end)
-        self._mentor_spans: dict[str, list[Span]] = defaultdict(list)
-        for p in school.pairings:
-            if p.semester != semester.id:
-                continue
-            for sid in p.students:
-                self.mentees[p.mentor].append(sid)
-                spans = p.periods.get(sid, (whole,))
-                self.spans[sid] += [(p.mentor, span) for span in spans]
-                self._mentor_spans[p.mentor] += spans
-        self._whole = {  # students whose every pairing spans the whole semester
-            sid: tuple(sorted({m for m, _ in spans}))
-            for sid, spans in self.spans.items()
-            if all(span == whole for _, span in spans)
-        }
 
     def _index(self, records: Iterable[Record]) -> None:
         """The semester's records by student and kind, and by credited teacher and kind."""
@@ -162,7 +150,7 @@ class ObligationEngine:
             if not rules.min_body_chars and not rules.require and low <= r.date <= high:
                 found = ""  # nothing to ask of the record (most policies)
             else:
-                found = why_not_counted(r, rules, (low, high), self.school.forms)
+                found = why_not_counted(r, rules, (low, high), self.forms)
             cache[r.path] = found
         return found
 
@@ -210,7 +198,7 @@ class ObligationEngine:
         """Every student the semester concerns: those in its classes at its start, and
         every paired student."""
         found = set(self.spans)
-        for sid, s in self.school.students.items():
+        for sid, s in self.pupils.items():
             if s.class_id in self.semester.class_ids and s.in_school(self.semester.start):
                 found.add(sid)
         return sorted(found)
@@ -262,7 +250,7 @@ class ObligationEngine:
     def _student_checks(
         self, student_id: str, on: dt.date, only: Collection[str] | None
     ) -> list[Check]:
-        student = self.school.students.get(student_id)
+        student = self.pupils.get(student_id)
         if student_id not in self.spans and not self._in_classes(student):
             return []
         until = student.left.date if student and student.left else dt.date.max
@@ -276,7 +264,7 @@ class ObligationEngine:
                     if whole is not None
                     else [self.responsible(student_id, p) for p in found_periods]
                 )
-                found = [r for k in ob.kinds for r in self.about[(student_id, k)]]
+                found = [r for k in ob.kinds for r in self.about.get((student_id, k), ())]
                 checks += self._checks(ob, student_id, found, on, until, who)
         return checks
 
@@ -297,7 +285,7 @@ class ObligationEngine:
         checks = []
         for ob in self.obligations:
             if ob.per == "mentor" and (only is None or ob.id in only):
-                records = [r for k in ob.kinds for r in self.by_mentor[(mentor_id, k)]]
+                records = [r for k in ob.kinds for r in self.by_mentor.get((mentor_id, k), ())]
                 checks += self._checks(ob, mentor_id, records, on, dt.date.max)
         return checks
 
@@ -323,7 +311,7 @@ class ObligationEngine:
         (转学、毕业、流失), and with ``unpaired: exempt`` those with no mentor."""
         found = []
         for sid in self.students():
-            student = self.school.students.get(sid)
+            student = self.pupils.get(sid)
             if student is not None and student.left and self.semester.contains(student.left.date):
                 label = LEFT_REASONS.get(student.left.reason, student.left.reason)
                 found.append(Exemption(sid, f"{student.left.date} {label}离校", student.left.date))
@@ -344,3 +332,60 @@ class ObligationEngine:
 def _overlap(span: Span, period: Period) -> int:
     """Days the span and the period share."""
     return max(0, (min(span[1], period.end) - max(span[0], period.start)).days + 1)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Who mentors whom when in one semester: the part of an engine that depends on the
+    pairings alone, shared by every engine over them (the one builder makes one engine
+    per audience and semester; the pairings are the whole school's for each)."""
+
+    spans: dict[str, list[tuple[str, Span]]]  # student → who, when
+    mentees: dict[str, list[str]]
+    mentor_spans: dict[str, list[Span]]
+    whole: dict[str, tuple[str, ...]]  # students whose every pairing spans the semester
+    mentors: dict[str, set[str]]
+
+
+# keyed by the objects' identity, which the entry holds so that no identity is reused
+_PAIRED: OrderedDict[tuple[int, int], tuple[Paired, tuple[object, ...]]] = OrderedDict()
+_PAIRED_SIZE = 16
+
+
+def paired(school: School, semester: Semester) -> Paired:
+    """The semester's pairings as the engine reads them, made once for these pairings."""
+    key = (id(school.pairings), id(semester))
+    found = _PAIRED.get(key)
+    if found is None:
+        found = _PAIRED[key] = (_pair(school, semester), (school.pairings, semester))
+        while len(_PAIRED) > _PAIRED_SIZE:
+            _PAIRED.popitem(last=False)
+    _PAIRED.move_to_end(key)
+    return found[0]
+
+
+def _pair(school: School, semester: Semester) -> Paired:
+    """Who mentors whom when: spans per student, mentees and spans per mentor."""
+    whole = (semester.start, semester.end)
+    spans: dict[str, list[tuple[str, Span]]] = defaultdict(list)
+    mentees: dict[str, list[str]] = defaultdict(list)
+    mentor_spans: dict[str, list[Span]] = defaultdict(list)
+    for p in school.pairings:
+        if p.semester != semester.id:
+            continue
+        for sid in p.students:
+            mentees[p.mentor].append(sid)
+            dated = p.periods.get(sid, (whole,))
+            spans[sid] += [(p.mentor, span) for span in dated]
+            mentor_spans[p.mentor] += dated
+    return Paired(
+        spans=dict(spans),
+        mentees=dict(mentees),
+        mentor_spans=dict(mentor_spans),
+        whole={
+            sid: tuple(sorted({m for m, _ in found}))
+            for sid, found in spans.items()
+            if all(span == whole for _, span in found)
+        },
+        mentors={sid: {m for m, _ in found} for sid, found in spans.items()},
+    )

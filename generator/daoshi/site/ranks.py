@@ -23,14 +23,17 @@ class _Ranks:
     """The audience's rank per record path, computed once per page set (``ranks_of``)."""
 
     def __init__(self, site: Site) -> None:
-        self.site = site
+        # not the site: held by the site's weak entry in _RANKS, a reference back to it
+        # would keep the site (and its school) alive for ever
+        self.access = site.access
+        self.school = site.school
         self.models = {r.path: r for r in site.school.records}
         self.known: dict[str, int] = {}
 
     def rank(self, h: RecordHistory) -> int:
         if h.path not in self.known:
             model = self.models.get(h.path) or stand_in(h)
-            self.known[h.path] = self.site.access.record_rank(model)
+            self.known[h.path] = self.access.record_rank(model)
         return self.known[h.path]
 
     def sees(self, h: RecordHistory) -> bool:
@@ -43,6 +46,6 @@ _RANKS: weakref.WeakKeyDictionary[Site, _Ranks] = weakref.WeakKeyDictionary()
 def ranks_of(site: Site) -> _Ranks:
     """The ranks of this page set: one per ``Site`` (one audience, one school)."""
     found = _RANKS.get(site)
-    if found is None or found.site.school is not site.school:
+    if found is None or found.school is not site.school:
         found = _RANKS[site] = _Ranks(site)
     return found
