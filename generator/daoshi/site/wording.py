@@ -13,9 +13,9 @@ before the scan.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Iterator
-from html.parser import HTMLParser
 
 from daoshi.errors import Location, Problem
 from daoshi.messages import problem
@@ -68,40 +68,69 @@ _SKIP_CLASSES = frozenset(
 _VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "wbr", "source", "col", "area"})
 
 
-class _Text(HTMLParser):
-    """The visible text of a page with the line and column where each run starts."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[bool] = []  # per open element: whether it is skipped
-        self.runs: list[tuple[int, int, str]] = []
-        self.in_body = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self.in_body = True
-        if tag in _VOID:
-            return
-        classes = set((dict(attrs).get("class") or "").split())
-        skipped = tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES)
-        self.stack.append(skipped or (bool(self.stack) and self.stack[-1]))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in _VOID and self.stack:
-            self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        if self.in_body and not (self.stack and self.stack[-1]) and data.strip():
-            line, col = self.getpos()
-            self.runs.append((line, col + 1, data))
+# One token of markup: a comment, an end tag, a start tag (quoted attribute values may hold
+# ">"), a doctype or processing instruction. The text between two tokens is the page's text.
+_MARKUP = re.compile(
+    r"<(?:"
+    r"!--.*?(?:--!?>|\Z)"
+    r"|/([a-zA-Z][^\t\n\r\f />]*)[^>]*>"
+    r"|([a-zA-Z][^\t\n\r\f />]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"|[!?][^>]*>"
+    r")",
+    re.DOTALL,
+)
+_CLASS = re.compile(r"""(?:^|\s)class\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_RAW_END = {"script": re.compile(r"</script", re.I), "style": re.compile(r"</style", re.I)}
 
 
-def visible_text(html: str) -> list[tuple[int, int, str]]:
-    """(line, column, text) of each run of text a person sees, ours to word."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return parser.runs
+def visible_text(page: str) -> list[tuple[int, int, str]]:
+    """(line, column, text) of each run of text a person sees, ours to word.
+
+    A tokenizer of one regular expression rather than ``html.parser``: the pages are the
+    builder's own well-formed HTML, and the check reads every page of every build (with
+    ``html.parser`` it took a third of a leaders' build)."""
+    runs: list[tuple[int, int, str]] = []
+    stack: list[bool] = []  # per open element: whether its text is skipped
+    in_body = False
+    pos = counted = 0  # counted: where ``line`` was last brought up to
+    line = 1
+    size = len(page)
+    while pos < size:
+        m = _MARKUP.search(page, pos)
+        start = size if m is None else m.start()
+        if start > pos and in_body and not (stack and stack[-1]):
+            text = page[pos:start]
+            if "&" in text:
+                text = html.unescape(text)
+            if text.strip():
+                line += page.count("\n", counted, pos)
+                counted = pos
+                runs.append((line, pos - page.rfind("\n", 0, pos), text))
+        if m is None:
+            break
+        pos = m.end()
+        closing, opening = m.group(1), m.group(2)
+        if closing is not None:
+            if closing.lower() not in _VOID and stack:
+                stack.pop()
+        elif opening is not None:
+            tag = opening.lower()
+            attrs = m.group(3)
+            if tag == "body":
+                in_body = True
+            if tag in _VOID or attrs.endswith("/"):
+                continue
+            found = _CLASS.search(attrs)
+            classes = (
+                set(next(g for g in found.groups() if g is not None).split()) if found else set()
+            )
+            skipped = tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES)
+            stack.append(skipped or (bool(stack) and stack[-1]))
+            raw = _RAW_END.get(tag)
+            if raw is not None:  # a script's or style's text is not markup: to its end tag
+                end = raw.search(page, pos)
+                pos = size if end is None else end.start()
+    return runs
 
 
 def own_names(names: Iterable[str]) -> re.Pattern[str] | None:
