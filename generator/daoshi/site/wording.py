@@ -80,6 +80,7 @@ _MARKUP = re.compile(
     re.DOTALL,
 )
 _CLASS = re.compile(r"""(?:^|\s)class\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_SAME: dict[str, re.Pattern[str]] = {}  # per element name: its start and end tags
 _RAW_END = {"script": re.compile(r"</script", re.I), "style": re.compile(r"</style", re.I)}
 
 
@@ -88,9 +89,9 @@ def visible_text(page: str) -> list[tuple[int, int, str]]:
 
     A tokenizer of one regular expression rather than ``html.parser``: the pages are the
     builder's own well-formed HTML, and the check reads every page of every build (with
-    ``html.parser`` it took a third of a leaders' build)."""
+    ``html.parser`` it took a third of a leaders' build). A skipped element is passed
+    whole, with what it holds, so every text run met is visible."""
     runs: list[tuple[int, int, str]] = []
-    stack: list[bool] = []  # per open element: whether its text is skipped
     in_body = False
     pos = counted = 0  # counted: where ``line`` was last brought up to
     line = 1
@@ -98,7 +99,7 @@ def visible_text(page: str) -> list[tuple[int, int, str]]:
     while pos < size:
         m = _MARKUP.search(page, pos)
         start = size if m is None else m.start()
-        if start > pos and in_body and not (stack and stack[-1]):
+        if start > pos and in_body:
             text = page[pos:start]
             if "&" in text:
                 text = html.unescape(text)
@@ -109,11 +110,8 @@ def visible_text(page: str) -> list[tuple[int, int, str]]:
         if m is None:
             break
         pos = m.end()
-        closing, opening = m.group(1), m.group(2)
-        if closing is not None:
-            if closing.lower() not in _VOID and stack:
-                stack.pop()
-        elif opening is not None:
+        opening = m.group(2)  # end tags, comments, doctypes: nothing to do
+        if opening is not None:
             tag = opening.lower()
             attrs = m.group(3)
             if tag == "body":
@@ -124,13 +122,34 @@ def visible_text(page: str) -> list[tuple[int, int, str]]:
             classes = (
                 set(next(g for g in found.groups() if g is not None).split()) if found else set()
             )
-            skipped = tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES)
-            stack.append(skipped or (bool(stack) and stack[-1]))
-            raw = _RAW_END.get(tag)
-            if raw is not None:  # a script's or style's text is not markup: to its end tag
-                end = raw.search(page, pos)
-                pos = size if end is None else end.start()
+            if tag in _SKIP_TAGS or classes & _SKIP_CLASSES:  # on past its end tag
+                pos = _end_of(page, tag, pos)
     return runs
+
+
+def _end_of(page: str, tag: str, pos: int) -> int:
+    """Where the element opened just before ``pos`` ends: after its end tag (a script's or
+    style's text is not markup), elements of the same name inside counted; the page's end
+    when it has none."""
+    raw = _RAW_END.get(tag)
+    if raw is not None:
+        end = raw.search(page, pos)
+        if end is None:
+            return len(page)
+        close = page.find(">", end.end())
+        return len(page) if close < 0 else close + 1
+    same = _SAME.get(tag)
+    if same is None:
+        same = _SAME[tag] = re.compile(rf"<(/?){re.escape(tag)}(?=[\s/>])[^>]*>", re.I)
+    depth = 1
+    for m in same.finditer(page, pos):
+        if m.group(1):
+            depth -= 1
+            if not depth:
+                return m.end()
+        elif not m.group(0).endswith("/>"):
+            depth += 1
+    return len(page)
 
 
 def own_names(names: Iterable[str]) -> re.Pattern[str] | None:
