@@ -195,6 +195,9 @@ class SchoolSites:
         for site in self.sites.values():
             self.finish_site(site, generations[site.audience.id])
             site.sources = None  # its pages are written: nothing more to make from them
+        progress("准备后续更新用的备用目录…")
+        for generation in generations.values():
+            generation.fill_spares()
         index = self.index()
         write_audiences(self.site_dir, index)
         return index

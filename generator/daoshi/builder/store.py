@@ -69,7 +69,7 @@ class Store:
         """Keep ``data`` (once); its name."""
         name = hashlib.blake2b(data, digest_size=16).hexdigest()
         if name not in self._known:
-            path = self.path(name)
+            path = Path(self.path(name))
             if not path.exists():
                 path.parent.mkdir(exist_ok=True)
                 tmp = path.with_name(f".{name}.{os.getpid()}")
@@ -78,16 +78,16 @@ class Store:
             self._known.add(name)
         return name
 
-    def path(self, name: str) -> Path:
-        return self.files / name[:2] / name
+    def path(self, name: str) -> str:
+        return f"{self.files}/{name[:2]}/{name}"
 
     def forget(self, names: set[str]) -> None:
         """Remove the stored files no generation links to any more."""
         for name in names:
             path = self.path(name)
             with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_nlink == 1:
-                    path.unlink()
+                if os.stat(path).st_nlink == 1:
+                    os.unlink(path)
                     self._known.discard(name)
 
 
@@ -134,6 +134,23 @@ class Generation:
     def publish(self) -> None:
         """Bring the slot's tree to this generation, swap the audience's folder to it."""
         tree = self.folder / str(self.number % SLOTS)
+        dropped = self._write_tree(tree)
+        _swap(self.store.site / self.audience, tree.relative_to(self.store.site))
+        self.store.forget(dropped)
+
+    def fill_spares(self) -> None:
+        """The other slots' trees, where they have none yet, as copies of this generation:
+        the next two publications then touch only what they change. Without them the first
+        two updates after a first build each wrote a whole tree (tens of thousands of
+        links and folders for an audience that sees the school)."""
+        for slot in range(SLOTS):
+            tree = self.folder / str(slot)
+            if slot != self.number % SLOTS and _slot_manifest(tree) is None:
+                self._write_tree(tree)
+
+    def _write_tree(self, tree: Path) -> set[str]:
+        """Make ``tree`` hold this generation's files, touching only those that differ from
+        what it held; the stored names it no longer links to."""
         record = tree.with_name(f"{tree.name}.json")
         held = _slot_manifest(tree) if tree.is_dir() else None
         record.unlink(missing_ok=True)  # a build that stops half way leaves no stale record
@@ -148,24 +165,26 @@ class Generation:
             (tree / path).unlink(missing_ok=True)
             _prune(tree, os.path.dirname(path))
         made: set[str] = set()
+        root = str(tree)
         for path, name in sorted(self.manifest.items()):
             if before.get(path) == name:
                 continue
             parent = os.path.dirname(path)
             if parent not in made:
-                os.makedirs(tree / parent, exist_ok=True)
+                os.makedirs(os.path.join(root, parent), exist_ok=True)
                 made.add(parent)
-            target = tree / path
+            target = os.path.join(root, path)
+            source = self.store.path(name)
             if path in before:  # replaced whole: readers with the old file keep reading it
-                tmp = target.with_name(f".{target.name}.new")
-                tmp.unlink(missing_ok=True)
-                os.link(self.store.path(name), tmp)
+                tmp = os.path.join(root, parent, f".{os.path.basename(path)}.new")
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                os.link(source, tmp)
                 os.replace(tmp, target)
             else:
-                os.link(self.store.path(name), target)
+                os.link(source, target)
         _write_json(record, {"number": self.number, "files": self.manifest})
-        _swap(self.store.site / self.audience, tree.relative_to(self.store.site))
-        self.store.forget(dropped)
+        return dropped
 
 
 def _prune(tree: Path, folder: str) -> None:

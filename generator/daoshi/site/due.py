@@ -60,6 +60,13 @@ class Warning:
     kinds: tuple[str, ...] = ()  # the record kinds it is about, for the tables' cell colours
 
 
+# each engine's student warnings, by student, day and whether the 重点帮扶 badge shows: the
+# audiences that share an engine (those that see the same records) share them too
+_WARNED: weakref.WeakKeyDictionary[ObligationEngine, dict[tuple[Any, ...], list[Warning]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def obligation_engine(site: Site, semester: Semester) -> ObligationEngine:
     """The site's obligations engine for a semester, over the records this audience sees."""
     engines = _ENGINES.setdefault(site, {})
@@ -128,8 +135,19 @@ def _from_checks(site: Site, checks: Iterable[Check], today: dt.date) -> list[Wa
 
 def student_warnings(site: Site, student: Student, semester: Semester) -> list[Warning]:
     """Overdue and pace warnings for one student in a semester, as of the site's today."""
-    today = site.today
     engine = obligation_engine(site, semester)
+    known = _WARNED.setdefault(engine, {})
+    key = (id(student), semester.id, site.today, site.is_key(semester.id, student.id))
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _student_warnings(site, engine, student, semester)
+    return list(found)
+
+
+def _student_warnings(
+    site: Site, engine: ObligationEngine, student: Student, semester: Semester
+) -> list[Warning]:
+    today = site.today
     found = _from_checks(site, engine.student_checks(student.id, today), today)
     if not semester.start <= today <= semester.end or student.left is not None:
         return found
