@@ -13,7 +13,7 @@ from daoshi.errors import Location, ProjectError
 from daoshi.messages import problem, verdict
 from daoshi.policy.appraisal import appraise_all, load_rubrics, read_inputs, rubrics_for
 from daoshi.policy.duties import check_policies
-from daoshi.policy.rubric import Appraisal
+from daoshi.policy.rubric import Appraisal, MentorScore
 from daoshi.records.model import School
 from daoshi.records.validate import school_today, validate
 from daoshi.site.core import current_semester
@@ -62,12 +62,22 @@ def table_rows(school: School, appraisal: Appraisal) -> list[list[str | float]]:
         notes += ["记零分：" + "；".join(e.text for e in s.zeroed)] if s.zeroed else []
         notes += [f"嘉奖：{s.commendation}"] if s.commendation else []
         notes += [e.text for e in s.notes]
+        notes += [f"{e.text}（不计分）" for e in s.offices]
+        notes += _sign_off(s, rubric.settings["group_sign_off"] == "required")
         rows.append(
             [s.mentor, teacher.name if teacher else "", grade]
             + [i.points for i in s.items]
             + [s.total, "；".join(notes)]
         )
     return rows
+
+
+def _sign_off(score: MentorScore, required: bool) -> list[str]:
+    """太谷附表五“考核组评价”“考核组组长”: who signed, or that nobody has yet."""
+    review = score.review
+    if review is not None and review.signed:
+        return [f"考核组组长 {review.leader} {review.signed_on} 签署"]
+    return ["考核组尚未签署"] if required else []
 
 
 def evidence_rows(appraisal: Appraisal) -> list[list[str | float]]:
