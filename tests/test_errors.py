@@ -852,7 +852,8 @@ X_CASES = [
     ),
     pytest.param(
         Case(
-            f"{TALK2}:7:17: X231 被谈话人签字要同时写明方式（student_signed）和日期（student_signed_on）",
+            f"{TALK2}:7:17: X231 被谈话人签字要同时写明方式（student_signed）"
+            "和日期（student_signed_on）",
             {TALK2: talk("student_signed: in_person\n")},
         ),
         id="X231",

@@ -16,6 +16,7 @@ from typing import Any
 
 from daoshi.policy.appraisal import appraise_all, load_rubrics
 from daoshi.policy.rubric import Appraisal, Evidence, Inputs, MentorScore, Rubric
+from daoshi.policy.service import service
 from daoshi.records.model import Record, School
 from daoshi.site.core import Page, Site, cndate, page, record_anchor
 
@@ -216,7 +217,16 @@ def mentor_appraisal(site: Site, mentor: str, found: list[Appraisal]) -> Page:
                 "offices": [evidence_view(site, e, visible) for e in score.offices],
             }
         )
-    html = site.render("appraisal_mentor.html", depth=3, t=teacher, terms=terms, today=site.today)
+    seen = [r for s in site.school.semesters for r in site.by_mentor.get((s.id, mentor), [])]
+    html = site.render(
+        "appraisal_mentor.html",
+        depth=3,
+        t=teacher,
+        terms=terms,
+        today=site.today,
+        service=service(site.school, mentor, seen, found, site.today),
+        kind_labels=site.kind_labels,
+    )
     return page(f"appraisal/mentors/{mentor}.md", f"{teacher.name}老师 · 考核", html)
 
 
