@@ -55,6 +55,13 @@ def line_of(output: str, mentor: str) -> str:
     return next(line for line in output.splitlines() if line.startswith(mentor + " "))
 
 
+def appraisal_pages(root: Path, site: Path, *mentors: str) -> list[str]:
+    """``daoshi build`` of the school; the mentors' appraisal pages as built."""
+    code, out = run("build", "--records", str(root), "-d", str(site), "--today", "2026-02-01")
+    assert code == 0, out
+    return [(site / "appraisal" / "mentors" / m / "index.html").read_text("utf-8") for m in mentors]
+
+
 def git(root: Path, *argv: str) -> str:
     return subprocess.run(
         ["git", "-C", str(root), *argv], check=True, capture_output=True, text=True
@@ -68,15 +75,11 @@ def test_sign_off_shown_with_the_score(tmp_path: Path) -> None:
     assert code == 0, out
     assert line_of(out, "T001").endswith("考核组组长 王组长 2026-01-18 签署")
     assert line_of(out, "T002").endswith("考核组尚未签署")
-    site = tmp_path / "site"
-    code, out = run("build", "--records", str(root), "-d", str(site), "--today", "2026-02-01")
-    assert code == 0, out
-    page = (site / "appraisal" / "mentors" / "T001" / "index.html").read_text("utf-8")
-    assert "考核组评价：</strong>认真落实每轮活动，谈话记录完整。" in page
-    assert "考核组组长：</strong>王组长，2026年1月18日 签署" in page
-    page = (site / "appraisal" / "mentors" / "T002" / "index.html").read_text("utf-8")
-    assert "考核组评价：</strong>个别指导次数偏少。" in page
-    assert "考核组组长：</strong>尚未签署" in page
+    first, second = appraisal_pages(root, tmp_path / "site", "T001", "T002")
+    assert "考核组评价：</strong>认真落实每轮活动，谈话记录完整。" in first
+    assert "考核组组长：</strong>王组长，2026年1月18日 签署" in first
+    assert "考核组评价：</strong>个别指导次数偏少。" in second
+    assert "考核组组长：</strong>尚未签署" in second
 
 
 def test_sign_off_needs_leader_and_date(tmp_path: Path) -> None:
@@ -148,10 +151,7 @@ def test_office_scores_counted_by_the_zaozhuang_rubric(tmp_path: Path) -> None:
     # base 50 + rank 0 + offices: T001 8 + 15 = 23 > 20 → 20; T002 −2 → 0 (never below 0)
     assert row_of(out, "T001")[3:7] == ["50", "0", "20", "70"]
     assert row_of(out, "T002")[3:7] == ["50", "0", "0", "50"]
-    site = tmp_path / "site"
-    code, out = run("build", "--records", str(root), "-d", str(site), "--today", "2026-02-01")
-    assert code == 0, out
-    page = (site / "appraisal" / "mentors" / "T001" / "index.html").read_text("utf-8")
+    (page,) = appraisal_pages(root, tmp_path / "site", "T001")
     assert "科室赋分：20 / 20" in page
     assert "政教处 · 纪律检查 +8 分（受导学生所在班纪律检查第一）" in page
     assert "艺体办 · 体育检查 +15 分" in page
@@ -164,10 +164,7 @@ def test_office_scores_listed_where_no_rubric_counts_them(tmp_path: Path) -> Non
     code, out = run("appraise", "--records", str(root), "--semester", S, "--today", "2026-02-01")
     assert code == 0, out
     assert line_of(out, "T002").endswith("政教处 · 卫生检查 -2 分（不计分）")
-    site = tmp_path / "site"
-    code, out = run("build", "--records", str(root), "-d", str(site), "--today", "2026-02-01")
-    assert code == 0, out
-    page = (site / "appraisal" / "mentors" / "T002" / "index.html").read_text("utf-8")
+    (page,) = appraisal_pages(root, tmp_path / "site", "T002")
     assert "其他科室量化赋分（本考核表没有这一项，只列出，不计入总分）" in page
     assert "政教处 · 卫生检查 -2 分" in page
 

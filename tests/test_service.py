@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from tests.handcount import record, run, write
-from tests.test_group_review import school
+from tests.test_group_review import appraisal_pages, school
 
 DEMO = Path(__file__).resolve().parent.parent / "records"
 
@@ -41,10 +41,7 @@ def test_the_years_on_the_mentors_appraisal_page(tmp_path: Path) -> None:
     root = tmp_path / "records"
     school(root, "taigu", "mentors: []\n")
     write(root, dict([record("talk", "T001", "S250001", "2025-11-08")]))
-    site = tmp_path / "site"
-    code, out = run("build", "--records", str(root), "-d", str(site), "--today", "2026-02-01")
-    assert code == 0, out
-    page = (site / "appraisal" / "mentors" / "T001" / "index.html").read_text("utf-8")
+    (page,) = appraisal_pages(root, tmp_path / "site", "T001")
     assert "历年导师工作" in page
     assert "“将导师的工作经历及成效作为教师职称晋升、创先评优等的重要参考”" in page
     row = page[page.index("<td>2025学年第一学期</td>") :]
