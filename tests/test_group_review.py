@@ -124,7 +124,7 @@ def test_close_waits_for_the_sign_off(tmp_path: Path) -> None:
 
 def test_district_close_needs_no_sign_off(tmp_path: Path) -> None:
     root = tmp_path / "records"
-    school(root, "district", "mentors:\n" + UNSIGNED)
+    school(root, "district", "mentors:\n" + SIGNED + UNSIGNED)
     git(root, "init", "-q")
     git(root, "config", "user.name", "王组长")
     git(root, "config", "user.email", "wang@example.edu.cn")
@@ -132,6 +132,8 @@ def test_district_close_needs_no_sign_off(tmp_path: Path) -> None:
     git(root, "commit", "-qm", "records")
     code, out = run("close-semester", S, "--records", str(root), "--today", "2026-01-25")
     assert code == 0, out
+    # no rubric asks for the sign-off: T002 unsigned does not hold the close; T001's counts
+    assert "考核组已签署 1 名导师的考核" in git(root, "tag", "-n20", f"close/{S}")
 
 
 OFFICES = """\

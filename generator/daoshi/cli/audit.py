@@ -31,7 +31,14 @@ from daoshi.history.review import (
 )
 from daoshi.history.trail import FLAG_LABELS, Audit, read_settings
 from daoshi.messages import verdict
-from daoshi.policy.appraisal import appraise_all, load_rubrics, read_inputs, unsigned
+from daoshi.policy.appraisal import (
+    appraise_all,
+    load_rubrics,
+    read_inputs,
+    rubrics_for,
+    unsigned,
+)
+from daoshi.policy.rubric import NO_INPUTS
 from daoshi.records.model import School
 from daoshi.records.validate import credited, school_today, validate
 from daoshi.site.history import TIME_FORMAT, body_lines
@@ -168,9 +175,13 @@ def _signed_off(root: Path, school: School, semester_id: str, on: dt.date) -> in
     """How many mentors' scores the appraisal group signed; CloseError naming those not
     signed where the semester's rubric asks for it (太谷附表五“考核组评价”“考核组组长”)."""
     semester = school.semester(semester_id)
-    done, _refused = appraise_all(
-        school, load_rubrics(school.forms), read_inputs(root, school), [semester], on=on
-    )
+    rubrics = load_rubrics(school.forms)
+    inputs = read_inputs(root, school)
+    reviews = inputs.get(semester_id, NO_INPUTS).reviews
+    chosen = rubrics_for(school, semester, rubrics)
+    if all(r.settings["group_sign_off"] != "required" for r in chosen):  # nothing to score
+        return sum(1 for r in reviews.values() if r.signed)
+    done, _refused = appraise_all(school, rubrics, inputs, [semester], on=on)
     missing = sorted({m for a in done for m in unsigned(a)})
     if missing:
         names = [f"{m} {school.teachers[m].name}" if m in school.teachers else m for m in missing]
