@@ -68,6 +68,15 @@ def git(root: Path, *argv: str) -> str:
     ).stdout
 
 
+def committed(root: Path) -> None:
+    """The school as a git repository with one commit, as close-semester needs it."""
+    git(root, "init", "-q")
+    git(root, "config", "user.name", "王组长")
+    git(root, "config", "user.email", "wang@example.edu.cn")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "records")
+
+
 def test_sign_off_shown_with_the_score(tmp_path: Path) -> None:
     root = tmp_path / "records"
     school(root, "taigu", "mentors:\n" + SIGNED + UNSIGNED)
@@ -100,11 +109,7 @@ def test_sign_off_needs_leader_and_date(tmp_path: Path) -> None:
 def test_close_waits_for_the_sign_off(tmp_path: Path) -> None:
     root = tmp_path / "records"
     school(root, "taigu", "mentors:\n" + SIGNED + UNSIGNED)
-    git(root, "init", "-q")
-    git(root, "config", "user.name", "王组长")
-    git(root, "config", "user.email", "wang@example.edu.cn")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "records")
+    committed(root)
     argv = ("close-semester", S, "--records", str(root), "--today", "2026-01-25")
     code, out = run(*argv)
     assert code == 1
@@ -125,11 +130,7 @@ def test_close_waits_for_the_sign_off(tmp_path: Path) -> None:
 def test_district_close_needs_no_sign_off(tmp_path: Path) -> None:
     root = tmp_path / "records"
     school(root, "district", "mentors:\n" + SIGNED + UNSIGNED)
-    git(root, "init", "-q")
-    git(root, "config", "user.name", "王组长")
-    git(root, "config", "user.email", "wang@example.edu.cn")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "records")
+    committed(root)
     code, out = run("close-semester", S, "--records", str(root), "--today", "2026-01-25")
     assert code == 0, out
     # no rubric asks for the sign-off: T002 unsigned does not hold the close; T001's counts
