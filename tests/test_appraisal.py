@@ -193,7 +193,8 @@ def test_zaozhuang_needs_exam_ranking_and_then_scores_rank_gains() -> None:
     on = make_school([], pairs, policies=("zaozhuang",), exam_ranking=True)
     result = appraise(on, on.semesters[0], RUBRICS["zaozhuang"], inputs)
     # T1: average rank (10 + 20) ÷ 2 = 15 → (6 + 17) ÷ 2 = 11.5: up 3.5, floor 3 × 1 → 50 + 3
-    assert points(result, "T1") == {"base": 50, "rank-gain": 3, "total": 53}
+    # no office scores (政教处、艺体办量化赋分) in these inputs: 0 of the 20
+    assert points(result, "T1") == {"base": 50, "rank-gain": 3, "offices": 0, "total": 53}
     # T2 fell 5 → 8: no deduction by default → 50; T3 has no ranks → 50
     assert points(result, "T2")["total"] == 50 and points(result, "T3")["total"] == 50
     rubric = RUBRICS["zaozhuang"]

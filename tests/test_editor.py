@@ -414,6 +414,21 @@ def test_a_student_parent_meeting_is_written_in_the_editor(local: Running, repo:
     assert "theme: 互相认识" in text and "parents_present: 3" in text
 
 
+def test_the_students_acknowledgement_is_written_with_a_talk(local: Running, repo: Path) -> None:
+    """太谷附表四“被谈话人签字”: the fact and the date the student signed the printed record."""
+    client = local.client()
+    page = client.get("/new", params={"kind": "talk", "student": "S250002"})
+    assert "被谈话人签字" in page.text and "学生已在打印的谈话记录上签字" in page.text
+    form = talk_form(client)
+    form["f.student_signed"] = "sheet"
+    form["f.student_signed_on"] = TODAY
+    response = client.post("/save", data=form)
+    assert response.status_code == 303, response.text
+    text = (repo / f"{SEMESTER}/journal/T001/S250002/{TODAY}-talk.md").read_text()
+    lines = text.splitlines()
+    assert "student_signed: sheet" in lines and f"student_signed_on: {TODAY}" in lines
+
+
 def test_a_work_plan_is_written_in_the_editor(local: Running, repo: Path) -> None:
     client = local.client()
     page = client.get("/new", params={"kind": "work-plan"})

@@ -837,6 +837,29 @@ X_CASES = [
     ),
     pytest.param(
         Case(
+            f"{TALK2}:8:20: X208 日期 2025-10-14 晚于今天（2025-10-13）",
+            {TALK2: talk("student_signed: sheet\nstudent_signed_on: 2025-10-14\n")},
+            today="2025-10-13",
+        ),
+        id="X208-student-signed-on",
+    ),
+    pytest.param(
+        Case(
+            f"{TALK2}:8:20: X230 学生签字日期 2025-10-12 早于谈话日期 2025-10-13",
+            {TALK2: talk("student_signed: sheet\nstudent_signed_on: 2025-10-12\n")},
+        ),
+        id="X230",
+    ),
+    pytest.param(
+        Case(
+            f"{TALK2}:7:17: X231 被谈话人签字要同时写明方式（student_signed）"
+            "和日期（student_signed_on）",
+            {TALK2: talk("student_signed: in_person\n")},
+        ),
+        id="X231",
+    ),
+    pytest.param(
+        Case(
             f"{SEMESTER}/journal/T001/S250003/2025-10-13-talk.md:4:10: X209 学生 S250003 "
             "不是导师 T001 在 2025-2026-1 学期的受导学生",
             {

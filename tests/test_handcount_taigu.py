@@ -122,14 +122,52 @@ def test_taigu_semester_by_hand(tmp_path: Path) -> None:
     # T001: 10 (agreement filed) + 20 × 2/3 (rounds 1 and 3; round 2's theme is blank)
     #       + 3 talks × 2 = 6 (the 5-character talk does not count) + 20 (no loss)
     #       + 20 (top third) + 7.5 (middle third) = 76.8333… → 76.83
-    assert row_of(out, "T001")[3:] == ["10", "13.33", "6", "20", "20", "7.5", "76.83", "优秀导师"]
+    # no assessments.yaml: 附表五 is not yet signed by the group leader (考核组组长), so every
+    # mentor's note says so
+    assert row_of(out, "T001")[3:] == [
+        "10",
+        "13.33",
+        "6",
+        "20",
+        "20",
+        "7.5",
+        "76.83",
+        "优秀导师；考核组尚未签署",
+    ]
     # T002: 10 + 20 (3 of 3 rounds) + 11 talks × 2 = 22, capped at 20 + 20 + 20 + 5 = 95
-    assert row_of(out, "T002")[3:] == ["10", "20", "20", "20", "20", "5", "95", "优秀导师"]
+    assert row_of(out, "T002")[3:] == [
+        "10",
+        "20",
+        "20",
+        "20",
+        "20",
+        "5",
+        "95",
+        "优秀导师；考核组尚未签署",
+    ]
     # T003: 0 (agreement: false) + 0 + 0 + 20 + 20 (shares place 2) + 5 (no survey) = 45
-    assert row_of(out, "T003")[3:] == ["0", "0", "0", "20", "20", "5", "45", "优秀导师"]
+    assert row_of(out, "T003")[3:] == [
+        "0",
+        "0",
+        "0",
+        "20",
+        "20",
+        "5",
+        "45",
+        "优秀导师；考核组尚未签署",
+    ]
     # T004: 10 + 20 × 1/3 + 1 talk × 2 + (20 − 10: S250008 dropped out; S250007 transferred,
     #       which is no loss) + 10 (bottom third) + 10 (top) = 48.6666… → 48.67
-    assert row_of(out, "T004")[3:] == ["10", "6.67", "2", "10", "10", "10", "48.67", "优秀导师"]
+    assert row_of(out, "T004")[3:] == [
+        "10",
+        "6.67",
+        "2",
+        "10",
+        "10",
+        "10",
+        "48.67",
+        "优秀导师；考核组尚未签署",
+    ]
     table = sheet_rows(xlsx, "太谷二中 工作落实考核表（附表五） 总表")
     assert [r[0] for r in table[2:]] == ["T002", "T001", "T004", "T003"]  # best first
     assert [r[9] for r in table[2:]] == [95, 76.83, 48.67, 45]

@@ -65,10 +65,11 @@ def test_zaozhuang_semester_by_hand(tmp_path: Path) -> None:
     assert code == 0, out
     # T001: average rank (10 + 20) ÷ 2 = 15 before, (6 + 17) ÷ 2 = 11.5 after: up 3.5
     # places, whole places only → 3 × 1 = 3; 50 + 3 = 53
-    assert row_of(out, "T001")[3:6] == ["50", "3", "53"]
+    # (no office scores in this school: 科室赋分 0)
+    assert row_of(out, "T001")[3:7] == ["50", "3", "0", "53"]
     # T002: 5 → 8 is a fall of 3 places, not deducted → 50; T003: no ranks → 50
-    assert row_of(out, "T002")[3:6] == ["50", "0", "50"]
-    assert row_of(out, "T003")[3:6] == ["50", "0", "50"]
+    assert row_of(out, "T002")[3:7] == ["50", "0", "0", "50"]
+    assert row_of(out, "T003")[3:7] == ["50", "0", "0", "50"]
     report = tmp_path / "义务.xlsx"
     code, out = run("obligations", *argv, "--on", "2026-02-01", "--xlsx", str(report))
     assert code == 0, out

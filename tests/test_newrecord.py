@@ -28,7 +28,8 @@ def test_new_talk_is_placed_commented_and_validates_once_filled(school: School) 
     code, lines = school.validate()
     assert code == 1
     assert f"{school.path(rel)}:8:8: R107 “指导方面”至少需要 1 项" in lines
-    assert f"{school.path(rel)}:18:1: R109 正文“谈话内容”不能为空" in lines
+    # the body after the commented fields, the last the student's signature and its date
+    assert f"{school.path(rel)}:22:1: R109 正文“谈话内容”不能为空" in lines
     filled = text.replace("areas: []", "areas: [study]") + "谈了期中复习计划。\n"
     school.write(rel, filled)
     assert school.validate()[0] == 0

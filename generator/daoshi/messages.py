@@ -425,6 +425,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "认定不履行导师职责需要写明认定日期（neglect_date）和认定机构（neglect_by）",
         "a neglect finding needs its date (neglect_date) and deciding body (neglect_by)",
     ),
+    # 太谷附表四“被谈话人签字”: the student's acknowledgement of a talk record
+    "X230": (
+        "学生签字日期 {signed} 早于谈话日期 {date}",
+        "the student acknowledged on {signed}, before the talk on {date}",
+    ),
+    "X231": (
+        "被谈话人签字要同时写明方式（student_signed）和日期（student_signed_on）",
+        "the student's acknowledgement needs both how (student_signed) and when (student_signed_on)",
+    ),
+    # 太谷附表五“考核组评价”“考核组组长”: the appraisal group's sign-off
+    "A510": (
+        "考核组的签署要同时写明考核组组长（group_leader）和签署日期（signed_on）",
+        "the appraisal group's sign-off needs both the leader (group_leader) and the date (signed_on)",
+    ),
+    "A511": (
+        "签署日期 {date} 早于学期开始（{start}）",
+        "signed on {date}, before the semester starts ({start})",
+    ),
     # rules across files: dated pairings (a mid-year change of mentor)
     "X219": (
         "对接的结束日期 {end} 早于开始日期 {start}",

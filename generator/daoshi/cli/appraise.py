@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -13,7 +14,8 @@ from daoshi.errors import Location, ProjectError
 from daoshi.messages import problem, verdict
 from daoshi.policy.appraisal import appraise_all, load_rubrics, read_inputs, rubrics_for
 from daoshi.policy.duties import check_policies
-from daoshi.policy.rubric import Appraisal
+from daoshi.policy.rubric import Appraisal, Inputs, MentorScore, Rubric
+from daoshi.policy.service import ServiceTerm, service
 from daoshi.records.model import School
 from daoshi.records.validate import school_today, validate
 from daoshi.site.core import current_semester
@@ -62,12 +64,22 @@ def table_rows(school: School, appraisal: Appraisal) -> list[list[str | float]]:
         notes += ["记零分：" + "；".join(e.text for e in s.zeroed)] if s.zeroed else []
         notes += [f"嘉奖：{s.commendation}"] if s.commendation else []
         notes += [e.text for e in s.notes]
+        notes += [f"{e.text}（不计分）" for e in s.offices]
+        notes += _sign_off(s, rubric.settings["group_sign_off"] == "required")
         rows.append(
             [s.mentor, teacher.name if teacher else "", grade]
             + [i.points for i in s.items]
             + [s.total, "；".join(notes)]
         )
     return rows
+
+
+def _sign_off(score: MentorScore, required: bool) -> list[str]:
+    """太谷附表五“考核组评价”“考核组组长”: who signed, or that nobody has yet."""
+    review = score.review
+    if review is not None and review.signed:
+        return [f"考核组组长 {review.leader} {review.signed_on} 签署"]
+    return ["考核组尚未签署"] if required else []
 
 
 def evidence_rows(appraisal: Appraisal) -> list[list[str | float]]:
@@ -95,6 +107,50 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+def service_rows(school: School, terms: list[ServiceTerm]) -> list[list[str | float]]:
+    """A mentor's years as rows: semester, mentees, records by kind, scores."""
+    labels = school.forms.kinds
+    rows: list[list[str | float]] = [["学期", "受导学生", "记录", "考核得分"]]
+    for term in terms:
+        records = "、".join(
+            f"{labels[k].label.zh if k in labels else k} {n} 份" for k, n in term.records
+        )
+        scores = "；".join(
+            f"{s.rubric} {s.total}/{s.full:g}"
+            + (f"（{s.excellent}）" if s.excellent else "")
+            + ("（暂计）" if s.provisional else "")
+            for s in term.scores
+        )
+        rows.append([term.semester.name, float(term.mentees), records or "没有记录", scores or "—"])
+    return rows
+
+
+def _service_report(
+    school: School,
+    rubrics: Mapping[str, Rubric],
+    inputs: Mapping[str, Inputs],
+    mentor: str,
+    day: dt.date,
+    xlsx: Path | None,
+) -> None:
+    """区文件“将导师的工作经历及成效作为教师职称晋升、创先评优等的重要参考”."""
+    teacher = school.teachers.get(mentor)
+    if teacher is None:
+        raise click.BadParameter(f"没有工号为 {mentor} 的教师", param_hint="--mentor")
+    done, _refused = appraise_all(school, rubrics, inputs, on=day)  # refused: no score
+    terms = service(school, mentor, school.records, done, day)
+    title = f"{school.name} {mentor} {teacher.name} 历年导师工作（截至 {day.isoformat()}）"
+    click.echo(title)
+    rows = service_rows(school, terms)
+    for row in rows[1:]:
+        row[1] = f"{row[1]:g} 名"
+    _print_table(rows)
+    click.echo(f"共 {len(terms)} 个学期。")
+    if xlsx is not None:
+        write_xlsx(xlsx, [Sheet("历年导师工作", service_rows(school, terms), title=title)])
+        click.echo(f"已导出 {xlsx}", err=True)
+
+
 @click.command("appraise")
 @click.option("--semester", "semester_id", help="学期代号，如 2025-2026-2（默认：当前学期）。")
 @RECORDS_OPTION
@@ -105,8 +161,17 @@ def _width(text: str) -> int:
     help="同时导出为 XLSX（每个考核表一张总表、一张依据表）。",
 )
 @click.option("--today", help="把这一天当作今天（YYYY-MM-DD）；进行中的学期按这一天暂计。")
+@click.option(
+    "--mentor",
+    "mentor",
+    help="只列出这位导师（工号）历年的工作：每学期的受导学生、各类记录份数和考核得分（职称晋升、评优参考）。",
+)
 def appraise_command(
-    semester_id: str | None, root: Path, xlsx: Path | None, today: str | None
+    semester_id: str | None,
+    root: Path,
+    xlsx: Path | None,
+    today: str | None,
+    mentor: str | None,
 ) -> None:
     """按学期的政策对应的考核表给每位导师计分，并打印总表。"""
     try:
@@ -123,6 +188,9 @@ def appraise_command(
             raise ProjectError(bad_policies)
         rubrics = load_rubrics(school.forms)
         inputs = read_inputs(root, school)
+        if mentor is not None:
+            _service_report(school, rubrics, inputs, mentor, day, xlsx)
+            return
         ids = [s.id for s in school.semesters]
         if semester_id is not None and semester_id not in ids:
             raise ProjectError([problem(Location("semesters"), "I455", semester=semester_id)])

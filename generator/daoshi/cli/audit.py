@@ -31,6 +31,14 @@ from daoshi.history.review import (
 )
 from daoshi.history.trail import FLAG_LABELS, Audit, read_settings
 from daoshi.messages import verdict
+from daoshi.policy.appraisal import (
+    appraise_all,
+    load_rubrics,
+    read_inputs,
+    rubrics_for,
+    unsigned,
+)
+from daoshi.policy.rubric import NO_INPUTS
 from daoshi.records.model import School
 from daoshi.records.validate import credited, school_today, validate
 from daoshi.site.history import TIME_FORMAT, body_lines
@@ -140,9 +148,12 @@ def close_semester(
     if git(root, "tag", "--list", tag).strip():
         raise CloseError(f"学期 {semester_id} 已结档（标签 {tag} 已存在）；结档后的修改会被标记")
     on = today or school_today(root)
+    signed = _signed_off(root, school, semester_id, on)
     closed_by = _identity(root)
     audit = build_audit(root, school)
     text, message, checked = close_summary(school, audit, semester_id, on, closed_by)
+    if signed:
+        message += f"考核组已签署 {signed} 名导师的考核（考核组评价、考核组组长）。\n"
     rel = f"semesters/{semester_id}/close.yaml"
     previous = (root / rel).read_bytes() if (root / rel).is_file() else None  # as committed
     (root / rel).write_text(text, encoding="utf-8")
@@ -158,6 +169,29 @@ def close_semester(
         raise CloseError(f"结档没有完成，已撤销（close.yaml 未提交，没有打标签）：{exc}") from exc
     commit = git(root, "rev-parse", "HEAD").decode().strip()
     return Closed(tag, commit, rel, message, checked)
+
+
+def _signed_off(root: Path, school: School, semester_id: str, on: dt.date) -> int:
+    """How many mentors' scores the appraisal group signed; CloseError naming those not
+    signed where the semester's rubric asks for it (太谷附表五“考核组评价”“考核组组长”)."""
+    semester = school.semester(semester_id)
+    rubrics = load_rubrics(school.forms)
+    inputs = read_inputs(root, school)
+    reviews = inputs.get(semester_id, NO_INPUTS).reviews
+    chosen = rubrics_for(school, semester, rubrics)
+    if all(r.settings["group_sign_off"] != "required" for r in chosen):  # nothing to score
+        return sum(1 for r in reviews.values() if r.signed)
+    done, _refused = appraise_all(school, rubrics, inputs, [semester], on=on)
+    missing = sorted({m for a in done for m in unsigned(a)})
+    if missing:
+        names = [f"{m} {school.teachers[m].name}" if m in school.teachers else m for m in missing]
+        listed = "、".join(names[:10]) + (f"等 {len(names)} 名" if len(names) > 10 else "")
+        raise CloseError(
+            f"考核表要求考核组组长签署，这些导师的考核还没有签署：{listed}。"
+            f"请在 semesters/{semester_id}/assessments.yaml 中为每位导师写上"
+            " group_leader（考核组组长）和 signed_on（签署日期）后再结档"
+        )
+    return len({s.mentor for a in done for s in a.scores if s.review and s.review.signed})
 
 
 def _undo_close(root: Path, rel: str, before: str | None, previous: bytes | None) -> None:

@@ -326,7 +326,23 @@ def _office_commits(school: DemoSchool, seed: int, as_of: datetime.date) -> list
             changes = {f"semesters/{term.id}/surveys.yaml": text}
             message = f"{term.id} 学期满意度调查汇总"
             commits.append(_office_commit(school, at(rng, term.end, 14, 16), message, changes))
+            commits.append(_assessments_commit(school, seed, term, as_of))
     return commits + _leaver_commits(school, rng, imported)
+
+
+def _assessments_commit(school: DemoSchool, seed: int, term: Term, as_of: datetime.date) -> Commit:
+    """The appraisal group's sign-off and the offices' scores of an ended semester, from a
+    random stream of their own (so nothing the office's stream made before changes)."""
+    rng = rng_for(seed, "assessments", term.id)
+    teachers = {t.id: t for t in school.teachers}
+    leader = school.teacher("leader")
+    text = files.assessments_yaml(
+        rng, term, school.pairings[term.index], teachers, leader.name, as_of
+    )
+    changes = {f"semesters/{term.id}/assessments.yaml": text}
+    message = f"{term.id} 学期考核：考核组评价和组长签署，政教处、艺体办量化赋分"
+    when = at(rng, min(term.end + 5 * DAY, as_of), 9, 11)
+    return _office_commit(school, when, message, changes)
 
 
 def build_history(options: DemoOptions, progress: Progress | None = None) -> list[Commit]:

@@ -200,3 +200,55 @@ def surveys_yaml(
                 item[dimension] = _score(rng, base)
             items.append(item)
     return dump({"semester": term.id, "results": items}, modeline("surveys", 2))
+
+
+# 太谷附表五“考核组评价”: what the appraisal group writes, by how diligent the mentor was
+GROUP_COMMENTS = {
+    "diligent": ("活动有主题有记录，谈话及时，家长反馈好。", "每轮活动都有记录，个别指导扎实。"),
+    "average": ("能按要求开展活动和谈话，记录可以更具体。", "工作基本落实，家访次数偏少。"),
+    "neglectful": ("个别指导次数不足，下学期需按月落实。", "活动记录不全，请及时补记。"),
+}
+# 枣庄“政教处、艺体办负责评价学生德育、体育、卫生、纪律等的检查，量化赋分”
+OFFICE_CHECKS = (
+    ("moral_office", "discipline", "受导学生所在班纪律检查"),
+    ("moral_office", "hygiene", "受导学生所在班卫生检查"),
+    ("arts_sports", "sports", "受导学生大课间和体育达标"),
+)
+
+
+def assessments_yaml(
+    rng: random.Random,
+    term: Term,
+    pairing: TermPairing,
+    teachers: dict[str, Teacher],
+    leader: str,
+    as_of: datetime.date,
+) -> str:
+    """The appraisal group's comment and its leader's sign-off for every mentor of an ended
+    semester, and a few offices' scores."""
+    signed_on = min(term.end + rng.randint(1, 5) * DAY, as_of)
+    mentors: list[YamlValue] = [
+        {
+            "mentor": mentor,
+            "group_comment": rng.choice(GROUP_COMMENTS[teachers[mentor].diligence]),
+            "group_leader": leader,
+            "signed_on": signed_on,
+        }
+        for mentor in sorted(pairing.mentees)
+    ]
+    scores: list[YamlValue] = []
+    for mentor in sorted(rng.sample(sorted(pairing.mentees), min(4, len(pairing.mentees)))):
+        office, aspect, note = rng.choice(OFFICE_CHECKS)
+        scores.append(
+            {
+                "mentor": mentor,
+                "office": office,
+                "aspect": aspect,
+                "points": rng.randint(2, 8),
+                "note": note,
+            }
+        )
+    return dump(
+        {"semester": term.id, "mentors": mentors, "office_scores": scores},
+        modeline("assessments", 2),
+    )

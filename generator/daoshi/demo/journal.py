@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import kinds
 from . import texts as tx
@@ -102,6 +102,16 @@ def finish(term: Term, mentor: str, folder: str, drafts: list[Draft]) -> list[Re
     return records
 
 
+def signed(rng: random.Random, d: Draft, limit: datetime.date) -> Draft:
+    """太谷附表四“被谈话人签字”: about one talk in eight is printed and signed by the student
+    within three days (or confirmed in person); never after ``limit`` (today, or leaving)."""
+    if d.kind != "talk" or rng.random() >= 0.125:
+        return d
+    day = min(d.date + rng.randint(0, 3) * DAY, limit)
+    how = "sheet" if rng.random() < 0.7 else "in_person"
+    return replace(d, fields={**d.fields, "student_signed": how, "student_signed_on": day})
+
+
 @dataclass
 class Journal:
     """Writes the records of one semester after another (help plans carry over)."""
@@ -119,6 +129,7 @@ class Journal:
         attention = self._attention(term, pairing)
         for mentor, mentees in pairing.mentees.items():
             rng = rng_for(self.seed, "journal", term.id, mentor)
+            signer = rng_for(self.seed, "signed", term.id, mentor)  # its own stream
             habits = HABITS[self.teachers[mentor].diligence]
             for sid in mentees:
                 student = self.students[sid]
@@ -139,7 +150,7 @@ class Journal:
                     drafts += kinds.attention_drafts(sub, attention[2], attention[3])
                 first, last = pairing.span(term, mentor, sid)  # a mid-year change
                 limit = min(self.as_of, student.last_day(term), last)
-                kept = [d for d in drafts if first <= d.date <= limit]
+                kept = [signed(signer, d, limit) for d in drafts if first <= d.date <= limit]
                 records += finish(term, mentor, sid, kept)
             groups = self._groups(rng, term, habits, mentor, mentees, pairing)
             groups += self._meeting(term, habits, mentor, mentees, pairing)

@@ -37,7 +37,7 @@ from daoshi.policy.rubric import (
     Rubric,
     RubricItem,
 )
-from daoshi.policy.rubric_items import ITEM_TYPES, Context, score_item
+from daoshi.policy.rubric_items import ITEM_TYPES, Context, office_evidence, score_item
 from daoshi.records.forms import BUNDLED_FORMS, Forms, plain
 from daoshi.records.model import Record, School, Semester
 from daoshi.records.sources import parse_bytes
@@ -52,6 +52,7 @@ __all__ = [
     "refused",
     "rubric_files",
     "rubrics_for",
+    "unsigned",
 ]
 
 
@@ -212,6 +213,8 @@ def appraise(
                 total_text=number_text(total),
                 exact=exact,
                 notes=_notes(context, mentor),
+                review=inputs.reviews.get(mentor),
+                offices=_uncounted_offices(context, mentor),
             )
         )
     return Appraisal(rubric, semester, _mark_excellent(scores, rubric))
@@ -261,6 +264,22 @@ def _notes(context: Context, mentor: str) -> tuple[Evidence, ...]:
         )
         for v in _mentee_incidents(context, mentor, "minor")
     )
+
+
+def _uncounted_offices(context: Context, mentor: str) -> tuple[Evidence, ...]:
+    """Other offices' scores a rubric has no item for: listed beside the score, not added."""
+    if any(i.type == "office-scores" for i in context.rubric.items):
+        return ()
+    found = context.inputs.office_scores
+    return tuple(office_evidence(o, Fraction(0)) for o in found if o.mentor == mentor)
+
+
+def unsigned(appraisal: Appraisal) -> list[str]:
+    """The mentors whose score the appraisal group has not signed, where the rubric asks
+    for a sign-off (``group_sign_off: required``, 太谷附表五“考核组组长”)."""
+    if appraisal.rubric.settings["group_sign_off"] != "required":
+        return []
+    return [s.mentor for s in appraisal.scores if s.review is None or not s.review.signed]
 
 
 def _mark_excellent(scores: list[MentorScore], rubric: Rubric) -> tuple[MentorScore, ...]:

@@ -11,7 +11,15 @@ from typing import Any
 
 from daoshi.errors import Problem, ProjectError
 from daoshi.messages import problem
-from daoshi.policy.rubric import Commendation, Inputs, Neglect, Violation
+from daoshi.policy.points import exact
+from daoshi.policy.rubric import (
+    Commendation,
+    GroupReview,
+    Inputs,
+    Neglect,
+    OfficeScore,
+    Violation,
+)
 from daoshi.records.check import Checked
 from daoshi.records.filecheck import check_file
 from daoshi.records.model import School
@@ -30,22 +38,29 @@ def read_inputs(root: Path, school: School) -> dict[str, Inputs]:
             continue
         checked = check_file(rel, ASSESSMENTS, file.read_bytes(), school.forms)
         problems += checked.problems
-        found[semester.id] = inputs_of(checked, school, problems)
+        found[semester.id] = inputs_of(checked, school, problems, semester.start)
     if problems:
         raise ProjectError(problems)
     return found
 
 
-def inputs_of(checked: Checked, school: School, problems: list[Problem]) -> Inputs:
-    """One checked assessments.yaml as ``Inputs``; A503 and A506 added to ``problems``."""
+def inputs_of(
+    checked: Checked, school: School, problems: list[Problem], start: Any = None
+) -> Inputs:
+    """One checked assessments.yaml as ``Inputs``; A503, A506, A510 and A511 added to
+    ``problems`` (``start``: the semester's first day, which no sign-off precedes)."""
     data = checked.data or {}
     where = partial(_where, checked)
     labels = _labels(school)
     grade: dict[str, tuple[float, str]] = {}
     neglect: dict[str, Neglect] = {}
     praise: list[Commendation] = []
+    reviews: dict[str, GroupReview] = {}
     for i, m in enumerate(data.get("mentors", ())):
         mentor = m["mentor"]
+        review = _review(checked, i, m, start, problems)
+        if review is not None:
+            reviews[mentor] = review
         if "grade_score" in m:
             grade[mentor] = (float(m["grade_score"]), where("mentors", i, "grade_score"))
         if m.get("neglect"):
@@ -86,7 +101,42 @@ def inputs_of(checked: Checked, school: School, problems: list[Problem]) -> Inpu
         )
         for i, v in enumerate(data.get("violations", ()))
     )
-    return Inputs(checked.path, grade, neglect, tuple(praise), violations, exams)
+    offices = tuple(
+        OfficeScore(
+            o["mentor"],
+            labels.get("office", {}).get(o["office"], o["office"]),
+            labels.get("aspect", {}).get(o["aspect"], o["aspect"]),
+            exact(o["points"]),
+            where("office_scores", i, "points"),
+            str(o.get("note", "")),
+        )
+        for i, o in enumerate(data.get("office_scores", ()))
+    )
+    return Inputs(checked.path, grade, neglect, tuple(praise), violations, exams, reviews, offices)
+
+
+def _review(
+    checked: Checked, i: int, m: Mapping[str, Any], start: Any, problems: list[Problem]
+) -> GroupReview | None:
+    """太谷附表五“考核组评价”“考核组组长”: the comment and the leader's dated sign-off.
+    A510 when only one of leader and date is written, A511 when signed before the term."""
+    leader, signed = m.get("group_leader"), m.get("signed_on")
+    if not m.get("group_comment") and leader is None and signed is None:
+        return None
+    if (leader is None) != (signed is None):
+        given = "group_leader" if leader is not None else "signed_on"
+        problems.append(problem(checked.loc("mentors", i, given), "A510"))
+    if signed is not None and start is not None and signed < start:
+        problems.append(
+            problem(checked.loc("mentors", i, "signed_on"), "A511", date=signed, start=start)
+        )
+    return GroupReview(
+        m["mentor"],
+        _where(checked, "mentors", i),
+        str(m.get("group_comment", "")),
+        str(leader or ""),
+        signed,
+    )
 
 
 def _where(checked: Checked, *keys: str | int) -> str:
@@ -105,6 +155,11 @@ def _labels(school: School) -> dict[str, Mapping[str, str]]:
         fields = mentors.items.fields
     if "neglect_by" in fields:
         out["neglect_by"] = {k: v.zh for k, v in fields["neglect_by"].values.items()}
+    offices = form.fields.get("office_scores")
+    if offices is not None and offices.items is not None:
+        for key in ("office", "aspect"):
+            if key in offices.items.fields:
+                out[key] = {k: v.zh for k, v in offices.items.fields[key].values.items()}
     praise = form.fields.get("commendations")
     if praise is not None and praise.items is not None and "kind" in praise.items.fields:
         out["commendation_kind"] = {k: v.zh for k, v in praise.items.fields["kind"].values.items()}

@@ -32,6 +32,7 @@ DEFAULT_SETTINGS: Mapping[str, Any] = {
     "pairing_points": "listed",
     "total_decimals": 2,
     "total_rounding": "half-up",
+    "group_sign_off": "optional",
 }
 SETTING_CHOICES: Mapping[str, tuple[Any, ...]] = {
     "ties": ("shared-best", "shared-worst"),
@@ -46,6 +47,7 @@ SETTING_CHOICES: Mapping[str, tuple[Any, ...]] = {
     "pairing_points": ("listed", "agreement"),
     "total_decimals": (0, 1, 2, 3, 4),
     "total_rounding": ROUNDING,
+    "group_sign_off": ("optional", "required"),
 }
 # settings that moved to the policy's ``counts`` (one definition of what counts, for the
 # obligations and the appraisal alike): a rubric that still has one is told where (A502)
@@ -87,6 +89,8 @@ class MentorScore:
     total_text: str = ""  # the rounded total as printed: 87.3
     exact: Fraction = Fraction(0)  # the items' exact sum, before the one rounding
     notes: tuple[Evidence, ...] = ()  # minor incidents, commendations: shown, not scored
+    review: GroupReview | None = None  # 考核组评价 and the group leader's sign-off
+    offices: tuple[Evidence, ...] = ()  # other offices' scores a rubric does not count
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,35 @@ class Commendation:
 
 
 @dataclass(frozen=True)
+class GroupReview:
+    """The appraisal group's comment and its leader's sign-off (太谷附表五“考核组评价”
+    “考核组组长”); signed when both the leader and the date are given."""
+
+    mentor: str
+    where: str
+    comment: str = ""
+    leader: str = ""
+    signed_on: dt.date | None = None
+
+    @property
+    def signed(self) -> bool:
+        """Whether the group leader signed the result."""
+        return bool(self.leader) and self.signed_on is not None
+
+
+@dataclass(frozen=True)
+class OfficeScore:
+    """Another office's quantified score of a mentor (枣庄“政教处、艺体办……量化赋分”)."""
+
+    mentor: str
+    office: str  # its label: 政教处 | 艺体办
+    aspect: str  # its label: 德育 | 体育 | 卫生 | 纪律
+    points: Fraction
+    where: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Inputs:
     """The judged parts of one semester's appraisal (``semesters/<S>/assessments.yaml``)."""
 
@@ -146,6 +179,8 @@ class Inputs:
     commendations: tuple[Commendation, ...] = ()
     violations: tuple[Violation, ...] = ()
     exams: Mapping[str, tuple[int, int, str]] = field(default_factory=dict)
+    reviews: Mapping[str, GroupReview] = field(default_factory=dict)
+    office_scores: tuple[OfficeScore, ...] = ()
 
 
 NO_INPUTS = Inputs()
@@ -169,7 +204,7 @@ class Evidence(NamedTuple):
     A named tuple, not a dataclass: an appraisal makes one per record and check.
     """
 
-    kind: str  # record | survey | student | pairing | input | period
+    kind: str  # record | survey | student | pairing | input | period | office
     text: str
     points: float = 0.0
     record: Record | None = None

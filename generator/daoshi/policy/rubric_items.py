@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from daoshi.policy.obligations import MET, UPCOMING, Check
 from daoshi.policy.points import exact, shown
-from daoshi.policy.rubric import Evidence, ItemScore, RubricItem
+from daoshi.policy.rubric import Evidence, ItemScore, OfficeScore, RubricItem
 from daoshi.policy.rubric_surveys import (
     BAND_NAMES,
     SURVEY_FIELDS,
@@ -30,6 +30,7 @@ __all__ = [
     "ITEM_TYPES",
     "SURVEY_FIELDS",
     "Context",
+    "office_evidence",
     "score_item",
     "survey_average",
     "survey_bands",
@@ -195,6 +196,28 @@ def _obligations(context: Context, item: RubricItem, mentor: str) -> ItemScore:
     return result(item, met * share, text, evidence)
 
 
+def office_evidence(o: OfficeScore, points: Fraction | None = None) -> Evidence:
+    """One office's score as evidence: 政教处 · 纪律检查 +2（说明）."""
+    note = f"（{o.note}）" if o.note else ""
+    sign = "+" if o.points >= 0 else ""
+    text = f"{o.office} · {o.aspect}检查 {sign}{num(o.points)} 分{note}"
+    return ev("office", text, o.points if points is None else points, where=o.where)
+
+
+def _offices(context: Context, item: RubricItem, mentor: str) -> ItemScore:
+    """枣庄“政教处、艺体办负责评价学生德育、体育、卫生、纪律等的检查，量化赋分，纳入班级及
+    老师考核”: the offices' scores of the mentor added up, between 0 and the item's points."""
+    found = [o for o in context.inputs.office_scores if o.mentor == mentor]
+    if not found:
+        return result(item, 0, "政教处、艺体办尚未赋分，记 0 分", [])
+    total = sum((o.points for o in found), Fraction(0))
+    evidence = [office_evidence(o) for o in found]
+    text = f"{len(found)} 项科室赋分合计 {num(total)}"
+    if total > exact(item.points):
+        text += f"（超过满分，按 {num(item.points)} 计）"
+    return result(item, total, text, evidence)
+
+
 ITEM_TYPES: Mapping[str, Callable[[Context, RubricItem, str], ItemScore]] = {
     "pairing": _pairing,
     "per-round": _per_round,
@@ -206,4 +229,5 @@ ITEM_TYPES: Mapping[str, Callable[[Context, RubricItem, str], ItemScore]] = {
     "base": _base,
     "rank-improvement": _rank_gain,
     "obligations": _obligations,
+    "office-scores": _offices,
 }

@@ -16,6 +16,7 @@ from typing import Any
 
 from daoshi.policy.appraisal import appraise_all, load_rubrics
 from daoshi.policy.rubric import Appraisal, Evidence, Inputs, MentorScore, Rubric
+from daoshi.policy.service import service
 from daoshi.records.model import Record, School
 from daoshi.site.core import Page, Site, cndate, page, record_anchor
 
@@ -161,7 +162,7 @@ def evidence_view(site: Site, e: Evidence, visible: set[str]) -> dict[str, Any]:
         "points": e.points,
         "label": label,
         "target": target,
-        "where": source_label(e.where),
+        "where": OFFICE_SOURCE if e.kind == "office" else source_label(e.where),
         "survey": survey is not None,
     }
 
@@ -173,6 +174,8 @@ SOURCES = {
     "assessments.yaml": "年级组评分",
     "screening.yaml": "受导学生排查",
 }
+
+OFFICE_SOURCE = "政教处、艺体办量化赋分"
 
 
 def source_label(where: str | None) -> str:
@@ -209,9 +212,21 @@ def mentor_appraisal(site: Site, mentor: str, found: list[Appraisal]) -> Page:
                     for i in score.items
                 ],
                 "zeroed": [evidence_view(site, e, visible) for e in score.zeroed],
+                "review": score.review,
+                "sign_off": appraisal.rubric.settings["group_sign_off"] == "required",
+                "offices": [evidence_view(site, e, visible) for e in score.offices],
             }
         )
-    html = site.render("appraisal_mentor.html", depth=3, t=teacher, terms=terms, today=site.today)
+    seen = [r for s in site.school.semesters for r in site.by_mentor.get((s.id, mentor), [])]
+    html = site.render(
+        "appraisal_mentor.html",
+        depth=3,
+        t=teacher,
+        terms=terms,
+        today=site.today,
+        service=service(site.school, mentor, seen, found, site.today),
+        kind_labels=site.kind_labels,
+    )
     return page(f"appraisal/mentors/{mentor}.md", f"{teacher.name}老师 · 考核", html)
 
 

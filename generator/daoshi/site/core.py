@@ -294,6 +294,8 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         "stages": stages,
         "body": site.body_html(r.body) if allows(rank, form.body.sensitivity) else "",
         "anchor": record_anchor(r),
+        # 太谷附表四“被谈话人签字”: the printed record keeps a line for the signatures
+        "sign_line": "student_signed" in form.fields and "student_signed" not in r.fields,
     }
 
 

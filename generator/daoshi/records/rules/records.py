@@ -111,6 +111,22 @@ class RecordRules(PairingRules):
                 key = {"group": "participants", "self": "mentor"}.get(name, name)
                 self.add(checked.loc(key), "X212", field=name, in_path=in_path, in_file=in_file)
 
+    def check_acknowledged(self, checked: Checked, data: Mapping[str, Any]) -> None:
+        """太谷附表四“被谈话人签字”: how and when go together (X231); the student signs
+        on or after the talk (X230), never in the future (X208)."""
+        how, on = data.get("student_signed"), data.get("student_signed_on")
+        if (how is None) != (on is None):
+            self.add(
+                checked.loc("student_signed" if how is not None else "student_signed_on"), "X231"
+            )
+        date = data.get("date")
+        if on is None:
+            return
+        if isinstance(date, dt.date) and on < date:
+            self.add(checked.loc("student_signed_on"), "X230", signed=on, date=date)
+        if on > self.today:
+            self.add(checked.loc("student_signed_on"), "X208", date=on, today=self.today)
+
     def check_record(self, checked: Checked) -> Record | None:
         data = checked.data or {}
         kind = checked.kind
@@ -134,6 +150,7 @@ class RecordRules(PairingRules):
             )
         if date is not None and date > self.today:
             self.add(checked.loc("date"), "X208", date=date, today=self.today)
+        self.check_acknowledged(checked, data)
         students = self.record_students(checked, data, group)
         if semester is not None and semester.id in self.paired and mentor in self.teachers:
             mentees = self.mentees.get((semester.id, mentor), set())
