@@ -30,7 +30,7 @@ from daoshi.history.flags import (
 )
 from daoshi.history.gitlog import Commit
 from daoshi.history.index import FileHistory, HistoryIndex
-from daoshi.history.load import load_history
+from daoshi.history.load import advance_history, load_history
 from daoshi.history.provenance import attach_push_log, provenance
 from daoshi.history.trail import (
     Audit,
@@ -185,29 +185,35 @@ def refreshed_audit(old: Audit, root: Path, school: School) -> Audit:
     """The audit after new commits: the histories of the files they touched made again, every
     other record's history and flags kept (they depend on nothing the commits changed).
 
-    Everything is built again when the settings, the close tags or the history's rewrites
-    differ from ``old``'s, as the flags of untouched records would change too.
+    ``old``'s history index is brought up to HEAD in place (``old`` is replaced by the
+    result). Everything is built again when the settings, the close tags or the history
+    (rewritten) differ from ``old``'s, as the flags of untouched records would change too.
     """
-    index = load_history(root)
+    added = advance_history(root, old.index)
+    if added is None:  # rewritten: a new index (``committed_paths`` compares the two)
+        return build_audit(root, school, index=load_history(root))
+    index = old.index
+    new = {commit.id for commit, _ in added}
+    committed = {
+        p for _, changes in added for _, path, moved in changes for p in (path, moved) if p
+    }
     settings = read_settings(root, school)
     closes = read_close_tags(root, settings, index, old.timezone)
     same_closes = {k: (c.tag, c.commit) for k, c in closes.items()} == {
         k: (c.tag, c.commit) for k, c in old.closes.items()
     }
-    known = set(old.index.commits)
-    if (
-        settings != old.settings
-        or not same_closes
-        or len(index.rewrites) != len(old.index.rewrites)
-        or not known <= set(index.commits)
-    ):
-        return build_audit(root, school, index=index)
-    new = set(index.commits) - known
+    if settings != old.settings or not same_closes:
+        audit = build_audit(root, school, index=index)
+        audit.committed = committed
+        return audit
     journal = [h for h in index.files.values() if JOURNAL.match(h.path)]
     journal += [h for h in index.deleted if JOURNAL.match(h.path)]
-    touched = {h.path for h in journal if any(row[0] in new for row in h.rows())}
+    touched = {
+        h.path for h in journal if h.path in committed and any(row[0] in new for row in h.rows())
+    }
     audit = Audit(settings, old.timezone, index)
     audit.closes = closes
+    audit.committed = committed
     _Builder(root, school, audit).run([h for h in journal if h.path in touched])
     made = audit.records
     order = dict.fromkeys(h.path for h in journal)  # the order build_audit gives the records

@@ -89,3 +89,22 @@ def load_history(
         with _no_collection():
             _dump(store, {"salt": _salt(), "index": index})
     return index
+
+
+def advance_history(root: Path, index: HistoryIndex) -> list[tuple[Commit, list[Change]]] | None:
+    """Bring ``index``, held in memory, up to HEAD in place (the builder's way: no cache file
+    read or written after each commit); the commits added, oldest first, with their
+    changes. None when HEAD does not descend from the index's head (history rewritten:
+    ``load_history`` makes the index again)."""
+    head = head_commit(root)
+    if head == index.head:
+        return []
+    if index.head is None or head is None or not is_ancestor(root, index.head, head):
+        return None
+    added: list[tuple[Commit, list[Change]]] = []
+    stream_log(root, f"{index.head}..{head}", Parser(lambda c, ch: added.append((c, ch))))
+    added.reverse()
+    for commit, changes in added:
+        index.apply(commit, changes)
+    index.head = head
+    return added

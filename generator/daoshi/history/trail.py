@@ -172,6 +172,9 @@ class Audit:
     push_log: PushLog | None = None  # the server's push log, when found
     pushes: dict[str, tuple[Push, PushedCommit]] = field(default_factory=dict)  # by commit
     push_findings: list[str] = field(default_factory=list)  # where log and history disagree
+    # the files the commits since the audit it was refreshed from wrote, renamed or deleted
+    # (None: built whole, not refreshed)
+    committed: set[str] | None = None
 
     # made on first use and kept while ``records`` and ``general`` stay as they were: every
     # student's history page and every mentor's, class and school page ask, so one pass over

@@ -44,6 +44,8 @@ def refresh_history(root: Path, school: School) -> Audit | None:
 
 def committed_paths(before: Audit, after: Audit) -> set[str]:
     """The files the commits in ``after`` but not in ``before`` wrote, renamed or deleted."""
+    if after.committed is not None:  # refreshed from ``before``: its index, brought up to HEAD
+        return set(after.committed)
     new = set(after.index.commits) - set(before.index.commits)
     histories = [*after.index.files.values(), *after.index.deleted]
     found: set[str] = set()
