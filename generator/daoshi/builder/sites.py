@@ -134,15 +134,24 @@ class SchoolSites:
                 site.stale_search = True
         renderer.forget()
 
-    def finish_site(self, site: AudienceSite, generation: Generation, publish: bool = True) -> None:
-        """The files around the pages (theme templates, search index, marker), then publish."""
+    def finish_site(
+        self,
+        site: AudienceSite,
+        generation: Generation,
+        publish: bool = True,
+        download_table: bool = True,
+    ) -> None:
+        """The files around the pages (theme templates, search index, marker), then publish.
+
+        ``download_table`` False keeps the pairing table download the generation has (an
+        update of records only: the table is made of data files, which a record leaves)."""
         sources = self.sources_of(site)
         entries = [e for f in site.files.doc_files for e in site.entries.get(f.src_uri, ())]
         marker = marker_text(self.school, self.today, sources.access)
         made = self.renderer.extras(
             site.files, entries, marker, theme=site.stale_theme, search=site.stale_search
         )
-        table = download(sources.site)
+        table = download(sources.site) if download_table else None
         if table is not None:
             made[table[0]] = self.download_bytes(table[1])
         for path, data in made.items():

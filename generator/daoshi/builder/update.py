@@ -218,7 +218,8 @@ class LiveSites:
         changed = []
         for audience, generation in generations.items():
             base = published(sites.site_dir, audience)
-            sites.finish_site(sites.sites[audience], generation, publish=False)
+            # records only changed (anything else builds all again): the table stays
+            sites.finish_site(sites.sites[audience], generation, False, download_table=False)
             if base is None or generation.manifest != base[1]:
                 generation.publish()
                 changed.append(audience)
