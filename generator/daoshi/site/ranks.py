@@ -10,7 +10,7 @@ import datetime as dt
 import weakref
 
 from daoshi.history.trail import RecordHistory
-from daoshi.records.model import Record
+from daoshi.records.model import Record, School
 from daoshi.site.core import Site
 
 
@@ -27,7 +27,7 @@ class _Ranks:
         # would keep the site (and its school) alive for ever
         self.access = site.access
         self.school = site.school
-        self.models = {r.path: r for r in site.school.records}
+        self.models = _models(site.school)
         self.known: dict[str, int] = {}
 
     def rank(self, h: RecordHistory) -> int:
@@ -41,6 +41,18 @@ class _Ranks:
 
 
 _RANKS: weakref.WeakKeyDictionary[Site, _Ranks] = weakref.WeakKeyDictionary()
+# the school's records by path, one dict for every audience of a school (held while it lives)
+_MODELS: dict[int, tuple[weakref.ref[School], dict[str, Record]]] = {}
+
+
+def _models(school: School) -> dict[str, Record]:
+    found = _MODELS.get(id(school))
+    if found is not None and found[0]() is school:
+        return found[1]
+    key = id(school)
+    models = {r.path: r for r in school.records}
+    _MODELS[key] = (weakref.ref(school, lambda _: _MODELS.pop(key, None)), models)
+    return models
 
 
 def ranks_of(site: Site) -> _Ranks:
