@@ -38,6 +38,8 @@ KIND_LABELS = {
     "crisis-report": "危机上报",
     "crisis-follow-up": "危机跟进",
     "group-activity": "阶段活动",
+    "progress": "成长记录",
+    "colleague-follow-up": "与任课教师沟通",
 }
 EVENING_STEPS = {"diligent": (4, 7), "average": (7, 10)}
 LATE = 10  # days: a record committed later than this was written up afterwards (补记)
@@ -45,7 +47,9 @@ TZ = "+0800"
 _SUFFIX = re.compile(r"-\d+\.md$")
 # kinds that came later to the demo: never amended, so the same seed still amends the
 # records it amended before they were written
-_LATER_KINDS = re.compile(r"-(family-meeting|work-plan|training)(-\d+)?\.md$")
+_LATER_KINDS = re.compile(
+    r"-(family-meeting|work-plan|training|progress|colleague-follow-up)(-\d+)?\.md$"
+)
 # Kinds whose notes a teacher adds to later (a growth message is not amended).
 _EDITABLE = re.compile(
     r"-(talk|parent-contact|home-visit|case-analysis|student-report)(-\d+)?\.md$"

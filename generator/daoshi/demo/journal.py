@@ -137,6 +137,7 @@ class Journal:
                     drafts += kinds.crisis_drafts(sub, crisis.date, crisis.reported_to)
                 if attention is not None and (sid, mentor) == attention[:2]:
                     drafts += kinds.attention_drafts(sub, attention[2], attention[3])
+                drafts += self._portfolio(term, habits, sub, primary)
                 first, last = pairing.span(term, mentor, sid)  # a mid-year change
                 limit = min(self.as_of, student.last_day(term), last)
                 kept = [d for d in drafts if first <= d.date <= limit]
@@ -160,6 +161,43 @@ class Journal:
             day += ((2 - day.weekday()) % 7) * DAY
             if day <= min(self.as_of, term.end) and rng.random() < chance:
                 drafts.append(kinds.training(rng, day, session))
+        return drafts
+
+    def _portfolio(self, term: Term, habits: Habits, sub: Subject, primary: bool) -> list[Draft]:
+        """A key student's primary mentor keeps the growth portfolio's monthly record (枣庄
+        “每月的表现及每次考试成绩逐一记录”) and talks with the class teacher and a subject
+        teacher (太谷、青实). Its own random stream: every other record stays as it was."""
+        if not (sub.key and primary):
+            return []
+        rng = rng_for(self.seed, "portfolio", term.id, sub.mentor, sub.student.id)
+        end = sub.student.last_day(term)
+        months = _months(term.start, end)
+        exams = {len(months) // 2, len(months) - 1}  # the mid-term and the final exam
+        drafts = []
+        band = rng.randint(1, 4)  # 10%–30% … 后30%: the band before the semester
+        for n, (low, high) in enumerate(months):
+            if rng.random() >= habits.talk:
+                continue
+            exam = None
+            change = rng.choice(("up", "up", "steady", "down")) if n else ""
+            if n in exams and high >= term.start + 40 * DAY:
+                after = min(4, max(0, band + rng.choice((-1, -1, 0, 1))))  # lower is better
+                change = {-1: "up", 0: "steady", 1: "down"}[(after > band) - (after < band)]
+                band = after
+                exam = ("期中考试" if n < len(months) - 1 else "期末考试", band)
+            day = max(low, high - rng.randint(0, 5) * DAY)
+            drafts.append(kinds.progress(rng, sub, day, exam, change))
+        colleagues = [
+            t.id
+            for t in sorted(self.teachers.values(), key=lambda t: t.id)
+            if t.id != sub.mentor and t.id != sub.class_teacher and "psych" not in t.roles
+        ]
+        if rng.random() < habits.case and colleagues:
+            day = day_between(rng, term.start + 20 * DAY, end - 10 * DAY)
+            others = [rng.choice(colleagues)]
+            if sub.class_teacher != sub.mentor:
+                others.insert(0, sub.class_teacher)
+            drafts.append(kinds.colleague_follow_up(rng, sub, day, others))
         return drafts
 
     def _attention(

@@ -259,6 +259,35 @@ def training(
     return Draft(date, "training", fields, body)
 
 
+BANDS = ("p0_10", "p10_30", "p30_50", "p50_70", "p70_100")
+
+
+def progress(
+    rng: random.Random, sub: Subject, date: datetime.date, exam: tuple[str, int] | None, change: str
+) -> Draft:
+    """枣庄成长档案袋“每月的表现及每次考试成绩”: a month's conduct, an exam as a band."""
+    fields: dict[str, YamlValue] = {"conduct": sub.say(rng.choice(tx.PROGRESS_CONDUCT))}
+    if exam is not None:
+        fields["exam"], fields["band"] = exam[0], BANDS[exam[1]]
+    if change:
+        fields["change"] = change
+    body = sub.say(rng.choice(tx.PROGRESS_BODY)) if rng.random() < 0.6 else ""
+    return Draft(date, "progress", fields, body)
+
+
+def colleague_follow_up(
+    rng: random.Random, sub: Subject, date: datetime.date, colleagues: list[str]
+) -> Draft:
+    """太谷、青实: the mentor asks the class and subject teachers about a key student."""
+    fields: dict[str, YamlValue] = {
+        "colleagues": list[YamlValue](colleagues),
+        "topics": list[YamlValue](sorted(rng.sample(["thought", "habits", "study", "life"], 2))),
+        "intervention": rng.choice(tx.FOLLOW_UP_PLANS) if rng.random() < 0.7 else None,
+    }
+    body = sub.say("".join(rng.sample(tx.FOLLOW_UP_BODY, 2)))
+    return Draft(date, "colleague-follow-up", fields, body)
+
+
 def crisis_drafts(sub: Subject, date: datetime.date, reported_to: tuple[str, ...]) -> list[Draft]:
     """The crisis report, the follow-up talk two days later and the case analysis a week on."""
     report: dict[str, YamlValue] = {

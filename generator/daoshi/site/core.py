@@ -254,6 +254,9 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
             value = field.values[value].zh
         elif field.type == "list" and field.items is not None and field.items.type == "enum":
             value = "、".join(field.items.values[v].zh for v in value)
+        elif field.type == "list" and field.items is not None and field.items.to == "teacher":
+            teachers = site.school.teachers  # colleagues by name, not by staff number
+            value = "、".join(teachers[v].name if v in teachers else str(v) for v in value)
         elif field.type == "list":
             value = "、".join(str(v) for v in value)
         elif field.type == "boolean":

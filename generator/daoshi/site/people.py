@@ -31,6 +31,7 @@ from daoshi.site.core import (
 from daoshi.site.crisis import crisis_cases
 from daoshi.site.due import OVERDUE, kind_marks, student_warnings, todo_view
 from daoshi.site.history import flag_summary, sees_flagged
+from daoshi.site.progress import progress_series
 
 
 def student_page(site: Site, s: Student) -> Page:
@@ -78,6 +79,7 @@ def student_page(site: Site, s: Student) -> Page:
         gender=GENDERS.get(s.gender or "", "—"),
         profile=profile,
         terms=terms,
+        progress=progress_series(site, site.by_student[s.id]),
         left_reason=LEFT.get(s.left.reason, "") if s.left else "",
         history=_has_history(site),
     )

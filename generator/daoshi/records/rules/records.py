@@ -21,6 +21,7 @@ from daoshi.records.rules.base import (
     SURVEY_SCORES,
     in_language,
 )
+from daoshi.records.rules.kinds import kind_problems
 from daoshi.records.rules.pairings import PairingRules
 
 SURVEY_SCALES = {5: (1, 5), 100: (0, 100)}  # a rating scale: its lowest and top value
@@ -134,6 +135,9 @@ class RecordRules(PairingRules):
             )
         if date is not None and date > self.today:
             self.add(checked.loc("date"), "X208", date=date, today=self.today)
+        ranking = self.school_file is not None and (self.school_file.data or {}).get("exam_ranking")
+        for where, code, args in kind_problems(checked, data, exam_ranking=bool(ranking)):
+            self.add(where, code, **args)
         students = self.record_students(checked, data, group)
         if semester is not None and semester.id in self.paired and mentor in self.teachers:
             mentees = self.mentees.get((semester.id, mentor), set())
