@@ -39,9 +39,9 @@ PROGRESS_HEAD = (
 FOLLOW_UP = f"{SEMESTER}/journal/T001/S250001/2025-10-13-colleague-follow-up.md"
 HEAD = "kind: talk\nmentor: T001\nstudent: S250001\ndate: 2025-10-13\nareas: [study]\n"
 KINDS = (
-    "case-analysis, colleague-follow-up, crisis-follow-up, crisis-report, family-meeting, "
-    "group-activity, growth-message, help-plan, home-visit, optional-action, parent-contact, "
-    "progress, student-report, talk, training, work-plan"
+    "case-analysis, case-meeting, colleague-follow-up, crisis-follow-up, crisis-report, "
+    "family-meeting, group-activity, growth-message, help-plan, home-visit, optional-action, "
+    "parent-contact, progress, student-report, talk, training, work-plan"
 )
 F014 = "含义不明确：是/否请写 true/false，文字或带前导零的编号请加引号"
 LAYOUT_HINT = "F016 不属于记录仓库结构的文件（见 docs/records.md）："

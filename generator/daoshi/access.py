@@ -28,6 +28,7 @@ from daoshi.records.access_form import (
     PAGES,
     Role,
 )
+from daoshi.records.attendees import concerns_teacher
 from daoshi.records.layout import GROUP, SELF, record_path
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class Access:
             (
                 scope.ranks.get(r.kind, scope.ranks["*"])
                 for scope in self.scopes
-                if scope.students is None or r.mentor == self.audience.teacher
+                if scope.students is None or concerns_teacher(r, self.audience.teacher)
             ),
             default=NONE,
         )

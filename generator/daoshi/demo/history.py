@@ -48,7 +48,7 @@ _SUFFIX = re.compile(r"-\d+\.md$")
 # kinds that came later to the demo: never amended, so the same seed still amends the
 # records it amended before they were written
 _LATER_KINDS = re.compile(
-    r"-(family-meeting|work-plan|training|progress|colleague-follow-up)(-\d+)?\.md$"
+    r"-(family-meeting|work-plan|training|progress|colleague-follow-up|case-meeting)(-\d+)?\.md$"
 )
 # Kinds whose notes a teacher adds to later (a growth message is not amended).
 _EDITABLE = re.compile(
@@ -111,6 +111,8 @@ def _message(mentor: str, records: list[Record], late: bool) -> str:
         parts.append("导师工作方案")
     if any(r.kind == "training" for r in records):
         parts.append("培训与研讨")
+    if any(r.kind == "case-meeting" for r in records):
+        parts.append("个案分析会")
     return f"{mentor} {'补记' if late else '记录'}：" + "；".join(parts)
 
 

@@ -146,9 +146,38 @@ class Journal:
             groups += self._meeting(term, habits, mentor, mentees, pairing)
             groups += self._work_plan(term, habits, mentor, mentees, pairing)
             records += finish(term, mentor, "group", groups)
+        organiser, meetings = self._case_meetings(term, pairing)
         for teacher in sorted(self.teachers):
-            records += finish(term, teacher, "self", self._training(term, teacher))
+            own = self._training(term, teacher) + (meetings if teacher == organiser else [])
+            records += finish(term, teacher, "self", own)
         return records
+
+    def _case_meetings(self, term: Term, pairing: TermPairing) -> tuple[str, list[Draft]]:
+        """The moral-education office's case meeting at the end of each month (枣庄“学校每月
+        集中组织导师进行个案分析”), one record with the mentors who came (its own stream)."""
+        rng = rng_for(self.seed, "case-meeting", term.id)
+        organiser = next(
+            (
+                t.id
+                for t in sorted(self.teachers.values(), key=lambda t: t.id)
+                if "moral_office" in t.roles
+            ),
+            "",
+        )
+        chance = {"diligent": 0.95, "average": 0.75}
+        drafts = []
+        for n, (low, high) in enumerate(_months(term.start, term.end)):
+            day = high - ((high.weekday() - 3) % 7) * DAY  # the month's last Thursday
+            if n == 0 or day < low or day > self.as_of or not organiser:
+                continue
+            came = [
+                m
+                for m in sorted(pairing.mentees)
+                if m != organiser and rng.random() < chance.get(self.teachers[m].diligence, 0.3)
+            ]
+            if came:
+                drafts.append(kinds.case_meeting(rng, day, came))
+        return organiser, drafts
 
     def _training(self, term: Term, teacher: str) -> list[Draft]:
         """The sessions of the semester (one a month or so, on Wednesdays) each teacher

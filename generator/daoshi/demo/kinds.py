@@ -288,6 +288,17 @@ def colleague_follow_up(
     return Draft(date, "colleague-follow-up", fields, body)
 
 
+def case_meeting(rng: random.Random, date: datetime.date, attendees: list[str]) -> Draft:
+    """枣庄“学校每月集中组织导师进行个案分析”: the organiser's one record of the meeting."""
+    fields: dict[str, YamlValue] = {
+        "attendees": list[YamlValue](attendees),
+        "theme": rng.choice(tx.CASE_MEETING_THEMES),
+        "cases": rng.randint(2, 4),
+        "conclusions": rng.choice(tx.CASE_MEETING_CONCLUSIONS) if rng.random() < 0.7 else None,
+    }
+    return Draft(date, "case-meeting", fields, rng.choice(tx.CASE_MEETING_BODY))
+
+
 def crisis_drafts(sub: Subject, date: datetime.date, reported_to: tuple[str, ...]) -> list[Draft]:
     """The crisis report, the follow-up talk two days later and the case analysis a week on."""
     report: dict[str, YamlValue] = {

@@ -21,6 +21,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from daoshi.access import Access, leader_audience
+from daoshi.records.attendees import ATTENDEES, attendees
 from daoshi.records.model import Record, School, Semester, Student
 from daoshi.site.markdown import render_markdown
 
@@ -145,7 +146,8 @@ class Site:
         for r in self.access.visible(school.records):
             for sid in r.students:
                 self.by_student[sid].append(r)
-            self.by_mentor[(r.semester, r.mentor)].append(r)
+            for teacher in (r.mentor, *attendees(r)):  # a case meeting: each attendee's too
+                self.by_mentor[(r.semester, teacher)].append(r)
         # who mentored whom when: the same for every audience, made once per school
         self.mentors, self.key_students, self.spans = pairings_of(school)
         self.screening = {(e.semester, e.student): e for e in school.screening}
@@ -292,6 +294,7 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         "kind": r.kind,
         "date": r.date,
         "mentor": r.mentor,
+        "by": "组织者" if ATTENDEES in form.fields else "导师",  # a case meeting's organiser
         "students": r.students,
         "facts": facts,
         "stages": stages,

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from daoshi.errors import Location
+from daoshi.records.attendees import ATTENDEES
 from daoshi.records.check import Checked
 
 KindProblem = tuple[Location, str, dict[str, Any]]
@@ -25,6 +26,11 @@ def kind_problems(
         yield from _progress(checked, data, exam_ranking)
     elif checked.kind == FOLLOW_UP:
         yield from _follow_up(checked, data)
+    seen: set[str] = set()  # a case meeting's attendees: each once
+    for i, teacher in enumerate(data.get(ATTENDEES) or ()):
+        if teacher in seen:
+            yield checked.loc(ATTENDEES, i), "X217", {"id": teacher}
+        seen.add(teacher)
 
 
 def _progress(
