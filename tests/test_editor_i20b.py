@@ -82,3 +82,31 @@ def test_a_colleague_follow_up_is_written_in_the_editor(local: Running, repo: Pa
     path = f"{SEMESTER}/journal/T001/S250001/{TODAY}-colleague-follow-up.md"
     text = (repo / path).read_text("utf-8")
     assert "colleagues: [T002]" in text and "topics: [study]" in text
+
+
+def test_a_case_meeting_is_the_organisers_own_record_with_its_attendees(
+    local: Running, repo: Path
+) -> None:
+    """Written once by the organiser (本人), in his self/ folder, naming who came."""
+    client = local.client()
+    assert "写个案分析会（本人）" in client.get("/").text
+    page = client.get("/new", params={"kind": "case-meeting"})
+    assert page.status_code == 200
+    assert "参加的导师" in page.text and 'name="students"' not in page.text
+    form: dict[str, Any] = {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "case-meeting",
+        "path": "",
+        "base_blob": "",
+        "date": TODAY,
+        "body": "",
+        "action": "save",
+    }
+    for name in re.findall(r'name="(f\.[a-z_]+)"', page.text):
+        form.setdefault(name, "")
+    form.update({"f.attendees": "T002、T003", "f.theme": "厌学情绪的转化", "f.cases": "2"})
+    response = client.post("/save", data=form)
+    assert response.status_code == 303, response.text
+    text = (repo / f"{SEMESTER}/journal/T001/self/{TODAY}-case-meeting.md").read_text("utf-8")
+    assert "attendees: [T002, T003]" in text and "theme: 厌学情绪的转化" in text
