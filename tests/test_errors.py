@@ -36,6 +36,7 @@ PROGRESS = f"{SEMESTER}/journal/T001/S250001/2025-10-13-progress.md"
 PROGRESS_HEAD = (
     "---\nkind: progress\nmentor: T001\nstudent: S250001\ndate: 2025-10-13\nconduct: 按时到校\n"
 )
+CONTACT = f"{SEMESTER}/journal/T001/S250001/2025-10-13-parent-contact.md"
 FOLLOW_UP = f"{SEMESTER}/journal/T001/S250001/2025-10-13-colleague-follow-up.md"
 HEAD = "kind: talk\nmentor: T001\nstudent: S250001\ndate: 2025-10-13\nareas: [study]\n"
 KINDS = (
@@ -1114,6 +1115,17 @@ X_CASES = [
             },
         ),
         id="X237",
+    ),
+    pytest.param(
+        Case(
+            f"{CONTACT}:7:10: X238 2025-10-13 不是本学期的家长接待日（semester.yaml 中的接待日：无）："
+            "请改选其他联系方式，或在学期日程中加上这一天",
+            {
+                CONTACT: "---\nkind: parent-contact\nmentor: T001\nstudent: S250001\n"
+                "date: 2025-10-13\nrelation: mother\nchannel: reception_day\n---\n来校面谈。\n"
+            },
+        ),
+        id="X238",
     ),
     pytest.param(
         Case(

@@ -468,6 +468,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "考试名称和考试成绩要一起写：写了考试就写成绩区间，写了成绩就写是哪次考试",
         "an exam and its result go together: name the exam and give its band",
     ),
+    "X238": (
+        "{date} 不是本学期的家长接待日（semester.yaml 中的接待日：{days}）：请改选其他联系方式，或在学期日程中加上这一天",
+        "{date} is not one of the semester's parent reception days ({days}): pick another channel or add the day to semester.yaml",
+    ),
     "X237": (
         "沟通的教师 {teacher} 是写这份记录的导师本人：请写与之沟通的班主任或科任教师",
         "colleague {teacher} is the mentor who writes the record: name the class or subject teachers consulted",

@@ -56,6 +56,11 @@ _EDITABLE = re.compile(
 )
 
 
+def _later(path: str, content: str | None) -> bool:
+    """A record of what came later to the demo (a kind, or a reception-day contact)."""
+    return bool(_LATER_KINDS.search(path)) or "channel: reception_day" in (content or "")
+
+
 @dataclass(frozen=True)
 class Commit:
     """One commit: when (local time, +0800), by whom, why, and which files it writes."""
@@ -172,8 +177,8 @@ class Amender:
         candidates = [
             (i, path)
             for i, c in enumerate(commits)
-            for path, _ in c.changes
-            if "/journal/" in path and "-crisis-" not in path and not _LATER_KINDS.search(path)
+            for path, content in c.changes
+            if "/journal/" in path and "-crisis-" not in path and not _later(path, content)
         ]
         existing = {path for _, path in candidates}
         used: set[str] = set()

@@ -17,7 +17,7 @@ from . import kinds
 from . import texts as tx
 from .kinds import Draft, Subject, day_between
 from .pairing import Crisis, TermPairing
-from .school import DAY, Student, Teacher, Term, rng_for
+from .school import DAY, Student, Teacher, Term, reception_days, rng_for
 from .yamlout import YamlValue, front_matter
 
 
@@ -227,6 +227,9 @@ class Journal:
             if sub.class_teacher != sub.mentor:
                 others.insert(0, sub.class_teacher)
             drafts.append(kinds.colleague_follow_up(rng, sub, day, others))
+        days = [d for d in reception_days(term) if d <= end]
+        if days and rng.random() < habits.case:  # the parents come on a reception day
+            drafts.append(kinds.reception(rng, sub, rng.choice(days)))
         return drafts
 
     def _attention(

@@ -99,6 +99,16 @@ def parent_contact(rng: random.Random, sub: Subject, date: datetime.date) -> Dra
     return Draft(date, "parent-contact", fields, sub.say("".join(parts)))
 
 
+def reception(rng: random.Random, sub: Subject, date: datetime.date) -> Draft:
+    """青实“家长接待日”: a parent comes to school on one of the semester's reception days."""
+    fields: dict[str, YamlValue] = {
+        "relation": rng.choice(["mother", "mother", "father", "grandparent"]),
+        "channel": "reception_day",
+        "initiated_by": "parent",
+    }
+    return Draft(date, "parent-contact", fields, sub.say(rng.choice(tx.RECEPTION_BODY)))
+
+
 def home_visit(rng: random.Random, sub: Subject, date: datetime.date) -> Draft:
     points = rng.sample(tx.HOME_VISIT_POINTS, rng.randint(2, 3))
     attendees = list(rng.choice(tx.ATTENDEES))

@@ -174,6 +174,8 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                 "semester": semester,
                 "mentees": mentees,
                 "todo": todo_view(site, t.id, semester, shown) if pairing else None,
+                # 青实“定期受导学生家长接待日”: the days a mentor receives the mentees' parents
+                "reception": semester.reception_days if pairing else (),
                 # the plan (太谷、枣庄“导师工作方案”), then the group activities and meetings
                 "plans": [record_view(site, r) for r in records if r.kind == WORK_PLAN],
                 # the teacher's own records: training, team research, case seminars

@@ -12,16 +12,28 @@ from typing import Any
 from daoshi.errors import Location
 from daoshi.records.attendees import ATTENDEES
 from daoshi.records.check import Checked
+from daoshi.records.model import Semester
 
 KindProblem = tuple[Location, str, dict[str, Any]]
 FOLLOW_UP = "colleague-follow-up"  # 太谷、青实: with the class and subject teachers
+RECEPTION = "reception_day"  # a parent contact's channel: the semester's reception day
 RESULTS = ("band", "class_rank")  # a progress record's exam result: a band, or a rank
 
 
 def kind_problems(
-    checked: Checked, data: Mapping[str, Any], *, exam_ranking: bool
+    checked: Checked,
+    data: Mapping[str, Any],
+    *,
+    exam_ranking: bool,
+    semester: Semester | None = None,
 ) -> Iterator[KindProblem]:
     """The problems of this record's kind (none for most kinds)."""
+    if data.get("channel") == RECEPTION and semester is not None and "date" in data:
+        # 青实“建立定期受导学生家长接待日”: a reception-day talk on one of the semester's days
+        days = {d.date for d in semester.reception_days}
+        if data["date"] not in days:
+            listed = "、".join(str(d) for d in sorted(days)) or "无"
+            yield checked.loc("channel"), "X238", {"date": data["date"], "days": listed}
     if checked.kind == "progress":
         yield from _progress(checked, data, exam_ranking)
     elif checked.kind == FOLLOW_UP:

@@ -136,7 +136,8 @@ class RecordRules(PairingRules):
         if date is not None and date > self.today:
             self.add(checked.loc("date"), "X208", date=date, today=self.today)
         ranking = self.school_file is not None and (self.school_file.data or {}).get("exam_ranking")
-        for where, code, args in kind_problems(checked, data, exam_ranking=bool(ranking)):
+        found = kind_problems(checked, data, exam_ranking=bool(ranking), semester=semester)
+        for where, code, args in found:
             self.add(where, code, **args)
         students = self.record_students(checked, data, group)
         if semester is not None and semester.id in self.paired and mentor in self.teachers:
