@@ -51,7 +51,7 @@ def test_the_student_page_shows_the_progress_series_and_the_follow_up(
 def test_an_attending_mentors_page_shows_the_case_meeting(web: tuple[Any, str]) -> None:
     by = browser._by()
     meetings = sorted(RECORDS.glob("semesters/*/journal/*/self/*-case-meeting.md"))
-    attended = [p for p in meetings if "T001" in _front(p)["attendees"]]
+    attended = [p for p in meetings if "T001" in _front(p)["attending"]]
     assert attended
     driver = browser._open(web, "mentors/T001/")
     for path in attended:

@@ -36,7 +36,7 @@ CHECK = ("validate", "records", "--today", "2026-02-01", "--no-cache", "-q")
 
 def meeting(attendees: str) -> str:
     return (
-        f"---\nkind: case-meeting\nmentor: T005\ndate: 2025-10-30\nattendees: {attendees}\n"
+        f"---\nkind: case-meeting\nmentor: T005\ndate: 2025-10-30\nattending: {attendees}\n"
         f"theme: {THEME}\ncases: 3\n---\n{MINUTES}\n"
     )
 

@@ -105,8 +105,38 @@ def test_a_case_meeting_is_the_organisers_own_record_with_its_attendees(
     }
     for name in re.findall(r'name="(f\.[a-z_]+)"', page.text):
         form.setdefault(name, "")
-    form.update({"f.attendees": "T002、T003", "f.theme": "厌学情绪的转化", "f.cases": "2"})
+    form.update({"f.attending": "T002、T003", "f.theme": "厌学情绪的转化", "f.cases": "2"})
     response = client.post("/save", data=form)
     assert response.status_code == 303, response.text
     text = (repo / f"{SEMESTER}/journal/T001/self/{TODAY}-case-meeting.md").read_text("utf-8")
-    assert "attendees: [T002, T003]" in text and "theme: 厌学情绪的转化" in text
+    assert "attending: [T002, T003]" in text and "theme: 厌学情绪的转化" in text
+
+
+def test_the_class_teacher_writes_his_own_parent_contact_not_a_talk(
+    local: Running, repo: Path
+) -> None:
+    """T001 is the class teacher of S250003, T002's mentee (区“原则上限定由班主任和导师开展
+    学生家访和家校沟通工作”): a parent contact of his own, in his folder; never a talk."""
+    client = local.client()
+    page = client.get("/new", params={"kind": "parent-contact", "student": "S250003"})
+    assert page.status_code == 200, page.text
+    form: dict[str, Any] = {
+        "csrf": hidden(page.text, "csrf"),
+        "draft": hidden(page.text, "draft"),
+        "kind": "parent-contact",
+        "path": "",
+        "base_blob": "",
+        "students": "S250003",
+        "date": TODAY,
+        "body": "班主任给家长打电话，说了孩子这周的表现。",
+        "action": "save",
+    }
+    for name in re.findall(r'name="(f\.[a-z_]+)"', page.text):
+        form.setdefault(name, "")
+    form.update({"f.relation": "mother", "f.channel": "phone"})
+    response = client.post("/save", data=form)
+    assert response.status_code == 303, response.text
+    text = (repo / f"{SEMESTER}/journal/T001/S250003/{TODAY}-parent-contact.md").read_text()
+    assert "mentor: T001" in text and "student: S250003" in text
+    talk = client.get("/new", params={"kind": "talk", "student": "S250003"})
+    assert talk.status_code == 403

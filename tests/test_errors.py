@@ -1118,8 +1118,8 @@ X_CASES = [
     ),
     pytest.param(
         Case(
-            f"{CONTACT}:7:10: X238 2025-10-13 不是本学期的家长接待日（semester.yaml 中的接待日：无）："
-            "请改选其他联系方式，或在学期日程中加上这一天",
+            f"{CONTACT}:7:10: X238 2025-10-13 不是本学期的家长接待日"
+            "（semester.yaml 中的接待日：无）：请改选其他联系方式，或在学期日程中加上这一天",
             {
                 CONTACT: "---\nkind: parent-contact\nmentor: T001\nstudent: S250001\n"
                 "date: 2025-10-13\nrelation: mother\nchannel: reception_day\n---\n来校面谈。\n"

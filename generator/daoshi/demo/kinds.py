@@ -301,7 +301,7 @@ def colleague_follow_up(
 def case_meeting(rng: random.Random, date: datetime.date, attendees: list[str]) -> Draft:
     """枣庄“学校每月集中组织导师进行个案分析”: the organiser's one record of the meeting."""
     fields: dict[str, YamlValue] = {
-        "attendees": list[YamlValue](attendees),
+        "attending": list[YamlValue](attendees),
         "theme": rng.choice(tx.CASE_MEETING_THEMES),
         "cases": rng.randint(2, 4),
         "conclusions": rng.choice(tx.CASE_MEETING_CONCLUSIONS) if rng.random() < 0.7 else None,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from daoshi.records.model import Record
 
-ATTENDEES = "attendees"
+ATTENDEES = "attending"  # the field of a case meeting (not a home visit's attendees)
 
 
 def attendees(r: Record) -> tuple[str, ...]:
-    """The other teachers who took part (the author left out)."""
-    named = r.fields.get(ATTENDEES) or ()
+    """The other teachers who took part (the author left out); only a teacher's own
+    record (about no student) names them."""
+    named = r.fields.get(ATTENDEES) or () if not r.students else ()
     return tuple(dict.fromkeys(str(t) for t in named if t != r.mentor))
 
 

@@ -238,6 +238,17 @@ def url(context: jinja2.runtime.Context, section: str, ident: object) -> str:
     return f"{'../' * context['depth']}{section}/{ident}/"
 
 
+def _author(site: Site, r: Record, fields: Any) -> str:
+    """Who wrote it, as the page says: a case meeting's organiser, the class teacher who
+    wrote his own parent contact or home visit (区“限定由班主任和导师开展”), or the mentor."""
+    if ATTENDEES in fields:
+        return "组织者"
+    mentors = {m for sid in r.students[:1] for m, _ in site.spans.get((r.semester, sid), [])}
+    if len(r.students) == 1 and r.mentor not in mentors:
+        return "班主任"
+    return "导师"
+
+
 def record_view(site: Site, r: Record) -> dict[str, Any]:
     """What a record shows: its form's fields with labels, stages, sanitized body."""
     form = site.school.forms.kinds[r.kind]
@@ -294,7 +305,7 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         "kind": r.kind,
         "date": r.date,
         "mentor": r.mentor,
-        "by": "组织者" if ATTENDEES in form.fields else "导师",  # a case meeting's organiser
+        "by": _author(site, r, form.fields),
         "students": r.students,
         "facts": facts,
         "stages": stages,

@@ -16,6 +16,9 @@ from daoshi.records.model import Semester
 
 KindProblem = tuple[Location, str, dict[str, Any]]
 FOLLOW_UP = "colleague-follow-up"  # 太谷、青实: with the class and subject teachers
+# 区“原则上限定由班主任和导师开展学生家访和家校沟通工作”: the kinds a student's class
+# teacher writes of his own, though not the student's mentor
+CLASS_TEACHER_WRITES = frozenset({"parent-contact", "home-visit"})
 RECEPTION = "reception_day"  # a parent contact's channel: the semester's reception day
 RESULTS = ("band", "class_rank")  # a progress record's exam result: a band, or a rank
 

@@ -13,6 +13,7 @@ from daoshi.records.model import (
     RECORD_CLASSES,
     Record,
     ScreeningEntry,
+    Semester,
     SurveyResult,
     record_window,
     within,
@@ -21,7 +22,7 @@ from daoshi.records.rules.base import (
     SURVEY_SCORES,
     in_language,
 )
-from daoshi.records.rules.kinds import kind_problems
+from daoshi.records.rules.kinds import CLASS_TEACHER_WRITES, kind_problems
 from daoshi.records.rules.pairings import PairingRules
 
 SURVEY_SCALES = {5: (1, 5), 100: (0, 100)}  # a rating scale: its lowest and top value
@@ -144,6 +145,8 @@ class RecordRules(PairingRules):
             mentees = self.mentees.get((semester.id, mentor), set())
             for key, sid in students:
                 if sid in self.students and sid not in mentees:
+                    if self.class_teacher_writes(kind, semester, sid, mentor):
+                        continue  # 区: the class teacher's own parent contact or home visit
                     self.add(
                         checked.loc(*key), "X209", student=sid, mentor=mentor, semester=semester.id
                     )
@@ -175,6 +178,13 @@ class RecordRules(PairingRules):
             students=tuple(sid for _, sid in students),
             body=checked.body or "",
             fields=MappingProxyType(dict(data)),
+        )
+
+    def class_teacher_writes(self, kind: str, semester: Semester, sid: str, teacher: str) -> bool:
+        """Whether ``teacher`` writes this kind about ``sid`` as the student's class teacher."""
+        klass = self.students[sid].class_id
+        return kind in CLASS_TEACHER_WRITES and any(
+            c.class_id == klass and c.class_teacher == teacher for c in semester.classes
         )
 
     def record_students(
