@@ -9,11 +9,10 @@ counts too), and shown on each attendee's page, not on others'.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tests.handcount import S, cohort_yaml, school_yaml, semester_yaml, write
-from tests.test_family_meeting import daoshi
+from tests.test_family_meeting import _text, daoshi
 
 MEETING = f"semesters/{S}/journal/T005/self/2025-10-30-case-meeting.md"
 ANALYSIS = f"semesters/{S}/journal/T003/S250003/2025-10-16-case-analysis.md"
@@ -59,10 +58,6 @@ def zaozhuang_school(root: Path) -> None:
             "date: 2025-10-16\ntheme: 厌学情绪\ncase_summary: 作业常常不交\n---\n原因分析。\n",
         },
     )
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_one_record_counted_for_each_attendee(tmp_path: Path) -> None:

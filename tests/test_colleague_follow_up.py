@@ -9,11 +9,10 @@ student's page; a colleague sees it only where the access matrix already lets th
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tests.handcount import S, cohort_yaml, school_yaml, write
-from tests.test_family_meeting import daoshi
+from tests.test_family_meeting import _text, daoshi
 
 RECORD = f"semesters/{S}/journal/T001/S250001/2025-10-20-colleague-follow-up.md"
 TEACHERS = """\
@@ -49,10 +48,6 @@ def school(root: Path) -> None:
             "  - {mentor: T003, students: [S250003], key_student: S250003}\n",
         },
     )
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_written_validated_and_shown_within_the_matrix(tmp_path: Path) -> None:

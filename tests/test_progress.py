@@ -9,11 +9,10 @@ a month-by-month series within the access matrix.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tests.handcount import S, cohort_yaml, school_yaml, semester_yaml, write
-from tests.test_family_meeting import daoshi
+from tests.test_family_meeting import _text, daoshi
 
 OCT = f"semesters/{S}/journal/T001/S250001/2025-10-28-progress.md"
 NOV = f"semesters/{S}/journal/T001/S250001/2025-11-27-progress.md"
@@ -120,10 +119,6 @@ def test_written_validated_never_ranked_and_counted_monthly(tmp_path: Path) -> N
         "1月": "未完成",
     }
     assert {(set(row) & status).pop() for row in rows if row[0] == "S250002"} == {"未完成"}
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_the_student_page_compares_month_by_month(tmp_path: Path) -> None:
