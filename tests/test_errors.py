@@ -1090,7 +1090,7 @@ X_CASES = [
     ),
     pytest.param(
         Case(
-            f"{PROGRESS}:8:13: X235 本校不按考试成绩排名（school.yaml 中“允许按考试排名”为否），"
+            f"{PROGRESS}:8:13: X235 本校不按考试成绩排名（学校设置中“允许按考试排名”为否），"
             "不能记“班级名次”：请改记“成绩区间”（区文件：“不得对考试、测验成绩进行排名，"
             "可采用百分比区间等形式”）",
             {PROGRESS: PROGRESS_HEAD + "exam: 期中考试\nclass_rank: 3\n---\n"},
@@ -1119,7 +1119,7 @@ X_CASES = [
     pytest.param(
         Case(
             f"{CONTACT}:7:10: X238 2025-10-13 不是本学期的家长接待日"
-            "（semester.yaml 中的接待日：无）：请改选其他联系方式，或在学期日程中加上这一天",
+            "（学期日程中的接待日：无）：请改选其他联系方式，或请管理员在学期日程中加上这一天",
             {
                 CONTACT: "---\nkind: parent-contact\nmentor: T001\nstudent: S250001\n"
                 "date: 2025-10-13\nrelation: mother\nchannel: reception_day\n---\n来校面谈。\n"

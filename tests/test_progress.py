@@ -74,7 +74,7 @@ def test_written_validated_never_ranked_and_counted_monthly(tmp_path: Path) -> N
     code, out = daoshi(*CHECK, cwd=tmp_path)
     assert code == 1
     assert out.splitlines() == [
-        f"records/{OCT}:8:13: X235 本校不按考试成绩排名（school.yaml 中“允许按考试排名”为否），"
+        f"records/{OCT}:8:13: X235 本校不按考试成绩排名（学校设置中“允许按考试排名”为否），"
         "不能记“班级名次”：请改记“成绩区间”（区文件：“不得对考试、测验成绩进行排名，"
         "可采用百分比区间等形式”）",
         f"records/{NOV}:7:7: X236 考试名称和考试成绩要一起写：写了考试就写成绩区间，"

@@ -54,8 +54,8 @@ def test_a_reception_day_contact_is_checked_against_the_schedule(tmp_path: Path)
     assert code == 1
     assert out.splitlines() == [
         f"records/{LATE}:7:10: X238 2025-10-24 不是本学期的家长接待日"
-        "（semester.yaml 中的接待日：2025-10-17、2025-11-21）：请改选其他联系方式，"
-        "或在学期日程中加上这一天",
+        "（学期日程中的接待日：2025-10-17、2025-11-21）：请改选其他联系方式，"
+        "或请管理员在学期日程中加上这一天",
     ]
     (root / LATE).unlink()
     code, out = daoshi(*CHECK, cwd=tmp_path)

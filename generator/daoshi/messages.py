@@ -461,7 +461,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # issue 20: a progress record's exam result (枣庄, 区), a follow-up's colleagues (太谷, 青实)
     "X235": (
-        "本校不按考试成绩排名（school.yaml 中“允许按考试排名”为否），不能记“班级名次”：请改记“成绩区间”（区文件：“不得对考试、测验成绩进行排名，可采用百分比区间等形式”）",
+        "本校不按考试成绩排名（学校设置中“允许按考试排名”为否），不能记“班级名次”：请改记“成绩区间”（区文件：“不得对考试、测验成绩进行排名，可采用百分比区间等形式”）",
         "this school does not rank students by exams (exam_ranking is false in school.yaml): record the percentage band, not a class rank",
     ),
     "X236": (
@@ -469,7 +469,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "an exam and its result go together: name the exam and give its band",
     ),
     "X238": (
-        "{date} 不是本学期的家长接待日（semester.yaml 中的接待日：{days}）：请改选其他联系方式，或在学期日程中加上这一天",
+        "{date} 不是本学期的家长接待日（学期日程中的接待日：{days}）：请改选其他联系方式，或请管理员在学期日程中加上这一天",
         "{date} is not one of the semester's parent reception days ({days}): pick another channel or add the day to semester.yaml",
     ),
     "X237": (
