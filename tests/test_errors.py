@@ -32,11 +32,17 @@ PAIRINGS = f"{SEMESTER}/pairings.yaml"
 SEMESTER_FILE = f"{SEMESTER}/semester.yaml"
 COHORT = "people/cohorts/2025.yaml"
 TEACHERS = "people/teachers.yaml"
+PROGRESS = f"{SEMESTER}/journal/T001/S250001/2025-10-13-progress.md"
+PROGRESS_HEAD = (
+    "---\nkind: progress\nmentor: T001\nstudent: S250001\ndate: 2025-10-13\nconduct: 按时到校\n"
+)
+CONTACT = f"{SEMESTER}/journal/T001/S250001/2025-10-13-parent-contact.md"
+FOLLOW_UP = f"{SEMESTER}/journal/T001/S250001/2025-10-13-colleague-follow-up.md"
 HEAD = "kind: talk\nmentor: T001\nstudent: S250001\ndate: 2025-10-13\nareas: [study]\n"
 KINDS = (
-    "case-analysis, crisis-follow-up, crisis-report, family-meeting, group-activity, "
-    "growth-message, help-plan, home-visit, optional-action, parent-contact, student-report, "
-    "talk, training, work-plan"
+    "case-analysis, case-meeting, colleague-follow-up, crisis-follow-up, crisis-report, "
+    "family-meeting, group-activity, growth-message, help-plan, home-visit, optional-action, "
+    "parent-contact, progress, student-report, talk, training, work-plan"
 )
 F014 = "含义不明确：是/否请写 true/false，文字或带前导零的编号请加引号"
 LAYOUT_HINT = "F016 不属于记录仓库结构的文件（见 docs/records.md）："
@@ -1104,6 +1110,45 @@ X_CASES = [
             {"school.yaml": minimal("school.yaml", "[district]", "[qingpu-exp]")},
         ),
         id="X226",
+    ),
+    pytest.param(
+        Case(
+            f"{PROGRESS}:8:13: X235 本校不按考试成绩排名（学校设置中“允许按考试排名”为否），"
+            "不能记“班级名次”：请改记“成绩区间”（区文件：“不得对考试、测验成绩进行排名，"
+            "可采用百分比区间等形式”）",
+            {PROGRESS: PROGRESS_HEAD + "exam: 期中考试\nclass_rank: 3\n---\n"},
+        ),
+        id="X235",
+    ),
+    pytest.param(
+        Case(
+            f"{PROGRESS}:7:7: X236 考试名称和考试成绩要一起写：写了考试就写成绩区间，"
+            "写了成绩就写是哪次考试",
+            {PROGRESS: PROGRESS_HEAD + "band: p0_10\n---\n"},
+        ),
+        id="X236",
+    ),
+    pytest.param(
+        Case(
+            f"{FOLLOW_UP}:6:20: X237 沟通的教师 T001 是写这份记录的导师本人："
+            "请写与之沟通的班主任或科任教师",
+            {
+                FOLLOW_UP: "---\nkind: colleague-follow-up\nmentor: T001\nstudent: S250001\n"
+                "date: 2025-10-13\ncolleagues: [T002, T001]\n---\n班主任说作业按时交了。\n"
+            },
+        ),
+        id="X237",
+    ),
+    pytest.param(
+        Case(
+            f"{CONTACT}:7:10: X238 2025-10-13 不是本学期的家长接待日"
+            "（学期日程中的接待日：无）：请改选其他联系方式，或请管理员在学期日程中加上这一天",
+            {
+                CONTACT: "---\nkind: parent-contact\nmentor: T001\nstudent: S250001\n"
+                "date: 2025-10-13\nrelation: mother\nchannel: reception_day\n---\n来校面谈。\n"
+            },
+        ),
+        id="X238",
     ),
     pytest.param(
         Case(

@@ -26,6 +26,9 @@ BUILTIN_KINDS = {
     "optional-action",
     "family-meeting",  # 太谷“组织导师与学生、家长座谈活动” (issue 20)
     "work-plan",  # 太谷、枣庄“导师工作方案” (issue 20)
+    "case-meeting",  # 枣庄“学校每月集中组织导师进行个案分析” (issue 20)
+    "progress",  # 枣庄“每月的表现及每次考试成绩逐一记录” (issue 20)
+    "colleague-follow-up",  # 太谷、青实“与受导学生班主任、科任教师沟通” (issue 20)
     "training",  # 区文件“校本培训”“专题培训”“案例研讨”: a teacher's own record (issue 20)
 }
 

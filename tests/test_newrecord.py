@@ -63,7 +63,8 @@ def test_mistakes_get_a_clear_message(school: School) -> None:
         == "错误：未知的学生学号 S999999\n"
     )
     assert _new(school, "chat", "--student", "S250001", "--date", "2025-11-03")[2].startswith(
-        "错误：未知的记录种类 chat，可用：case-analysis, crisis-follow-up, crisis-report"
+        "错误：未知的记录种类 chat，可用：case-analysis, case-meeting, colleague-follow-up, "
+        "crisis-follow-up, crisis-report"
     )
     assert (
         _new(school, "talk", "--student", "S250001", "--date", "2025-08-01")[2]

@@ -28,7 +28,9 @@ from daoshi.records.access_form import (
     PAGES,
     Role,
 )
+from daoshi.records.attendees import concerns_teacher
 from daoshi.records.layout import GROUP, SELF, record_path
+from daoshi.records.rules.kinds import CLASS_TEACHER_WRITES
 
 if TYPE_CHECKING:
     from daoshi.records.forms import FieldForm, Forms
@@ -214,7 +216,7 @@ class Access:
             (
                 scope.ranks.get(r.kind, scope.ranks["*"])
                 for scope in self.scopes
-                if scope.students is None or r.mentor == self.audience.teacher
+                if scope.students is None or concerns_teacher(r, self.audience.teacher)
             ),
             default=NONE,
         )
@@ -313,7 +315,9 @@ def write_problem(
     after the change (None when it does not load: validation then refuses it anyway).
     A mentor adds and changes records of their own mentees (that semester's pairings),
     their own group activities and their own records (training, in ``self/``); a class
-    teacher changes (never adds) records about the students of their class; each only in
+    teacher changes (never adds) records about the students of their class, and adds in
+    his own folder parent contacts and home visits about them (区“原则上限定由班主任和
+    导师开展学生家访和家校沟通工作”); each only in
     an open semester and only of kinds the role sees whole in the access matrix. Everything
     else is the administrator's.
     """
@@ -332,7 +336,7 @@ def write_problem(
     if mentor == teacher:
         role = MENTOR
     elif status == "M" and subject not in (None, GROUP, SELF) and school is not None:
-        if _class_teacher(school, semester, subject or "") != teacher:
+        if class_teacher_of(school, semester, subject or "") != teacher:
             return problem(where, "W705", teacher=teacher, mentor=mentor)
         role = CLASS_TEACHER
     else:
@@ -343,6 +347,10 @@ def write_problem(
         return None  # the tree does not load: validation says why
     own = subject in (GROUP, SELF)  # a group activity's students are checked by validation
     if role == MENTOR and not own and not _is_mentee(school, semester, mentor, subject):
+        as_class_teacher = class_teacher_of(school, semester, subject or "") == teacher
+        if found.kind in CLASS_TEACHER_WRITES and as_class_teacher:
+            # the class teacher's own parent contact or home visit: as the class teacher
+            return _unseen_kind(school, CLASS_TEACHER, found.kind, where)
         return problem(where, "W704", teacher=teacher, student=subject, semester=semester)
     if role == MENTOR and subject is not None and not own:
         outside = _outside_period(school, semester, mentor, subject or "", found.date)
@@ -397,7 +405,8 @@ def _field_levels(fields: Iterable[FieldForm]) -> Iterable[str]:
         yield from _field_levels(f.fields.values())
 
 
-def _class_teacher(school: School, semester_id: str, student_id: str) -> str | None:
+def class_teacher_of(school: School, semester_id: str, student_id: str) -> str | None:
+    """The student's class teacher (班主任) in that semester."""
     student = school.students.get(student_id)
     semester = next((s for s in school.semesters if s.id == semester_id), None)
     if student is None or semester is None:

@@ -477,6 +477,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "导师 {mentor} 在 {semester} 学期没有重点帮扶对象（政策 {policy}：“1+X”）",
         "mentor {mentor} has no key student in {semester} (policy {policy}: 1+X)",
     ),
+    # issue 20: a progress record's exam result (枣庄, 区), a follow-up's colleagues (太谷, 青实)
+    "X235": (
+        "本校不按考试成绩排名（学校设置中“允许按考试排名”为否），不能记“班级名次”：请改记“成绩区间”（区文件：“不得对考试、测验成绩进行排名，可采用百分比区间等形式”）",
+        "this school does not rank students by exams (exam_ranking is false in school.yaml): record the percentage band, not a class rank",
+    ),
+    "X236": (
+        "考试名称和考试成绩要一起写：写了考试就写成绩区间，写了成绩就写是哪次考试",
+        "an exam and its result go together: name the exam and give its band",
+    ),
+    "X238": (
+        "{date} 不是本学期的家长接待日（学期日程中的接待日：{days}）：请改选其他联系方式，或请管理员在学期日程中加上这一天",
+        "{date} is not one of the semester's parent reception days ({days}): pick another channel or add the day to semester.yaml",
+    ),
+    "X237": (
+        "沟通的教师 {teacher} 是写这份记录的导师本人：请写与之沟通的班主任或科任教师",
+        "colleague {teacher} is the mentor who writes the record: name the class or subject teachers consulted",
+    ),
 }
 
 # Facts to show and flag, not reasons to refuse (issue: "a bad record must not stop the

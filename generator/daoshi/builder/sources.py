@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from daoshi.access import REFERRED_CATEGORIES, Access, Audience
 from daoshi.records.access_form import NONE
+from daoshi.records.attendees import attendees
 from daoshi.records.forms import FieldForm, Forms
 from daoshi.records.model import Record, School
 from daoshi.site.attached import audit_of
@@ -70,8 +71,9 @@ class SchoolIndex:
         for r in school.records:
             for sid in dict.fromkeys(r.students):
                 self.of_student.setdefault(sid, []).append(r)
-            if not r.students:
-                self.own_of.setdefault(r.mentor, []).append(r)
+            if not r.students:  # its author's, and a case meeting's attendees' too
+                for teacher in (r.mentor, *attendees(r)):
+                    self.own_of.setdefault(teacher, []).append(r)
         forms = school.forms
         self.rank_of = {lv.id: i for i, lv in enumerate(forms.levels)}
         self.kinds = {kind: self._ranks(self._kind_levels(forms, kind)) for kind in forms.kinds}

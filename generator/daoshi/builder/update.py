@@ -28,6 +28,7 @@ from daoshi.builder.sites import AudienceSite, SchoolSites
 from daoshi.builder.sources import CRISIS, SchoolSources, reach
 from daoshi.builder.store import Generation, build_lock, published, write_audiences
 from daoshi.errors import Problem, ProjectError
+from daoshi.records.attendees import concerns_teacher
 from daoshi.records.layout import GROUP, RECORD, SELF, classify, record_path
 from daoshi.records.model import Record, School
 from daoshi.records.validate import Prepared, check_records, school_today
@@ -274,7 +275,7 @@ def _may_change(
     if seen.school or any(seen.sees_student(s) for s in students):
         return True
     teacher = site.audience.teacher
-    if teacher is not None and any(r.mentor == teacher for r in shown):
+    if teacher is not None and any(concerns_teacher(r, teacher) for r in shown):
         return True
     roles = school.forms.access.roles
     return any(r.kind == CRISIS for r in shown) and any(

@@ -7,7 +7,7 @@ import random
 
 from . import names
 from .pairing import TermPairing
-from .school import DAY, Cohort, Student, Teacher, Term
+from .school import DAY, Cohort, Student, Teacher, Term, reception_days
 from .yamlout import YamlValue, dump, modeline
 
 SCHOOL_ID = "demo-school"
@@ -86,6 +86,10 @@ def semester_yaml(term: Term, cohorts: list[Cohort], grade_leaders: dict[int, st
         "start": term.start,
         "end": term.end,
         "rounds": [{"number": k + 1, "start": a, "end": b} for k, (a, b) in enumerate(term.rounds)],
+        "reception_days": [
+            {"date": day, "time": "15:30–17:00", "place": "各导师办公室"}
+            for day in reception_days(term)
+        ],
         "classes": [
             {"class": klass, "class_teacher": c.class_teachers[klass]}
             for c in sorted(present, key=lambda c: c.year)

@@ -38,6 +38,8 @@ KIND_LABELS = {
     "crisis-report": "危机上报",
     "crisis-follow-up": "危机跟进",
     "group-activity": "阶段活动",
+    "progress": "成长记录",
+    "colleague-follow-up": "与任课教师沟通",
 }
 EVENING_STEPS = {"diligent": (4, 7), "average": (7, 10)}
 LATE = 10  # days: a record committed later than this was written up afterwards (补记)
@@ -45,11 +47,18 @@ TZ = "+0800"
 _SUFFIX = re.compile(r"-\d+\.md$")
 # kinds that came later to the demo: never amended, so the same seed still amends the
 # records it amended before they were written
-_LATER_KINDS = re.compile(r"-(family-meeting|work-plan|training)(-\d+)?\.md$")
+_LATER_KINDS = re.compile(
+    r"-(family-meeting|work-plan|training|progress|colleague-follow-up|case-meeting)(-\d+)?\.md$"
+)
 # Kinds whose notes a teacher adds to later (a growth message is not amended).
 _EDITABLE = re.compile(
     r"-(talk|parent-contact|home-visit|case-analysis|student-report)(-\d+)?\.md$"
 )
+
+
+def _later(path: str, content: str | None) -> bool:
+    """A record of what came later to the demo (a kind, or a reception-day contact)."""
+    return bool(_LATER_KINDS.search(path)) or "channel: reception_day" in (content or "")
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,8 @@ def _message(mentor: str, records: list[Record], late: bool) -> str:
         parts.append("导师工作方案")
     if any(r.kind == "training" for r in records):
         parts.append("培训与研讨")
+    if any(r.kind == "case-meeting" for r in records):
+        parts.append("个案分析会")
     return f"{mentor} {'补记' if late else '记录'}：" + "；".join(parts)
 
 
@@ -166,8 +177,8 @@ class Amender:
         candidates = [
             (i, path)
             for i, c in enumerate(commits)
-            for path, _ in c.changes
-            if "/journal/" in path and "-crisis-" not in path and not _LATER_KINDS.search(path)
+            for path, content in c.changes
+            if "/journal/" in path and "-crisis-" not in path and not _later(path, content)
         ]
         existing = {path for _, path in candidates}
         used: set[str] = set()

@@ -17,7 +17,7 @@ from . import kinds
 from . import texts as tx
 from .kinds import Draft, Subject, day_between
 from .pairing import Crisis, TermPairing
-from .school import DAY, Student, Teacher, Term, rng_for
+from .school import DAY, Student, Teacher, Term, reception_days, rng_for
 from .yamlout import YamlValue, front_matter
 
 
@@ -148,6 +148,7 @@ class Journal:
                     drafts += kinds.crisis_drafts(sub, crisis.date, crisis.reported_to)
                 if attention is not None and (sid, mentor) == attention[:2]:
                     drafts += kinds.attention_drafts(sub, attention[2], attention[3])
+                drafts += self._portfolio(term, habits, sub, primary)
                 first, last = pairing.span(term, mentor, sid)  # a mid-year change
                 limit = min(self.as_of, student.last_day(term), last)
                 kept = [signed(signer, d, limit) for d in drafts if first <= d.date <= limit]
@@ -156,9 +157,38 @@ class Journal:
             groups += self._meeting(term, habits, mentor, mentees, pairing)
             groups += self._work_plan(term, habits, mentor, mentees, pairing)
             records += finish(term, mentor, "group", groups)
+        organiser, meetings = self._case_meetings(term, pairing)
         for teacher in sorted(self.teachers):
-            records += finish(term, teacher, "self", self._training(term, teacher))
+            own = self._training(term, teacher) + (meetings if teacher == organiser else [])
+            records += finish(term, teacher, "self", own)
         return records
+
+    def _case_meetings(self, term: Term, pairing: TermPairing) -> tuple[str, list[Draft]]:
+        """The moral-education office's case meeting at the end of each month (枣庄“学校每月
+        集中组织导师进行个案分析”), one record with the mentors who came (its own stream)."""
+        rng = rng_for(self.seed, "case-meeting", term.id)
+        organiser = next(
+            (
+                t.id
+                for t in sorted(self.teachers.values(), key=lambda t: t.id)
+                if "moral_office" in t.roles
+            ),
+            "",
+        )
+        chance = {"diligent": 0.95, "average": 0.75}
+        drafts = []
+        for n, (low, high) in enumerate(_months(term.start, term.end)):
+            day = high - ((high.weekday() - 3) % 7) * DAY  # the month's last Thursday
+            if n == 0 or day < low or day > self.as_of or not organiser:
+                continue
+            came = [
+                m
+                for m in sorted(pairing.mentees)
+                if m != organiser and rng.random() < chance.get(self.teachers[m].diligence, 0.3)
+            ]
+            if came:
+                drafts.append(kinds.case_meeting(rng, day, came))
+        return organiser, drafts
 
     def _training(self, term: Term, teacher: str) -> list[Draft]:
         """The sessions of the semester (one a month or so, on Wednesdays) each teacher
@@ -171,6 +201,46 @@ class Journal:
             day += ((2 - day.weekday()) % 7) * DAY
             if day <= min(self.as_of, term.end) and rng.random() < chance:
                 drafts.append(kinds.training(rng, day, session))
+        return drafts
+
+    def _portfolio(self, term: Term, habits: Habits, sub: Subject, primary: bool) -> list[Draft]:
+        """A key student's primary mentor keeps the growth portfolio's monthly record (枣庄
+        “每月的表现及每次考试成绩逐一记录”) and talks with the class teacher and a subject
+        teacher (太谷、青实). Its own random stream: every other record stays as it was."""
+        if not (sub.key and primary):
+            return []
+        rng = rng_for(self.seed, "portfolio", term.id, sub.mentor, sub.student.id)
+        end = sub.student.last_day(term)
+        months = _months(term.start, end)
+        exams = {len(months) // 2, len(months) - 1}  # the mid-term and the final exam
+        drafts = []
+        band = rng.randint(1, 4)  # 10%–30% … 后30%: the band before the semester
+        for n, (low, high) in enumerate(months):
+            if rng.random() >= habits.talk:
+                continue
+            exam = None
+            change = rng.choice(("up", "up", "steady", "down")) if n else ""
+            if n in exams and high >= term.start + 40 * DAY:
+                after = min(4, max(0, band + rng.choice((-1, -1, 0, 1))))  # lower is better
+                change = {-1: "up", 0: "steady", 1: "down"}[(after > band) - (after < band)]
+                band = after
+                exam = ("期中考试" if n < len(months) - 1 else "期末考试", band)
+            day = max(low, high - rng.randint(0, 5) * DAY)
+            drafts.append(kinds.progress(rng, sub, day, exam, change))
+        colleagues = [
+            t.id
+            for t in sorted(self.teachers.values(), key=lambda t: t.id)
+            if t.id != sub.mentor and t.id != sub.class_teacher and "psych" not in t.roles
+        ]
+        if rng.random() < habits.case and colleagues:
+            day = day_between(rng, term.start + 20 * DAY, end - 10 * DAY)
+            others = [rng.choice(colleagues)]
+            if sub.class_teacher != sub.mentor:
+                others.insert(0, sub.class_teacher)
+            drafts.append(kinds.colleague_follow_up(rng, sub, day, others))
+        days = [d for d in reception_days(term) if d <= end]
+        if days and rng.random() < habits.case:  # the parents come on a reception day
+            drafts.append(kinds.reception(rng, sub, rng.choice(days)))
         return drafts
 
     def _attention(

@@ -99,6 +99,16 @@ def parent_contact(rng: random.Random, sub: Subject, date: datetime.date) -> Dra
     return Draft(date, "parent-contact", fields, sub.say("".join(parts)))
 
 
+def reception(rng: random.Random, sub: Subject, date: datetime.date) -> Draft:
+    """青实“家长接待日”: a parent comes to school on one of the semester's reception days."""
+    fields: dict[str, YamlValue] = {
+        "relation": rng.choice(["mother", "mother", "father", "grandparent"]),
+        "channel": "reception_day",
+        "initiated_by": "parent",
+    }
+    return Draft(date, "parent-contact", fields, sub.say(rng.choice(tx.RECEPTION_BODY)))
+
+
 def home_visit(rng: random.Random, sub: Subject, date: datetime.date) -> Draft:
     points = rng.sample(tx.HOME_VISIT_POINTS, rng.randint(2, 3))
     attendees = list(rng.choice(tx.ATTENDEES))
@@ -257,6 +267,46 @@ def training(
     }
     body = rng.choice(tx.TRAINING_NOTES) if rng.random() < 0.4 else ""
     return Draft(date, "training", fields, body)
+
+
+BANDS = ("p0_10", "p10_30", "p30_50", "p50_70", "p70_100")
+
+
+def progress(
+    rng: random.Random, sub: Subject, date: datetime.date, exam: tuple[str, int] | None, change: str
+) -> Draft:
+    """枣庄成长档案袋“每月的表现及每次考试成绩”: a month's conduct, an exam as a band."""
+    fields: dict[str, YamlValue] = {"conduct": sub.say(rng.choice(tx.PROGRESS_CONDUCT))}
+    if exam is not None:
+        fields["exam"], fields["band"] = exam[0], BANDS[exam[1]]
+    if change:
+        fields["change"] = change
+    body = sub.say(rng.choice(tx.PROGRESS_BODY)) if rng.random() < 0.6 else ""
+    return Draft(date, "progress", fields, body)
+
+
+def colleague_follow_up(
+    rng: random.Random, sub: Subject, date: datetime.date, colleagues: list[str]
+) -> Draft:
+    """太谷、青实: the mentor asks the class and subject teachers about a key student."""
+    fields: dict[str, YamlValue] = {
+        "colleagues": list[YamlValue](colleagues),
+        "topics": list[YamlValue](sorted(rng.sample(["thought", "habits", "study", "life"], 2))),
+        "intervention": rng.choice(tx.FOLLOW_UP_PLANS) if rng.random() < 0.7 else None,
+    }
+    body = sub.say("".join(rng.sample(tx.FOLLOW_UP_BODY, 2)))
+    return Draft(date, "colleague-follow-up", fields, body)
+
+
+def case_meeting(rng: random.Random, date: datetime.date, attendees: list[str]) -> Draft:
+    """枣庄“学校每月集中组织导师进行个案分析”: the organiser's one record of the meeting."""
+    fields: dict[str, YamlValue] = {
+        "attending": list[YamlValue](attendees),
+        "theme": rng.choice(tx.CASE_MEETING_THEMES),
+        "cases": rng.randint(2, 4),
+        "conclusions": rng.choice(tx.CASE_MEETING_CONCLUSIONS) if rng.random() < 0.7 else None,
+    }
+    return Draft(date, "case-meeting", fields, rng.choice(tx.CASE_MEETING_BODY))
 
 
 def crisis_drafts(sub: Subject, date: datetime.date, reported_to: tuple[str, ...]) -> list[Draft]:

@@ -22,6 +22,16 @@ SPECIAL_ROLES = ("leader", "leader", "moral_office", "psych", "reviewer", "revie
 DAY = datetime.timedelta(days=1)
 
 
+def reception_days(term: Term) -> list[datetime.date]:
+    """青浦实验中学“定期受导学生家长接待日”: a Friday in each of the semester's second,
+    third and fourth months."""
+    days = []
+    for k in (1, 2, 3):
+        day = term.start + (30 * k + 14) * DAY
+        days.append(day + ((4 - day.weekday()) % 7) * DAY)
+    return [d for d in days if d <= term.end]
+
+
 def rng_for(seed: int, *purpose: object) -> random.Random:
     """A generator of its own for one purpose (string seeds are stable across runs)."""
     return random.Random(":".join(str(p) for p in (seed, *purpose)))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from daoshi.records.attendees import attendees
 from daoshi.records.forms import Forms
 from daoshi.records.model import Record, Span
 
@@ -108,6 +109,8 @@ def credited(record: Record, joint_visits: str) -> tuple[str, ...]:
     """The teachers a record counts for: its author, and with ``joint_visits: each`` every
     other teacher who attended (区文件：“由班主任指导或联合导师共同开展一次学生家访”)."""
     others = record.fields.get(JOINT_FIELD) if joint_visits == "each" else None
+    # a school case meeting (枣庄“学校每月集中组织导师进行个案分析”) counts for each attendee
+    others = [*(others or ()), *attendees(record)]
     if not others:
         return (record.mentor,)
     return tuple(dict.fromkeys((record.mentor, *(str(t) for t in others))))

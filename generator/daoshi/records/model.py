@@ -83,6 +83,15 @@ class Round:
 
 
 @dataclass(frozen=True)
+class ReceptionDay:
+    """A parent reception day of the semester (青浦实验中学“定期受导学生家长接待日”)."""
+
+    date: dt.date
+    time: str = ""
+    place: str = ""
+
+
+@dataclass(frozen=True)
 class ClassTerm:
     """A class in one semester: its grade and class teacher (班主任)."""
 
@@ -101,6 +110,7 @@ class Semester:
     classes: tuple[ClassTerm, ...]
     rounds: tuple[Round, ...] = ()
     grade_leaders: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    reception_days: tuple[ReceptionDay, ...] = ()
 
     @functools.cached_property
     def class_ids(self) -> frozenset[str]:

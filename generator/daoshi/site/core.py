@@ -21,6 +21,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from daoshi.access import Access, leader_audience
+from daoshi.records.attendees import ATTENDEES, attendees
 from daoshi.records.model import Record, School, Semester, Student
 from daoshi.site.markdown import render_markdown
 
@@ -145,7 +146,8 @@ class Site:
         for r in self.access.visible(school.records):
             for sid in r.students:
                 self.by_student[sid].append(r)
-            self.by_mentor[(r.semester, r.mentor)].append(r)
+            for teacher in (r.mentor, *attendees(r)):  # a case meeting: each attendee's too
+                self.by_mentor[(r.semester, teacher)].append(r)
         # who mentored whom when: the same for every audience, made once per school
         self.mentors, self.key_students, self.spans = pairings_of(school)
         self.screening = {(e.semester, e.student): e for e in school.screening}
@@ -236,6 +238,17 @@ def url(context: jinja2.runtime.Context, section: str, ident: object) -> str:
     return f"{'../' * context['depth']}{section}/{ident}/"
 
 
+def _author(site: Site, r: Record, fields: Any) -> str:
+    """Who wrote it, as the page says: a case meeting's organiser, the class teacher who
+    wrote his own parent contact or home visit (区“限定由班主任和导师开展”), or the mentor."""
+    if ATTENDEES in fields:
+        return "组织者"
+    mentors = {m for sid in r.students[:1] for m, _ in site.spans.get((r.semester, sid), [])}
+    if len(r.students) == 1 and r.mentor not in mentors:
+        return "班主任"
+    return "导师"
+
+
 def record_view(site: Site, r: Record) -> dict[str, Any]:
     """What a record shows: its form's fields with labels, stages, sanitized body."""
     form = site.school.forms.kinds[r.kind]
@@ -254,6 +267,9 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
             value = field.values[value].zh
         elif field.type == "list" and field.items is not None and field.items.type == "enum":
             value = "、".join(field.items.values[v].zh for v in value)
+        elif field.type == "list" and field.items is not None and field.items.to == "teacher":
+            teachers = site.school.teachers  # colleagues by name, not by staff number
+            value = "、".join(teachers[v].name if v in teachers else str(v) for v in value)
         elif field.type == "list":
             value = "、".join(str(v) for v in value)
         elif field.type == "boolean":
@@ -289,6 +305,7 @@ def record_view(site: Site, r: Record) -> dict[str, Any]:
         "kind": r.kind,
         "date": r.date,
         "mentor": r.mentor,
+        "by": _author(site, r, form.fields),
         "students": r.students,
         "facts": facts,
         "stages": stages,

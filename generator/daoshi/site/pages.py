@@ -14,6 +14,7 @@ from typing import Any
 
 from daoshi.access import Access, leader_audience
 from daoshi.policy.appraisal import read_inputs
+from daoshi.records.attendees import attendees
 from daoshi.records.model import Record, School
 from daoshi.site.appraisal import appraisal_makers, appraisal_paths
 from daoshi.site.core import (
@@ -75,7 +76,8 @@ def affected_pages(school: School, records: Iterable[Record]) -> set[str]:
     """The pages that show something of these records (before or after a change)."""
     paths = {"index.md", "school.md"}
     for r in records:
-        paths.add(f"mentors/{r.mentor}.md")
+        # the author's page, and each attending teacher's (a case meeting)
+        paths.update(f"mentors/{t}.md" for t in (r.mentor, *attendees(r)))
         for sid in r.students:
             paths.add(f"students/{sid}.md")
             paths.update(f"mentors/{m}.md" for m in school.mentors_of(sid, r.semester))

@@ -31,6 +31,7 @@ from daoshi.site.core import (
 from daoshi.site.crisis import crisis_cases
 from daoshi.site.due import OVERDUE, kind_marks, student_warnings, todo_view
 from daoshi.site.history import flag_summary, sees_flagged
+from daoshi.site.progress import progress_series
 
 
 def student_page(site: Site, s: Student) -> Page:
@@ -78,6 +79,7 @@ def student_page(site: Site, s: Student) -> Page:
         gender=GENDERS.get(s.gender or "", "—"),
         profile=profile,
         terms=terms,
+        progress=progress_series(site, site.by_student[s.id]),
         left_reason=LEFT.get(s.left.reason, "") if s.left else "",
         history=_has_history(site),
     )
@@ -172,6 +174,8 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                 "semester": semester,
                 "mentees": mentees,
                 "todo": todo_view(site, t.id, semester, shown) if pairing else None,
+                # 青实“定期受导学生家长接待日”: the days a mentor receives the mentees' parents
+                "reception": semester.reception_days if pairing else (),
                 # the plan (太谷、枣庄“导师工作方案”), then the group activities and meetings
                 "plans": [record_view(site, r) for r in records if r.kind == WORK_PLAN],
                 # the teacher's own records: training, team research, case seminars

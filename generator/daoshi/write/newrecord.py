@@ -15,9 +15,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from daoshi.access import class_teacher_of
 from daoshi.records.forms import FieldForm, KindForm
 from daoshi.records.layout import GROUP, SELF, TEACHER
 from daoshi.records.model import School
+from daoshi.records.rules.kinds import CLASS_TEACHER_WRITES
 from daoshi.records.schema import modeline
 
 _BASE_FIELDS = ("kind", "mentor", "student", "participants", "date")
@@ -54,12 +56,15 @@ def _placeholder(field: FieldForm) -> Any:
     return None
 
 
-def _mentor_for(school: School, student: str, semester: str, mentor: str | None) -> str:
+def _mentor_for(
+    school: School, student: str, semester: str, mentor: str | None, kind: str = ""
+) -> str:
     mentors = school.mentors_of(student, semester)
     if mentor is not None:
         if mentor not in school.teachers:
             raise NewRecordError(f"未知的教师工号 {mentor}")
-        if mentor not in mentors:
+        as_class_teacher = class_teacher_of(school, semester, student) == mentor
+        if mentor not in mentors and not (kind in CLASS_TEACHER_WRITES and as_class_teacher):
             raise NewRecordError(f"{student} 在 {semester} 学期不是 {mentor} 的受导学生")
         return mentor
     if len(mentors) != 1:
@@ -126,7 +131,7 @@ def new_record(
     group = form.base == GROUP
     if not group and len(students) != 1:
         raise NewRecordError(f"{form.label.zh}只关于一名学生")
-    chosen = _mentor_for(school, students[0], semester, mentor)
+    chosen = _mentor_for(school, students[0], semester, mentor, kind)
     for sid in students[1:]:
         _mentor_for(school, sid, semester, chosen)
     folder = f"semesters/{semester}/journal/{chosen}/{GROUP if group else students[0]}"

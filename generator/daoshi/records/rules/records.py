@@ -13,6 +13,7 @@ from daoshi.records.model import (
     RECORD_CLASSES,
     Record,
     ScreeningEntry,
+    Semester,
     SurveyResult,
     record_window,
     within,
@@ -21,6 +22,7 @@ from daoshi.records.rules.base import (
     SURVEY_SCORES,
     in_language,
 )
+from daoshi.records.rules.kinds import CLASS_TEACHER_WRITES, kind_problems
 from daoshi.records.rules.pairings import PairingRules
 
 SURVEY_SCALES = {5: (1, 5), 100: (0, 100)}  # a rating scale: its lowest and top value
@@ -151,11 +153,17 @@ class RecordRules(PairingRules):
         if date is not None and date > self.today:
             self.add(checked.loc("date"), "X208", date=date, today=self.today)
         self.check_acknowledged(checked, data)
+        ranking = self.school_file is not None and (self.school_file.data or {}).get("exam_ranking")
+        found = kind_problems(checked, data, exam_ranking=bool(ranking), semester=semester)
+        for where, code, args in found:
+            self.add(where, code, **args)
         students = self.record_students(checked, data, group)
         if semester is not None and semester.id in self.paired and mentor in self.teachers:
             mentees = self.mentees.get((semester.id, mentor), set())
             for key, sid in students:
                 if sid in self.students and sid not in mentees:
+                    if self.class_teacher_writes(kind, semester, sid, mentor):
+                        continue  # 区: the class teacher's own parent contact or home visit
                     self.add(
                         checked.loc(*key), "X209", student=sid, mentor=mentor, semester=semester.id
                     )
@@ -187,6 +195,13 @@ class RecordRules(PairingRules):
             students=tuple(sid for _, sid in students),
             body=checked.body or "",
             fields=MappingProxyType(dict(data)),
+        )
+
+    def class_teacher_writes(self, kind: str, semester: Semester, sid: str, teacher: str) -> bool:
+        """Whether ``teacher`` writes this kind about ``sid`` as the student's class teacher."""
+        klass = self.students[sid].class_id
+        return kind in CLASS_TEACHER_WRITES and any(
+            c.class_id == klass and c.class_teacher == teacher for c in semester.classes
         )
 
     def record_students(

@@ -13,6 +13,7 @@ from daoshi.errors import Location
 from daoshi.records.check import Checked
 from daoshi.records.model import (
     ClassTerm,
+    ReceptionDay,
     Round,
     Semester,
     Student,
@@ -53,6 +54,11 @@ class SemesterRules(PeopleRules):
                     Round(r["number"], r["start"], r["end"])
                     for r in data.get("rounds", ())
                     if len(r) == 3
+                ),
+                reception_days=tuple(
+                    ReceptionDay(d["date"], str(d.get("time", "")), str(d.get("place", "")))
+                    for d in data.get("reception_days", ())
+                    if "date" in d
                 ),
                 grade_leaders=MappingProxyType(
                     {
