@@ -258,7 +258,7 @@ def match_command(
     """双向选择：按学生志愿和导师名额提出对接表（学生提议的延迟接受算法，稳定匹配）。
 
     没有导师的在校学生参加匹配；名额来自政策的师生比上限（班主任另有上限）和导师填的名额；
-    重点帮扶学生优先由班主任、党员和干部教师带。结果写入本学期的 pairings.yaml
+    重点帮扶学生优先由班主任、党员、入党积极分子和干部教师带。结果写入本学期的 pairings.yaml
     （一次提交），没有得到任何志愿的学生都附有说明。之后可以手工调整，daoshi validate 检查。
     """
     from daoshi.year.export import Sheet, write_csv, write_xlsx

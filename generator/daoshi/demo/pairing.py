@@ -17,7 +17,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from daoshi.year.matching import Applicant, Mentor, match
+from daoshi.year.matching import PRIORITY_TAGS, Applicant, Mentor, match
 
 from .school import DAY, Cohort, Student, Teacher, Term, rng_for
 
@@ -221,7 +221,7 @@ def _select(
         room[t.id] = Mentor(
             t.id,
             max(0, min(stated, CAP - loads[t.id])),
-            priority=bool({"party_member", "cadre"} & set(t.tags)),
+            priority=bool(PRIORITY_TAGS & set(t.tags)),
             class_teacher_of=frozenset(k for k, ct in cohort.class_teachers.items() if ct == t.id),
             teaches=frozenset(k for k in (home.get(t.id),) if k),
         )

@@ -9,9 +9,9 @@ A mentor's capacity is the policy's ratio cap (class teachers have their own), l
 by what the mentor stated and by the mentees they keep. The "1+X" key-student slot
 limits how many key students (重点帮扶对象) a mentor takes (default 1). A mentor's
 priority over applicants (Zaozhuang, Qingpu): key students first when the mentor is
-their class teacher or a Party-member or cadre teacher (顽劣生首先由班主任、班子成员、
-党员承包); then students of a class the mentor teaches; then students who ranked the
-mentor higher; then by student ID, so the result is deterministic.
+their class teacher or a Party-member, Party-activist or cadre teacher (顽劣生首先由班主任、
+班子成员、共产党员和入党积极分子承包); then students of a class the mentor teaches; then
+students who ranked the mentor higher; then by student ID, so the result is deterministic.
 
 Students left without a mentor (no choice given, every choice full) are then placed with
 a teacher of their own class who still has room, the one with the most room first. Every
@@ -26,6 +26,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 ORDINALS = "一二三四五六七八九十"
+
+# Teacher tags that give a mentor priority for key students (枣庄：顽劣生，首先由班主任、
+# 班级任课老师中的班子成员、共产党员和入党积极分子承包).
+PRIORITY_TAGS = frozenset({"party_member", "cadre", "party_activist"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Mentor:
     id: str
     capacity: int
     key_slots: int | None = 1  # None: no limit
-    priority: bool = False  # Party member or cadre: takes hard-to-manage students first
+    priority: bool = False  # Party member, activist or cadre: takes key students first
     class_teacher_of: frozenset[str] = frozenset()
     teaches: frozenset[str] = frozenset()
 

@@ -24,7 +24,7 @@ from daoshi.errors import Location, Problem
 from daoshi.messages import problem
 from daoshi.records.forms import Forms
 from daoshi.records.model import School, Semester
-from daoshi.year.matching import Applicant, Mentor, Outcome, match
+from daoshi.year.matching import PRIORITY_TAGS, Applicant, Mentor, Outcome, match
 from daoshi.year.roster import Settings
 from daoshi.year.tables import Row, read_table, restore_width
 from daoshi.year.yamldoc import dump_yaml, flow_list, load_yaml, new_document, text_value
@@ -350,7 +350,7 @@ def plan_match(
             tid,
             max(0, cap - held),
             slots,
-            priority=bool({"party_member", "cadre"} & set(teacher.tags)),
+            priority=bool(PRIORITY_TAGS & set(teacher.tags)),
             class_teacher_of=frozenset(class_teacher_of.get(tid, ())),
             teaches=frozenset(teacher.classes),
         )
