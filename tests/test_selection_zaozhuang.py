@@ -71,3 +71,18 @@ def test_party_activists_take_key_students_first(tmp_path: Path) -> None:
     got = {p["mentor"]: list(p["students"]) for p in pairings["pairings"]}
     assert got["T002"] == ["0250006"]
     assert run("validate", str(repo), "--today", "2026-01-01", "-q").exit_code == 0
+
+
+def test_a_screening_proposal_comes_from_the_class_teacher(tmp_path: Path) -> None:
+    """青浦实验：“组织全体班主任老师对班级学生进行全面梳理……上报各年级组”."""
+    wrong = SCREENING.replace("proposed_by: T003", "proposed_by: T002")
+    repo = make_repo(tmp_path / "records", {"semesters/2025-2026-1/screening.yaml": wrong})
+    result = run("validate", str(repo), "--today", "2026-01-01")
+    assert result.exit_code == 1
+    assert (
+        "semesters/2025-2026-1/screening.yaml:5:18: X245 提名人 T002 不是学生 0250006 在 "
+        "2025-2026-1 学期的班主任（T003）：排查名单由班主任提名"
+    ) in result.output
+    (repo / "semesters/2025-2026-1/screening.yaml").write_text(SCREENING, encoding="utf-8")
+    result = run("validate", str(repo), "--today", "2026-01-01")
+    assert "X245" not in result.output

@@ -459,6 +459,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "导师 {mentor} 在 {semester} 学期没有重点帮扶对象（政策 {policy}：“1+X”）",
         "mentor {mentor} has no key student in {semester} (policy {policy}: 1+X)",
     ),
+    "X245": (
+        "提名人 {teacher} 不是学生 {student} 在 {semester} 学期的班主任（{class_teacher}）："
+        "排查名单由班主任提名",
+        "proposer {teacher} is not the class teacher ({class_teacher}) of student {student} "
+        "in {semester}: class teachers propose",
+    ),
 }
 
 # Facts to show and flag, not reasons to refuse (issue: "a bad record must not stop the
