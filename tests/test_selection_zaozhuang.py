@@ -86,3 +86,57 @@ def test_a_screening_proposal_comes_from_the_class_teacher(tmp_path: Path) -> No
     (repo / "semesters/2025-2026-1/screening.yaml").write_text(SCREENING, encoding="utf-8")
     result = run("validate", str(repo), "--today", "2026-01-01")
     assert "X245" not in result.output
+
+
+def test_mentors_choose_their_students_and_mutual_choices_come_first(tmp_path: Path) -> None:
+    """枣庄：“导师依照本人所掌握的班级情况，选择4名受导学生”."""
+    repo = make_repo(tmp_path / "records", {"semesters/2025-2026-1/pairings.yaml": UNPAIRED})
+    prefs = _write(tmp_path / "志愿.csv", "学号,志愿1,志愿2\n0250004,T002,T003\n0250006,T002,\n")
+    assert run("import", "preferences", str(prefs), "--records", str(repo)).exit_code == 0
+    mentors = _write(tmp_path / "导师选择.csv", "工号,名额\nT002,1\n")
+    result = run("import", "preferences", str(mentors), "--kind", "mentors", "--records", str(repo))
+    assert result.exit_code == 0, result.output
+    # without the mentors' side T002's one place goes to 0250004 (by student ID)
+    before = run("match", "--dry-run", "--records", str(repo))
+    assert "  0250006 杨帆（C2025-02）：第一志愿 T002 李强已满（1 人）" in before.output
+    _write(
+        mentors,
+        "工号,名额,学生1,学生2,学生3\n"
+        "T002,1,0250006,0250099,0250006\n"
+        "T003,1,0250004,0250005,0250001\n",
+    )
+    result = run("import", "preferences", str(mentors), "--kind", "mentors", "--records", str(repo))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{mentors}:2:4: I430 未知的学生“0250099”",
+        f"{mentors}:2:5: I447 导师重复选择了学生 0250006",
+        f"{mentors}:3:1: I448 导师 T003 选择了 3 名学生，超过名额 1",
+    ]
+    _write(mentors, "工号,名额,学生1\nT002,1,0250006\nT003,2,0250004\n")
+    result = run("import", "preferences", str(mentors), "--kind", "mentors", "--records", str(repo))
+    assert result.exit_code == 0, result.output
+    prefs_doc = load_yaml(repo / "semesters/2025-2026-1/preferences.yaml")
+    assert [(m["mentor"], m["capacity"], list(m["students"])) for m in prefs_doc["mentors"]] == [
+        ("T002", 1, ["0250006"]),
+        ("T003", 2, ["0250004"]),
+    ]
+    result = run("match", "--records", str(repo))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "2025-2026-1 学期：2 名学生参加匹配（第一志愿 1 人，第二志愿 1 人）。"
+    assert lines[1] == "双向选中（学生选了导师，导师也选了这名学生）：2 人。"
+    pairings = load_yaml(repo / "semesters/2025-2026-1/pairings.yaml")
+    got = {
+        p["mentor"]: (list(p["students"]), list(p.get("mutual") or ()))
+        for p in pairings["pairings"]
+    }
+    assert got["T002"] == (["0250006"], ["0250006"])
+    assert got["T003"] == (["0250005", "0250004"], ["0250004"])
+    assert run("validate", str(repo), "--today", "2026-01-01", "-q").exit_code == 0
+    # a hand edit that moves the student away but keeps the mark is refused, located
+    text = (repo / "semesters/2025-2026-1/pairings.yaml").read_text("utf-8")
+    (repo / "semesters/2025-2026-1/pairings.yaml").write_text(
+        text.replace('students: ["0250005", "0250004"]', 'students: ["0250005"]'), "utf-8"
+    )
+    result = run("validate", str(repo), "--today", "2026-01-01")
+    assert "X246 双向选中的学生 0250004 不在导师 T003 的受导学生中" in result.output

@@ -242,6 +242,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "学生 {student} 在 {semester} 学期不在校",
         "student {student} is not at school in {semester}",
     ),
+    "I447": ("导师重复选择了学生 {student}", "student {student} is chosen twice"),
+    "I448": (
+        "导师 {mentor} 选择了 {count} 名学生，超过名额 {limit}",
+        "mentor {mentor} chose {count} students, more than the capacity {limit}",
+    ),
     # write rules: the pre-receive hook (W7xx)
     "W701": (
         "只有管理员可以修改这个文件（{hint}）",
@@ -464,6 +469,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "排查名单由班主任提名",
         "proposer {teacher} is not the class teacher ({class_teacher}) of student {student} "
         "in {semester}: class teachers propose",
+    ),
+    "X246": (
+        "双向选中的学生 {student} 不在导师 {mentor} 的受导学生中",
+        "mutually chosen student {student} is not among mentor {mentor}'s mentees",
     ),
 }
 

@@ -192,7 +192,7 @@ def _semester(school: School, semester_id: str | None) -> str:
     type=click.Choice(["students", "mentors"]),
     default="students",
     show_default=True,
-    help="学生的志愿（学号、第一志愿…），或导师的名额（工号、名额）。",
+    help="学生的志愿（学号、第一志愿…），或导师的名额和选择的学生（工号、名额、学生1…）。",
 )
 @click.option("--dry-run", is_flag=True, help="只检查，不写入。")
 @click.option("--sheet", help="工作表名称（默认：第一个有表头的可见工作表）。")
@@ -258,8 +258,9 @@ def match_command(
     """双向选择：按学生志愿和导师名额提出对接表（学生提议的延迟接受算法，稳定匹配）。
 
     没有导师的在校学生参加匹配；名额来自政策的师生比上限（班主任另有上限）和导师填的名额；
-    重点帮扶学生优先由班主任、党员、入党积极分子和干部教师带。结果写入本学期的 pairings.yaml
-    （一次提交），没有得到任何志愿的学生都附有说明。之后可以手工调整，daoshi validate 检查。
+    导师自己选的学生最先（双向选中的写入 mutual）；重点帮扶学生优先由班主任、党员、
+    入党积极分子和干部教师带。结果写入本学期的 pairings.yaml（一次提交），没有得到任何
+    志愿的学生都附有说明。之后可以手工调整，daoshi validate 检查。
     """
     from daoshi.year.export import Sheet, write_csv, write_xlsx
     from daoshi.year.preferences import describe, plan_match, report_rows

@@ -168,6 +168,7 @@ class Pairing:
     key_student: str | None = None
     agreement: bool | None = None
     periods: Mapping[str, tuple[Span, ...]] = field(default_factory=lambda: _EMPTY)
+    mutual: tuple[str, ...] = ()  # mentees the mentor chose who chose them (双向选中)
 
     def covers(self, student_id: str, day: dt.date) -> bool:
         """Whether the student is this mentor's mentee on that day (a day of the semester)."""

@@ -46,6 +46,11 @@ def _pairings(school: School, semester: Semester) -> dict[str, list[str]]:
     return mentors
 
 
+def _mutual(school: School, semester: Semester) -> set[str]:
+    """Students paired with a mentor they chose who chose them (双向选中) that semester."""
+    return {sid for p in school.pairings if p.semester == semester.id for sid in p.mutual}
+
+
 def _agreements(school: School, semester: Semester) -> dict[str, bool | None]:
     return {p.mentor: p.agreement for p in school.pairings if p.semester == semester.id}
 
@@ -55,6 +60,7 @@ def class_pairing_page(site: Site, class_id: str) -> Page:
     school, semester = site.school, site.current
     mentors_of = _pairings(school, semester)
     agreements = _agreements(school, semester)
+    mutual = _mutual(school, semester)
     students = sorted(
         (s for s in site.in_school(semester) if s.class_id == class_id), key=lambda s: s.id
     )
@@ -69,6 +75,7 @@ def class_pairing_page(site: Site, class_id: str) -> Page:
                 "student": s,
                 "mentors": mentors,
                 "key": site.is_key(semester.id, s.id),
+                "mutual": s.id in mutual and site.shows(s.id, "pairings", "mutual"),
                 "subjects": "、".join("、".join(t.subjects) or "—" for t in mentors),
                 "agreement": "、".join(AGREEMENT[agreements.get(t.id)] for t in mentors),
             }

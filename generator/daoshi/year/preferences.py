@@ -50,6 +50,12 @@ def _choice_headers(i: int) -> tuple[str, ...]:
     )
 
 
+def _student_headers(i: int) -> tuple[str, ...]:
+    """The mentors' side: the students a mentor chose (学生1, 选择学生1, 第一名学生 …)."""
+    n, c = str(i), _NUMERALS[i - 1]
+    return (f"学生{n}", f"选择学生{n}", f"所选学生{n}", f"第{c}名学生", f"受导学生{n}")
+
+
 STUDENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "student": ("学号", "学生学号", "学籍号"),
     "name": ("姓名", "学生姓名"),
@@ -59,6 +65,7 @@ MENTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "mentor": ("工号", "教师工号", "导师工号", "导师"),
     "name": ("姓名", "教师姓名"),
     "capacity": ("名额", "可带人数", "人数", "容量"),
+    **{f"student{i}": _student_headers(i) for i in range(1, MAX_CHOICES + 1)},
 }
 
 
@@ -141,12 +148,12 @@ def plan_preferences(
     """Check a preferences (or capacities) file and work out the new preferences.yaml."""
     plan = PreferencesPlan(kind, semester.id)
     columns = STUDENT_COLUMNS if kind == "students" else MENTOR_COLUMNS
-    required = {"student", "choice1"} if kind == "students" else {"mentor", "capacity"}
+    required = {"student", "choice1"} if kind == "students" else {"mentor"}
     mapping = {h: f for h, f in settings.mapping.items() if f in columns}
     table = read_table(path, columns, required, mapping=mapping, sheet=settings.sheet)
     plan.problems = table.problems
     mentors = _Mentors(active_teachers(school, semester))
-    entries: dict[str, list[str] | int] = {}
+    entries: dict[str, Any] = {}
     seen: dict[str, int] = {}
 
     def add(location: Location, code: str, **args: Any) -> None:
@@ -175,10 +182,14 @@ def plan_preferences(
             doc[section].append(item)
         else:
             plan.replaced += 1
-        if isinstance(value, list):
+        if kind == "students":
             item["choices"] = flow_list(value)
-        else:
-            item["capacity"] = value
+            continue
+        capacity, chosen = value
+        if capacity is not None:  # what the table does not give is kept
+            item["capacity"] = capacity
+        if chosen:
+            item["students"] = flow_list(chosen)
     text = dump_yaml(doc)
     if text != before:
         plan.files[rel] = text
@@ -204,7 +215,7 @@ def _student_row(
     mentors: _Mentors,
     add: Callable[..., None],
     seen: dict[str, int],
-    entries: dict[str, list[str] | int],
+    entries: dict[str, Any],
 ) -> None:
     sid = restore_width(row.get("student").replace(" ", ""), settings.id_width)
     if settings.id_prefix and sid.isdigit():
@@ -251,7 +262,7 @@ def _mentor_row(
     mentors: _Mentors,
     add: Callable[..., None],
     seen: dict[str, int],
-    entries: dict[str, list[str] | int],
+    entries: dict[str, Any],
 ) -> None:
     text = row.get("mentor")
     if not text:
@@ -269,11 +280,48 @@ def _mentor_row(
     seen[tid] = row.location.line
     cap = policy_cap(school, school.forms, semester, tid) or 40
     value = row.get("capacity")
-    if not value.isdigit() or int(value) > cap:
-        if "capacity" not in row.reported:
-            add(row.at("capacity"), "I435", value=value, limit=cap)
+    capacity = None
+    if value or "capacity" in row.reported:
+        if not value.isdigit() or int(value) > cap:
+            if "capacity" not in row.reported:
+                add(row.at("capacity"), "I435", value=value, limit=cap)
+            return
+        capacity = int(value)
+    chosen = _chosen_students(row, school, semester, settings, add)
+    if chosen is None:
         return
-    entries[tid] = int(value)
+    if len(chosen) > (cap if capacity is None else capacity):
+        add(row.at("mentor"), "I448", mentor=tid, count=len(chosen), limit=capacity or cap)
+        return
+    entries[tid] = (capacity, chosen)
+
+
+def _chosen_students(
+    row: Row, school: School, semester: Semester, settings: Settings, add: Callable[..., None]
+) -> list[str] | None:
+    """The students a mentor chose (枣庄：“导师依照本人所掌握的班级情况，选择4名受导学生”);
+    None when one of them is wrong (each problem reported at its cell)."""
+    chosen: list[str] = []
+    ok = True
+    for i in range(1, MAX_CHOICES + 1):
+        text = row.get(f"student{i}").replace(" ", "")
+        if not text:
+            continue
+        sid = restore_width(text, settings.id_width)
+        if settings.id_prefix and sid.isdigit():
+            sid = settings.id_prefix + sid
+        if sid not in school.students:
+            add(row.at(f"student{i}"), "I430", value=sid)
+            ok = False
+        elif not in_school(school, semester, sid):
+            add(row.at(f"student{i}"), "I436", student=sid, semester=semester.id)
+            ok = False
+        elif sid in chosen:
+            add(row.at(f"student{i}"), "I447", student=sid)
+            ok = False
+        else:
+            chosen.append(sid)
+    return chosen if ok else None
 
 
 # --- match -------------------------------------------------------------------------------
@@ -312,7 +360,15 @@ def plan_match(
         str(e["student"]): tuple(str(c) for c in e.get("choices") or ())
         for e in (prefs.get("students") or ())
     }
-    stated = {str(e["mentor"]): int(e["capacity"]) for e in (prefs.get("mentors") or ())}
+    stated = {
+        str(e["mentor"]): int(e["capacity"])
+        for e in (prefs.get("mentors") or ())
+        if e.get("capacity") is not None
+    }
+    chosen = {
+        str(e["mentor"]): frozenset(str(s) for s in e.get("students") or ())
+        for e in (prefs.get("mentors") or ())
+    }
     pairings_rel = f"semesters/{semester.id}/pairings.yaml"
     target = root / pairings_rel
     doc, before = _semester_document(target, "pairings", semester.id)
@@ -353,6 +409,7 @@ def plan_match(
             priority=bool(PRIORITY_TAGS & set(teacher.tags)),
             class_teacher_of=frozenset(class_teacher_of.get(tid, ())),
             teaches=frozenset(teacher.classes),
+            chosen=chosen.get(tid, frozenset()),
         )
     applicants = [
         Applicant(sid, school.students[sid].class_id, choices.get(sid, ()), sid in keys)
@@ -363,6 +420,7 @@ def plan_match(
     by_mentor: dict[str, list[str]] = {}
     for sid, mid in sorted(outcome.assignment.items()):
         by_mentor.setdefault(mid, []).append(sid)
+    mutual = set(outcome.mutual)
     for mid in sorted(by_mentor):
         new = by_mentor[mid]
         item = items.get(mid)
@@ -377,6 +435,9 @@ def plan_match(
         new_keys = [s for s in new if s in keys]
         if item.get("key_student") is None and new_keys:
             item["key_student"] = text_value(new_keys[0])
+        both = [s for s in new if s in mutual]
+        if both:
+            item["mutual"] = flow_list([str(s) for s in item.get("mutual") or ()] + both)
     plan = MatchPlan(semester.id, outcome, applicants, mentors)
     text = dump_yaml(doc)
     if text != before:
@@ -410,6 +471,8 @@ def describe(plan: MatchPlan, school: School) -> str:
     outcome = plan.outcome
     counts = "，".join(f"{k} {v} 人" for k, v in outcome.counts().items()) or "无"
     out = [f"{plan.semester} 学期：{len(plan.applicants)} 名学生参加匹配（{counts}）。"]
+    if outcome.mutual:
+        out.append(f"双向选中（学生选了导师，导师也选了这名学生）：{len(outcome.mutual)} 人。")
     if outcome.explanations:
         out.append("没有得到任何志愿或未分配的学生：")
     for sid in sorted(outcome.explanations):

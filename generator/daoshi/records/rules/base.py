@@ -46,6 +46,7 @@ class PairingItem:
     key: str | None
     agreement: bool | None
     where: Location
+    mutual: tuple[str, ...] = ()
 
 
 SEMESTER_FILES = ("semester.yaml", "pairings.yaml")  # what every semester folder holds
