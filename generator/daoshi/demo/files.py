@@ -86,6 +86,8 @@ def semester_yaml(term: Term, cohorts: list[Cohort], grade_leaders: dict[int, st
         "start": term.start,
         "end": term.end,
         "rounds": [{"number": k + 1, "start": a, "end": b} for k, (a, b) in enumerate(term.rounds)],
+        # the demo school keeps a fixed collective-guidance time, as Taigu's plan sets it
+        "collective_slot": {"week": 3, "weekday": 3, "period": "下午最后一节自习"},
         "classes": [
             {"class": klass, "class_teacher": c.class_teachers[klass]}
             for c in sorted(present, key=lambda c: c.year)

@@ -101,6 +101,8 @@ class Semester:
     classes: tuple[ClassTerm, ...]
     rounds: tuple[Round, ...] = ()
     grade_leaders: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    # 集体指导时间 in the calendar: week of each round, weekday (1 = Monday), period's name
+    collective_slot: tuple[int, int, str] | None = None
 
     @functools.cached_property
     def class_ids(self) -> frozenset[str]:

@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from daoshi.policy.slots import collective_slot, slot_dates
 from daoshi.records.model import School, Semester, Student, Teacher
 from daoshi.records.staffing import (
     mentors_without_key_student,
@@ -132,6 +133,7 @@ def pairing_index_page(site: Site) -> Page:
     school, semester = site.school, site.current
     in_school = site.in_school(semester)
     mentors_of = _pairings(school, semester)
+    slot = collective_slot(semester, school.forms.policies)
     classes = [
         {
             "href": f"classes/{c.class_id}/",
@@ -164,6 +166,8 @@ def pairing_index_page(site: Site) -> Page:
         unpaired=sum(1 for s in in_school if s.id not in mentors_of),
         classes=classes,
         mentors=mentors,
+        slot=slot.describe() if slot else "",
+        slot_days=slot_dates(semester, slot) if slot else [],
         **_staffing(site, semester),
     )
     return page(f"pairings/{semester.id}/index.md", f"导师与学生对接表 · {semester.name}", html)
