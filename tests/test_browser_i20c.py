@@ -70,3 +70,17 @@ def test_the_semester_page_shows_the_collective_guidance_days(web: tuple[Any, st
     rows = driver.find_elements(by.CSS_SELECTOR, ".daoshi-slot-days tbody tr")
     shown = [r.text.split() for r in rows]
     assert shown == [[f"第{n}轮", f"{d.month}月{d.day}日（{d.isoformat()}）"] for n, d in days]
+
+
+def test_the_student_page_shows_the_needs_questionnaire_to_the_school(
+    web: tuple[Any, str],  # noqa: F811
+) -> None:
+    """枣庄：“通过简单的调查咨询卷理解学生的需要”: the leader's site shows the answers."""
+    by = _by()
+    answers = _yaml(f"semesters/{TERM}/needs.yaml")["students"]
+    entry = next(e for e in answers if e.get("subjects"))
+    driver = _open(web, f"students/{entry['student']}/")
+    facts = driver.find_element(by.CSS_SELECTOR, ".daoshi-needs")
+    assert facts.is_displayed()
+    assert "需求调查（双向选择前）" in facts.text
+    assert "你最需要辅导的学科是？" in facts.text and entry["subjects"][0] in facts.text

@@ -140,3 +140,84 @@ def test_mentors_choose_their_students_and_mutual_choices_come_first(tmp_path: P
     )
     result = run("validate", str(repo), "--today", "2026-01-01")
     assert "X246 双向选中的学生 0250004 不在导师 T003 的受导学生中" in result.output
+
+
+NOTE = "想把数学成绩提上去"
+
+
+def test_the_needs_questionnaire_breaks_ties_and_stays_confidential(tmp_path: Path) -> None:
+    """枣庄：“通过简单的调查咨询卷理解学生的需要”."""
+    from tests.test_roster import SEMESTER
+
+    leaders = "grade_leaders:\n  - cohort: 2025\n    teacher: T004\n"
+    repo = make_repo(
+        tmp_path / "records",
+        {
+            "semesters/2025-2026-1/pairings.yaml": UNPAIRED,
+            "semesters/2025-2026-1/semester.yaml": SEMESTER + leaders,
+        },
+    )
+    prefs = _write(tmp_path / "志愿.csv", "学号,志愿1\n0250004,T002\n0250006,T002\n")
+    caps = _write(tmp_path / "名额.csv", "工号,名额\nT002,1\n")
+    assert run("import", "preferences", str(prefs), "--records", str(repo)).exit_code == 0
+    result = run("import", "preferences", str(caps), "--kind", "mentors", "--records", str(repo))
+    assert result.exit_code == 0, result.output
+    before = run("match", "--dry-run", "--records", str(repo))
+    assert "  0250006 杨帆（C2025-02）：第一志愿 T002 李强已满（1 人）" in before.output
+    needs = _write(
+        tmp_path / "需求调查.csv",
+        "学号,需要帮助的方面,需要辅导的学科,想对导师说的话\n"
+        f"0250006,学习┋理想和生涯规划,数学,{NOTE}\n"
+        "0250004,人际┋篮球,英语,\n"
+        "0250099,学习,数学,\n"
+        "0250006,家庭,,\n",
+    )
+    result = run("import", "preferences", str(needs), "--kind", "needs", "--records", str(repo))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{needs}:3:2: I449 “篮球”不是需求问卷“希望导师帮助的方面”的选项（可用：学习、学业、"
+        "学习方法、情绪、心理、人际、人际交往、同学关系、师生关系、家庭、习惯、行为习惯、生活、"
+        "理想、生涯规划、升学、学习方法和学业、情绪和心理、同学和师生关系、行为习惯和生活、"
+        "理想和生涯规划）",
+        f"{needs}:4:1: I430 未知的学生“0250099”",
+        f"{needs}:5:1: I446 学生 0250006 的需求问卷出现两次（第 2 行已有）",
+    ]
+    _write(
+        needs,
+        "学号,需要帮助的方面,需要辅导的学科,想对导师说的话\n"
+        f"0250006,学习┋理想和生涯规划,数学,{NOTE}\n"
+        "0250004,人际,英语,\n",
+    )
+    result = run("import", "preferences", str(needs), "--kind", "needs", "--records", str(repo))
+    assert result.exit_code == 0, result.output
+    doc = load_yaml(repo / "semesters/2025-2026-1/needs.yaml")
+    assert [(e["student"], list(e["areas"]), list(e["subjects"])) for e in doc["students"]] == [
+        ("0250006", ["study", "future"], ["数学"]),
+        ("0250004", ["relationships"], ["英语"]),
+    ]
+    # T002 teaches 数学: between two equal applicants it now takes 0250006, who asked for it;
+    # 0250004 goes to the teacher of the class who teaches 英语 (T003), not the one with most room
+    result = run("match", "--records", str(repo))
+    assert result.exit_code == 0, result.output
+    assert "需求问卷：2 名学生写了需要辅导的学科，其中 2 名的导师任教这些学科。" in result.output
+    assert (
+        "  0250004 刘洋（C2025-02）：第一志愿 T002 李强已满（1 人），录取了优先的学生；"
+        "→ 调剂给任教本班的 T003 赵敏（还有名额，任教该生在需求问卷中要求辅导的英语）"
+    ) in result.output
+    pairings = load_yaml(repo / "semesters/2025-2026-1/pairings.yaml")
+    got = {p["mentor"]: list(p["students"]) for p in pairings["pairings"]}
+    assert got["T002"] == ["0250006"] and got["T003"] == ["0250005", "0250004"]
+
+    # the answers are confidential: the student's mentor sees them, the grade leader does not
+    assert run("build", "--records", str(repo), "-d", str(tmp_path / "mentor"),
+               "--audience", "T002", "--today", "2025-12-01").exit_code == 0  # fmt: skip
+    page = (tmp_path / "mentor/students/0250006/index.html").read_text("utf-8")
+    assert "需求调查（双向选择前）" in page and NOTE in page
+    assert "你最需要辅导的学科是？" in page and "学习方法和学业、理想和生涯规划" in page
+    assert run("build", "--records", str(repo), "-d", str(tmp_path / "grade"),
+               "--audience", "T004", "--today", "2025-12-01").exit_code == 0  # fmt: skip
+    assert (tmp_path / "grade/students/0250006/index.html").exists()
+    everything = "".join(
+        p.read_text("utf-8", errors="replace") for p in (tmp_path / "grade").rglob("*.*")
+    )
+    assert NOTE not in everything and "需求调查" not in everything

@@ -242,7 +242,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "学生 {student} 在 {semester} 学期不在校",
         "student {student} is not at school in {semester}",
     ),
+    "I446": (
+        "学生 {student} 的需求问卷出现两次（第 {row} 行已有）",
+        "student {student}'s needs questionnaire appears twice (already on row {row})",
+    ),
     "I447": ("导师重复选择了学生 {student}", "student {student} is chosen twice"),
+    "I449": (
+        "“{value}”不是需求问卷“希望导师帮助的方面”的选项（可用：{known}）",
+        '"{value}" is not one of the areas of the needs questionnaire ({known})',
+    ),
     "I448": (
         "导师 {mentor} 选择了 {count} 名学生，超过名额 {limit}",
         "mentor {mentor} chose {count} students, more than the capacity {limit}",

@@ -180,6 +180,21 @@ def preferences_yaml(
     return dump(data, modeline("preferences", 2))
 
 
+def needs_yaml(term: Term, needs: dict[str, tuple[list[str], list[str]]]) -> str:
+    """What ``daoshi import preferences --kind needs`` keeps of the needs questionnaire."""
+    items: list[YamlValue] = []
+    for sid in sorted(needs):
+        areas, subjects = needs[sid]
+        items.append(
+            {
+                "student": sid,
+                "areas": list[YamlValue](areas) or None,
+                "subjects": list[YamlValue](subjects) or None,
+            }
+        )
+    return dump({"semester": term.id, "students": items}, modeline("needs", 2))
+
+
 def screening_yaml(
     rng: random.Random, term: Term, students: list[Student], class_teachers: dict[str, str]
 ) -> str:

@@ -48,6 +48,7 @@ class Selection:
     capacities: dict[str, int]  # mentor -> stated capacity
     chosen: dict[str, list[str]] = field(default_factory=dict)  # mentor -> students they chose
     mutual: dict[str, list[str]] = field(default_factory=dict)  # mentor -> 双向选中 students
+    needs: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # areas, subjects
     proposal: Table = field(default_factory=dict)  # carried + what ``daoshi match`` adds
     proposal_keys: dict[str, str] = field(default_factory=dict)
     edits: list[str] = field(default_factory=list)  # the office's hand adjustments
@@ -240,6 +241,7 @@ def _select(
     names = {t.id: t.name for t in team}
     outcome = match(applicants, room, names=names)
     outcome = _mentors_choose(cohort, applicants, room, outcome, selection, names)
+    outcome = _needs(term, students, team, applicants, room, outcome, selection, names)
     primary.update(outcome.assignment)
     for sid, mid in sorted(outcome.assignment.items()):
         selection.proposal.setdefault(mid, []).append(sid)
@@ -304,6 +306,45 @@ def _mentors_choose(
     for sid in again.mutual:
         selection.mutual.setdefault(again.assignment[sid], []).append(sid)
     return again
+
+
+def _needs(
+    term: Term,
+    students: list[Student],
+    team: list[Teacher],
+    applicants: list[Applicant],
+    room: dict[str, Mentor],
+    outcome: Outcome,
+    selection: Selection,
+    names: dict[str, str],
+) -> Outcome:
+    """The needs questionnaire (枣庄：“通过简单的调查咨询卷理解学生的需要”): most students
+    name an area or two, some a subject, from a stream of their own (seeded by the cohort's
+    names, so every seed differs). The match with them must agree with the one without
+    (needs only break ties), else no answers are kept: the seed's pairing never changes."""
+    rng = random.Random("needs:" + term.id + "".join(s.name for s in students))
+    subjects = sorted({x for t in team for x in t.subjects})
+    answers: dict[str, tuple[list[str], list[str]]] = {}
+    for s in students:
+        if rng.random() < 0.15:  # did not answer
+            continue
+        areas = sorted(rng.sample(NEED_AREAS, rng.choice((1, 1, 2))), key=NEED_AREAS.index)
+        wanted = [rng.choice(subjects)] if "study" in areas and subjects else []
+        answers[s.id] = (areas, wanted)
+    asked = [replace(a, needs=frozenset(answers.get(a.id, ((), ()))[1])) for a in applicants]
+    helped = {mid: replace(m, subjects=frozenset(_subjects(team, mid))) for mid, m in room.items()}
+    again = match(asked, helped, names=names)
+    if again.assignment != outcome.assignment:
+        return outcome
+    selection.needs.update(answers)
+    return again
+
+
+def _subjects(team: list[Teacher], tid: str) -> list[str]:
+    return next((t.subjects for t in team if t.id == tid), [])
+
+
+NEED_AREAS = ("study", "emotion", "relationships", "family", "habits", "future")
 
 
 def _mentees(term: Term, mentors: dict[str, list[str]]) -> dict[str, list[str]]:

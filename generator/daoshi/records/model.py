@@ -193,6 +193,18 @@ class ScreeningEntry:
 
 
 @dataclass(frozen=True)
+class StudentNeeds:
+    """A student's answers to the needs questionnaire before pairing (枣庄：“通过简单的调查
+    咨询卷理解学生的需要”); confidential."""
+
+    semester: str
+    student: str
+    areas: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SurveyResult:
     """Students' or parents' average ratings of one mentor, on a 1–5 or 0–100 ``scale``."""
 
@@ -312,6 +324,7 @@ class School:
     surveys: tuple[SurveyResult, ...]
     records: tuple[Record, ...]
     forms: Forms
+    needs: tuple[StudentNeeds, ...] = ()
 
     def semester(self, semester_id: str) -> Semester:
         """A semester by ID."""

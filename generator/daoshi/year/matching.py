@@ -18,6 +18,10 @@ chose come before every other applicant in the mentor's priority, so a student w
 mentor who chose them back (双向选中) gets that mentor unless they get a choice they ranked
 higher; such pairs are reported as mutual.
 
+The needs questionnaire (枣庄：“通过简单的调查咨询卷理解学生的需要”) breaks ties: between two
+applicants equal so far, a mentor takes first the one who asked help in a subject the
+mentor teaches; a student placed without a choice goes first to such a teacher.
+
 Students left without a mentor (no choice given, every choice full) are then placed with
 a teacher of their own class who still has room, the one with the most room first. Every
 student who got none of their choices, and every one still without a mentor, gets an
@@ -45,6 +49,7 @@ class Applicant:
     class_id: str
     choices: tuple[str, ...] = ()
     key: bool = False
+    needs: frozenset[str] = frozenset()  # subjects the needs questionnaire asks help in
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,18 @@ class Mentor:
     class_teacher_of: frozenset[str] = frozenset()
     teaches: frozenset[str] = frozenset()
     chosen: frozenset[str] = frozenset()  # the students the mentor chose (导师选学生)
+    subjects: frozenset[str] = frozenset()  # what the mentor teaches
+
+    def helps(self, applicant: Applicant) -> bool:
+        """Whether the mentor teaches a subject the student asked help in (需求问卷)."""
+        return bool(self.subjects & applicant.needs)
 
     def knows(self, class_id: str) -> bool:
         """Whether the mentor teaches (or is the class teacher of) the class."""
         return class_id in self.teaches or class_id in self.class_teacher_of
 
 
-def priority(mentor: Mentor, applicant: Applicant) -> tuple[bool, int, int, str]:
+def priority(mentor: Mentor, applicant: Applicant) -> tuple[bool, int, int, bool, str]:
     """How a mentor ranks an applicant: smaller is better; the mentor's own choices first."""
     if applicant.key and (mentor.priority or applicant.class_id in mentor.class_teacher_of):
         tier = 0
@@ -76,7 +86,7 @@ def priority(mentor: Mentor, applicant: Applicant) -> tuple[bool, int, int, str]
         rank = applicant.choices.index(mentor.id)
     except ValueError:
         rank = len(applicant.choices)
-    return applicant.id not in mentor.chosen, tier, rank, applicant.id
+    return applicant.id not in mentor.chosen, tier, rank, not mentor.helps(applicant), applicant.id
 
 
 def choose(mentor: Mentor, applicants: Iterable[Applicant]) -> list[Applicant]:
@@ -197,7 +207,12 @@ def match(
             if room:
                 placed = min(
                     room,
-                    key=lambda m: (applicant.id not in m.chosen, load[m.id] - m.capacity, m.id),
+                    key=lambda m: (
+                        applicant.id not in m.chosen,
+                        not m.helps(applicant),
+                        load[m.id] - m.capacity,
+                        m.id,
+                    ),
                 )
         if placed is not None:
             load[placed.id] += 1
@@ -206,6 +221,12 @@ def match(
             outcome.rank[applicant.id] = None
             if applicant.id in placed.chosen:
                 lines.append(f"→ 安排给选择了这名学生的导师 {_who(placed.id, names)}（还有名额）")
+            elif placed.helps(applicant):
+                subjects = "、".join(sorted(placed.subjects & applicant.needs))
+                lines.append(
+                    f"→ 调剂给任教本班的 {_who(placed.id, names)}（还有名额，"
+                    f"任教该生在需求问卷中要求辅导的{subjects}）"
+                )
             else:
                 lines.append(f"→ 调剂给任教本班的 {_who(placed.id, names)}（还有名额）")
         else:

@@ -369,6 +369,7 @@ def plan_match(
         str(e["mentor"]): frozenset(str(s) for s in e.get("students") or ())
         for e in (prefs.get("mentors") or ())
     }
+    needs = {n.student: frozenset(n.subjects) for n in school.needs if n.semester == semester.id}
     pairings_rel = f"semesters/{semester.id}/pairings.yaml"
     target = root / pairings_rel
     doc, before = _semester_document(target, "pairings", semester.id)
@@ -410,9 +411,16 @@ def plan_match(
             class_teacher_of=frozenset(class_teacher_of.get(tid, ())),
             teaches=frozenset(teacher.classes),
             chosen=chosen.get(tid, frozenset()),
+            subjects=frozenset(teacher.subjects),
         )
     applicants = [
-        Applicant(sid, school.students[sid].class_id, choices.get(sid, ()), sid in keys)
+        Applicant(
+            sid,
+            school.students[sid].class_id,
+            choices.get(sid, ()),
+            sid in keys,
+            needs.get(sid, frozenset()),
+        )
         for sid in taking_part
     ]
     names = {tid: school.teachers[tid].name for tid in mentors}
@@ -473,6 +481,16 @@ def describe(plan: MatchPlan, school: School) -> str:
     out = [f"{plan.semester} 学期：{len(plan.applicants)} 名学生参加匹配（{counts}）。"]
     if outcome.mutual:
         out.append(f"双向选中（学生选了导师，导师也选了这名学生）：{len(outcome.mutual)} 人。")
+    asked = [a for a in plan.applicants if a.needs]
+    if asked:
+        helped = sum(
+            1
+            for a in asked
+            if a.id in outcome.assignment and plan.mentors[outcome.assignment[a.id]].helps(a)
+        )
+        out.append(
+            f"需求问卷：{len(asked)} 名学生写了需要辅导的学科，其中 {helped} 名的导师任教这些学科。"
+        )
     if outcome.explanations:
         out.append("没有得到任何志愿或未分配的学生：")
     for sid in sorted(outcome.explanations):

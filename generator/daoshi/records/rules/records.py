@@ -14,6 +14,7 @@ from daoshi.records.model import (
     RECORD_CLASSES,
     Record,
     ScreeningEntry,
+    StudentNeeds,
     SurveyResult,
     record_window,
     within,
@@ -72,6 +73,24 @@ class RecordRules(PairingRules):
                 semester=semester_id,
                 class_teacher="、".join(sorted(class_teachers)),
             )
+
+    def load_needs(self) -> tuple[StudentNeeds, ...]:
+        """The needs questionnaires' answers (their fields are checked by the form)."""
+        found = []
+        for checked in self.by_role.get("needs", []):
+            semester_id = self.folder_matches(checked)
+            for e in (checked.data or {}).get("students", ()):
+                if semester_id is not None and "student" in e:
+                    found.append(
+                        StudentNeeds(
+                            semester_id,
+                            e["student"],
+                            tuple(e.get("areas") or ()),
+                            tuple(str(s) for s in e.get("subjects") or ()),
+                            e.get("note"),
+                        )
+                    )
+        return tuple(found)
 
     def load_surveys(self) -> tuple[SurveyResult, ...]:
         results = []
