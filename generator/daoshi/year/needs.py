@@ -20,9 +20,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from daoshi.errors import Location
 from daoshi.messages import problem
 from daoshi.records.model import School, Semester
-from daoshi.year.preferences import PreferencesPlan, _semester_document, in_school
+from daoshi.year.preferences import PreferencesPlan, row_student, semester_document
 from daoshi.year.roster import Settings
-from daoshi.year.tables import Row, read_table, restore_width
+from daoshi.year.tables import Row, read_table
 from daoshi.year.yamldoc import dump_yaml, flow_list, text_value
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -86,7 +86,7 @@ def plan_needs(
     if plan.problems:
         return plan
     rel = f"semesters/{semester.id}/needs.yaml"
-    doc, before = _semester_document(root / rel, "needs", semester.id)
+    doc, before = semester_document(root / rel, "needs", semester.id)
     if doc.get("students") is None:
         doc["students"] = CommentedSeq()
     items = {str(item.get("student")): item for item in doc["students"]}
@@ -120,24 +120,10 @@ def _row(
     seen: dict[str, int],
     entries: dict[str, dict[str, Any]],
 ) -> None:
-    sid = restore_width(row.get("student").replace(" ", ""), settings.id_width)
-    if settings.id_prefix and sid.isdigit():
-        sid = settings.id_prefix + sid
-    if not sid:
-        if "student" not in row.reported:
-            add(row.at("student"), "I410", column="学号")
+    found = row_student(row, school, semester, settings, add, seen, "I446")
+    if found is None:
         return
-    ok = True
-    if sid not in school.students:
-        add(row.at("student"), "I430", value=sid)
-        ok = False
-    elif not in_school(school, semester, sid):
-        add(row.at("student"), "I436", student=sid, semester=semester.id)
-        ok = False
-    if sid in seen:
-        add(row.at("student"), "I446", student=sid, row=seen[sid])
-        return
-    seen[sid] = row.location.line
+    sid, ok = found
     areas: list[str] = []
     for word in _SPLIT.split(row.get("areas")):
         if not word:

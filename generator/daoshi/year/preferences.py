@@ -169,7 +169,7 @@ def plan_preferences(
         return plan
     rel = f"semesters/{semester.id}/preferences.yaml"
     target = root / rel
-    doc, before = _semester_document(target, "preferences", semester.id)
+    doc, before = semester_document(target, "preferences", semester.id)
     section, key = ("students", "student") if kind == "students" else ("mentors", "mentor")
     if section not in doc:
         doc[section] = CommentedSeq()
@@ -196,7 +196,7 @@ def plan_preferences(
     return plan
 
 
-def _semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any, str | None]:
+def semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any, str | None]:
     """A semester's data file as round-trip data and its text before any change (None: the
     file is new, made with its schema hint and its semester)."""
     if target.exists():
@@ -205,6 +205,49 @@ def _semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any
     doc = new_document(schema, 2)
     doc["semester"] = semester_id
     return doc, None
+
+
+def student_id(text: str, settings: Settings) -> str:
+    """A student ID as a cell gives it: spaces gone, leading zeros and prefix restored."""
+    sid = restore_width(text.replace(" ", ""), settings.id_width)
+    return settings.id_prefix + sid if settings.id_prefix and sid.isdigit() else sid
+
+
+def known_student(
+    where: Location, sid: str, school: School, semester: Semester, add: Callable[..., None]
+) -> bool:
+    """Whether the student exists and is at school in the semester (else I430 or I436)."""
+    if sid not in school.students:
+        add(where, "I430", value=sid)
+        return False
+    if not in_school(school, semester, sid):
+        add(where, "I436", student=sid, semester=semester.id)
+        return False
+    return True
+
+
+def row_student(
+    row: Row,
+    school: School,
+    semester: Semester,
+    settings: Settings,
+    add: Callable[..., None],
+    seen: dict[str, int],
+    twice: str,
+) -> tuple[str, bool] | None:
+    """A row's student and whether it is a known one at school; None when the row has no
+    ID or repeats a student (problem ``twice``), as nothing more of it is read."""
+    sid = student_id(row.get("student"), settings)
+    if not sid:
+        if "student" not in row.reported:
+            add(row.at("student"), "I410", column="学号")
+        return None
+    ok = known_student(row.at("student"), sid, school, semester, add)
+    if sid in seen:
+        add(row.at("student"), twice, student=sid, row=seen[sid])
+        return None
+    seen[sid] = row.location.line
+    return sid, ok
 
 
 def _student_row(
@@ -217,24 +260,10 @@ def _student_row(
     seen: dict[str, int],
     entries: dict[str, Any],
 ) -> None:
-    sid = restore_width(row.get("student").replace(" ", ""), settings.id_width)
-    if settings.id_prefix and sid.isdigit():
-        sid = settings.id_prefix + sid
-    if not sid:
-        if "student" not in row.reported:
-            add(row.at("student"), "I410", column="学号")
+    found = row_student(row, school, semester, settings, add, seen, "I434")
+    if found is None:
         return
-    ok = True
-    if sid not in school.students:
-        add(row.at("student"), "I430", value=sid)
-        ok = False
-    elif not in_school(school, semester, sid):
-        add(row.at("student"), "I436", student=sid, semester=semester.id)
-        ok = False
-    if sid in seen:
-        add(row.at("student"), "I434", student=sid, row=seen[sid])
-        return
-    seen[sid] = row.location.line
+    sid, ok = found
     choices: list[str] = []
     for i in range(1, MAX_CHOICES + 1):
         text = row.get(f"choice{i}")
@@ -304,17 +333,10 @@ def _chosen_students(
     chosen: list[str] = []
     ok = True
     for i in range(1, MAX_CHOICES + 1):
-        text = row.get(f"student{i}").replace(" ", "")
-        if not text:
+        sid = student_id(row.get(f"student{i}"), settings)
+        if not sid:
             continue
-        sid = restore_width(text, settings.id_width)
-        if settings.id_prefix and sid.isdigit():
-            sid = settings.id_prefix + sid
-        if sid not in school.students:
-            add(row.at(f"student{i}"), "I430", value=sid)
-            ok = False
-        elif not in_school(school, semester, sid):
-            add(row.at(f"student{i}"), "I436", student=sid, semester=semester.id)
+        if not known_student(row.at(f"student{i}"), sid, school, semester, add):
             ok = False
         elif sid in chosen:
             add(row.at(f"student{i}"), "I447", student=sid)
@@ -372,7 +394,7 @@ def plan_match(
     needs = {n.student: frozenset(n.subjects) for n in school.needs if n.semester == semester.id}
     pairings_rel = f"semesters/{semester.id}/pairings.yaml"
     target = root / pairings_rel
-    doc, before = _semester_document(target, "pairings", semester.id)
+    doc, before = semester_document(target, "pairings", semester.id)
     if doc.get("pairings") is None:
         doc["pairings"] = CommentedSeq()
     students = [sid for sid in sorted(school.students) if in_school(school, semester, sid)]
