@@ -1152,6 +1152,31 @@ X_CASES = [
     ),
     pytest.param(
         Case(
+            f"{SEMESTER}/screening.yaml:5:18: X245 提名人 T002 不是学生 S250002 在 2025-2026-1 "
+            "学期的班主任（T001）：排查名单由班主任提名",
+            {
+                f"{SEMESTER}/screening.yaml": "semester: 2025-2026-1\nstudents:\n"
+                "  - student: S250002\n    categories: [learning]\n"
+                "    proposed_by: T002\n    decided: true\n"
+            },
+        ),
+        id="X245",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:6:14: X246 双向选中的学生 S250003 不在导师 T001 的受导学生中",
+            {
+                PAIRINGS: minimal(
+                    PAIRINGS,
+                    "    key_student: S250001\n",
+                    "    key_student: S250001\n    mutual: [S250003]\n",
+                )
+            },
+        ),
+        id="X246",
+    ),
+    pytest.param(
+        Case(
             f"{SEMESTER}/surveys.yaml:5:13: X222 评分满分应为 5 或 100，不是“10”",
             {
                 f"{SEMESTER}/surveys.yaml": "semester: 2025-2026-1\nresults:\n"

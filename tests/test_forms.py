@@ -47,7 +47,10 @@ def test_bundled_forms_define_every_kind_and_data_file() -> None:
         "close",  # written by daoshi close-semester (docs/audit.md)
         "assessments",  # grade-group scores and judgements (docs/appraisal.md)
         "preferences",  # two-way selection (docs/school-year.md)
+        "needs",  # the needs questionnaire before pairing (docs/school-year.md)
     }
+    # 枣庄“调查咨询卷”: a student's needs reach the mentor, class teacher and leaders only
+    assert forms.files["needs"].sensitivity == "confidential"
     assert set(forms.policies) == {"district", "taigu", "qingpu-exp", "zaozhuang"}
     assert [lv.id for lv in forms.levels] == ["staff", "mentor_team", "confidential", "crisis"]
 

@@ -242,6 +242,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "学生 {student} 在 {semester} 学期不在校",
         "student {student} is not at school in {semester}",
     ),
+    "I446": (
+        "学生 {student} 的需求问卷出现两次（第 {row} 行已有）",
+        "student {student}'s needs questionnaire appears twice (already on row {row})",
+    ),
+    "I447": ("导师重复选择了学生 {student}", "student {student} is chosen twice"),
+    "I449": (
+        "“{value}”不是需求问卷“希望导师帮助的方面”的选项（可用：{known}）",
+        '"{value}" is not one of the areas of the needs questionnaire ({known})',
+    ),
+    "I448": (
+        "导师 {mentor} 选择了 {count} 名学生，超过名额 {limit}",
+        "mentor {mentor} chose {count} students, more than the capacity {limit}",
+    ),
     # write rules: the pre-receive hook (W7xx)
     "W701": (
         "只有管理员可以修改这个文件（{hint}）",
@@ -493,6 +506,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "X237": (
         "沟通的教师 {teacher} 是写这份记录的导师本人：请写与之沟通的班主任或科任教师",
         "colleague {teacher} is the mentor who writes the record: name the class or subject teachers consulted",
+    ),
+    "X245": (
+        "提名人 {teacher} 不是学生 {student} 在 {semester} 学期的班主任（{class_teacher}）："
+        "排查名单由班主任提名",
+        "proposer {teacher} is not the class teacher ({class_teacher}) of student {student} "
+        "in {semester}: class teachers propose",
+    ),
+    "X246": (
+        "双向选中的学生 {student} 不在导师 {mentor} 的受导学生中",
+        "mutually chosen student {student} is not among mentor {mentor}'s mentees",
     ),
 }
 

@@ -20,6 +20,7 @@ SECTIONS = (
     ("unpaired", "未对接（没有导师的学生）"),
     ("exempt", "不计义务的学生"),
     ("staffing", "教师人人是导师、“1+X”"),  # only where the semester's policy asks
+    ("collective", "不在集体指导时间的集体活动"),  # only where the calendar has the slot
 )
 
 
@@ -32,7 +33,7 @@ SECTIONS = (
     type=click.Path(dir_okay=False, path_type=Path),
     help=(
         "同时导出为 XLSX（每名学生、每位导师、未对接、不计义务各一张表；"
-        "政策要求“教师人人是导师”或“1+X”时另有一张）。"
+        "政策要求“教师人人是导师”或“1+X”、校历有集体指导时间时另有一张）。"
     ),
 )
 @click.option(
@@ -45,7 +46,7 @@ def obligations_command(
     semester_id: str | None, root: Path, on: str | None, xlsx: Path | None, only: tuple[str, ...]
 ) -> None:
     """义务完成情况：每名学生、每位导师、未对接的学生、不计义务的学生，以及政策要求时没有受导学生的
-    教师和没有重点帮扶对象的导师（供德育处核对）。"""
+    教师和没有重点帮扶对象的导师、校历有集体指导时间时不在这个时间的集体活动（供德育处核对）。"""
     from daoshi.cli.appraise import _fail, _print_table
     from daoshi.policy.duties import check_policies
     from daoshi.policy.report import obligations_report
@@ -75,6 +76,8 @@ def obligations_command(
     report = obligations_report(school, semester, day)
     click.echo(report.title)
     click.echo("设置：" + "；".join(report.settings))
+    if report.slot:
+        click.echo(report.slot)
     for key, label in SECTIONS:
         rows = getattr(report, key)
         if rows is None or (only and key not in only):

@@ -189,10 +189,14 @@ def _semester(school: School, semester_id: str | None) -> str:
 @click.option("--semester", "semester_id", help="学期代号（默认最近的学期）。")
 @click.option(
     "--kind",
-    type=click.Choice(["students", "mentors"]),
+    type=click.Choice(["students", "mentors", "needs"]),
     default="students",
     show_default=True,
-    help="学生的志愿（学号、第一志愿…），或导师的名额（工号、名额）。",
+    help=(
+        "学生的志愿（学号、第一志愿…）；导师的名额和选择的学生（工号、名额、学生1…）；"
+        "或学生的需求问卷（学号、需要帮助的方面、需要辅导的学科、想对导师说的话），"
+        "写入 needs.yaml。"
+    ),
 )
 @click.option("--dry-run", is_flag=True, help="只检查，不写入。")
 @click.option("--sheet", help="工作表名称（默认：第一个有表头的可见工作表）。")
@@ -206,6 +210,7 @@ def preferences_command(
     """
     from dataclasses import replace
 
+    from daoshi.year.needs import plan_needs
     from daoshi.year.preferences import plan_preferences
     from daoshi.year.roster import Settings
 
@@ -215,11 +220,14 @@ def preferences_command(
     if sheet:
         settings = replace(settings, sheet=sheet)
     _say(f"读取 {file} …")
-    plan = plan_preferences(root, file, school, semester, settings, kind=kind)
+    if kind == "needs":
+        plan = plan_needs(root, file, school, semester, settings)
+    else:
+        plan = plan_preferences(root, file, school, semester, settings, kind=kind)
     if plan.problems:
         _print_problems(plan.problems)
         sys.exit(1)
-    what = "学生志愿" if kind == "students" else "导师名额"
+    what = {"students": "学生志愿", "mentors": "导师名额", "needs": "需求问卷"}[kind]
     if not plan.files:
         click.echo(f"{what}与记录一致，没有改动。")
         return
@@ -258,8 +266,9 @@ def match_command(
     """双向选择：按学生志愿和导师名额提出对接表（学生提议的延迟接受算法，稳定匹配）。
 
     没有导师的在校学生参加匹配；名额来自政策的师生比上限（班主任另有上限）和导师填的名额；
-    重点帮扶学生优先由班主任、党员和干部教师带。结果写入本学期的 pairings.yaml
-    （一次提交），没有得到任何志愿的学生都附有说明。之后可以手工调整，daoshi validate 检查。
+    导师自己选的学生最先（双向选中的写入 mutual）；重点帮扶学生优先由班主任、党员、
+    入党积极分子和干部教师带。结果写入本学期的 pairings.yaml（一次提交），没有得到任何
+    志愿的学生都附有说明。之后可以手工调整，daoshi validate 检查。
     """
     from daoshi.year.export import Sheet, write_csv, write_xlsx
     from daoshi.year.preferences import describe, plan_match, report_rows

@@ -197,7 +197,7 @@ def _year_start(
     }
     message = f"新学期 {term.id}（由 {previous.id} 延续）\n\n" + "\n".join(lines) + "\n"
     commits.append(_office_commit(school, at(rng, term.start - 12 * DAY, 9, 11), message, changes))
-    prefs = files.preferences_yaml(term, selection.choices, selection.capacities)
+    prefs = files.preferences_yaml(term, selection.choices, selection.capacities, selection.chosen)
     message = f"导入志愿 {years}级导师志愿.xlsx（{term.id}，{len(selection.choices)} 行）"
     commits.append(
         _office_commit(
@@ -207,9 +207,19 @@ def _year_start(
             {f"{folder}/preferences.yaml": prefs},
         )
     )
+    if selection.needs:
+        message = f"导入需求问卷 {years}级需求调查.xlsx（{term.id}，{len(selection.needs)} 行）"
+        commits.append(
+            _office_commit(
+                school,
+                at(rng_for(seed, "needs", term.id), term.start - 7 * DAY, 14, 16),
+                message,
+                {f"{folder}/needs.yaml": files.needs_yaml(term, selection.needs)},
+            )
+        )
     matched = sum(len(v) for v in selection.proposal.values()) - carried
     message = f"双向选择：为 {matched} 名学生提出导师（{term.id}）"
-    proposal = files.table_yaml(term, selection.proposal, selection.proposal_keys)
+    proposal = files.table_yaml(term, selection.proposal, selection.proposal_keys, selection.mutual)
     commits.append(
         _office_commit(
             school,

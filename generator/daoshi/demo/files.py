@@ -90,6 +90,8 @@ def semester_yaml(term: Term, cohorts: list[Cohort], grade_leaders: dict[int, st
             {"date": day, "time": "15:30–17:00", "place": "各导师办公室"}
             for day in reception_days(term)
         ],
+        # the demo school keeps a fixed collective-guidance time, as Taigu's plan sets it
+        "collective_slot": {"week": 3, "weekday": 3, "period": "下午最后一节自习"},
         "classes": [
             {"class": klass, "class_teacher": c.class_teachers[klass]}
             for c in sorted(present, key=lambda c: c.year)
@@ -120,11 +122,14 @@ def pairings_yaml(
         c = pairing.change  # before it is made, the student is still the old mentor's
         if c is not None and (mentor == c.new or (changed and mentor == c.old)):
             students = [s for s in students if s != c.student]
+        chose = pairing.selection.mutual.get(mentor, []) if pairing.selection else []
+        mutual = list[YamlValue](s for s in chose if s in students)
         items.append(
             {
                 "mentor": mentor,
                 "students": list[YamlValue](students),
                 "key_student": pairing.key[mentor],
+                "mutual": mutual or None,
                 "agreement": signed,
             }
         )
@@ -135,7 +140,12 @@ def pairings_yaml(
     return dump({"semester": term.id, "pairings": items}, modeline("pairings", 2))
 
 
-def table_yaml(term: Term, table: dict[str, list[str]], keys: dict[str, str]) -> str:
+def table_yaml(
+    term: Term,
+    table: dict[str, list[str]],
+    keys: dict[str, str],
+    mutual: dict[str, list[str]] | None = None,
+) -> str:
     """A pairing table as ``daoshi new-semester`` or ``daoshi match`` leaves it: no
     agreements yet (they are signed anew each school year)."""
     items: list[YamlValue] = []
@@ -143,20 +153,50 @@ def table_yaml(term: Term, table: dict[str, list[str]], keys: dict[str, str]) ->
         item: dict[str, YamlValue] = {"mentor": mentor, "students": list[YamlValue](table[mentor])}
         if mentor in keys:
             item["key_student"] = keys[mentor]
+        both = [s for s in (mutual or {}).get(mentor, ()) if s in table[mentor]]
+        if both:
+            item["mutual"] = list[YamlValue](both)
         items.append(item)
     return dump({"semester": term.id, "pairings": items}, modeline("pairings", 2))
 
 
-def preferences_yaml(term: Term, choices: dict[str, list[str]], capacities: dict[str, int]) -> str:
-    """What ``daoshi import preferences`` keeps of the questionnaire and the capacities."""
+def preferences_yaml(
+    term: Term,
+    choices: dict[str, list[str]],
+    capacities: dict[str, int],
+    chosen: dict[str, list[str]] | None = None,
+) -> str:
+    """What ``daoshi import preferences`` keeps of the questionnaire, the capacities and
+    the students the mentors chose."""
+    chosen = chosen or {}
     data: dict[str, YamlValue] = {
         "semester": term.id,
         "students": [
             {"student": sid, "choices": list[YamlValue](choices[sid])} for sid in sorted(choices)
         ],
-        "mentors": [{"mentor": m, "capacity": capacities[m]} for m in sorted(capacities)],
+        "mentors": [
+            {"mentor": m, "capacity": capacities[m], "students": list[YamlValue](chosen[m])}
+            if m in chosen
+            else {"mentor": m, "capacity": capacities[m]}
+            for m in sorted(capacities)
+        ],
     }
     return dump(data, modeline("preferences", 2))
+
+
+def needs_yaml(term: Term, needs: dict[str, tuple[list[str], list[str]]]) -> str:
+    """What ``daoshi import preferences --kind needs`` keeps of the needs questionnaire."""
+    items: list[YamlValue] = []
+    for sid in sorted(needs):
+        areas, subjects = needs[sid]
+        items.append(
+            {
+                "student": sid,
+                "areas": list[YamlValue](areas) or None,
+                "subjects": list[YamlValue](subjects) or None,
+            }
+        )
+    return dump({"semester": term.id, "students": items}, modeline("needs", 2))
 
 
 def screening_yaml(

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from daoshi.year.matching import Applicant, Mentor, match
+from daoshi.year.matching import PRIORITY_TAGS, Applicant, Mentor, Outcome, match
 
 from .school import DAY, Cohort, Student, Teacher, Term, rng_for
 
@@ -46,6 +46,9 @@ class Selection:
     carried_keys: dict[str, str]
     choices: dict[str, list[str]]  # student -> ranked mentors (who filled the form in)
     capacities: dict[str, int]  # mentor -> stated capacity
+    chosen: dict[str, list[str]] = field(default_factory=dict)  # mentor -> students they chose
+    mutual: dict[str, list[str]] = field(default_factory=dict)  # mentor -> 双向选中 students
+    needs: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # areas, subjects
     proposal: Table = field(default_factory=dict)  # carried + what ``daoshi match`` adds
     proposal_keys: dict[str, str] = field(default_factory=dict)
     edits: list[str] = field(default_factory=list)  # the office's hand adjustments
@@ -221,7 +224,7 @@ def _select(
         room[t.id] = Mentor(
             t.id,
             max(0, min(stated, CAP - loads[t.id])),
-            priority=bool({"party_member", "cadre"} & set(t.tags)),
+            priority=bool(PRIORITY_TAGS & set(t.tags)),
             class_teacher_of=frozenset(k for k, ct in cohort.class_teachers.items() if ct == t.id),
             teaches=frozenset(k for k in (home.get(t.id),) if k),
         )
@@ -235,7 +238,10 @@ def _select(
             choices = [t.id for t in order[:CHOICES]]
             selection.choices[s.id] = choices
         applicants.append(Applicant(s.id, s.klass, tuple(choices), s.is_key(term.index)))
-    outcome = match(applicants, room, names={t.id: t.name for t in team})
+    names = {t.id: t.name for t in team}
+    outcome = match(applicants, room, names=names)
+    outcome = _mentors_choose(cohort, applicants, room, outcome, selection, names)
+    outcome = _needs(term, students, team, applicants, room, outcome, selection, names)
     primary.update(outcome.assignment)
     for sid, mid in sorted(outcome.assignment.items()):
         selection.proposal.setdefault(mid, []).append(sid)
@@ -261,6 +267,84 @@ def _select(
             load[target] += 1
             selection.edits.append(f"{sid} 改由第一志愿 {target} 指导（家长申请）")
             primary[sid] = target
+
+
+def _mentors_choose(
+    cohort: Cohort,
+    applicants: list[Applicant],
+    room: dict[str, Mentor],
+    outcome: Outcome,
+    selection: Selection,
+    names: dict[str, str],
+) -> Outcome:
+    """The mentors' side (枣庄：“导师依照本人所掌握的班级情况，选择4名受导学生”): each class
+    teacher chooses up to two students of their class who put them first. Drawn from no
+    random stream and limited to students the match gave them anyway, so the seed's pairing
+    is unchanged (checked: the match with the choices must agree, else none are kept)."""
+    chosen: dict[str, list[str]] = {}
+    for klass, tid in sorted(cohort.class_teachers.items()):
+        if tid not in room:
+            continue
+        mine = [
+            a.id
+            for a in applicants
+            if a.class_id == klass
+            and a.choices[:1] == (tid,)
+            and outcome.assignment.get(a.id) == tid
+        ]
+        if mine:
+            chosen[tid] = sorted(mine)[:2]
+    if not chosen:
+        return outcome
+    with_choices = {
+        mid: replace(m, chosen=frozenset(chosen.get(mid, ()))) for mid, m in room.items()
+    }
+    again = match(applicants, with_choices, names=names)
+    if again.assignment != outcome.assignment:
+        return outcome
+    selection.chosen.update(chosen)
+    for sid in again.mutual:
+        selection.mutual.setdefault(again.assignment[sid], []).append(sid)
+    return again
+
+
+def _needs(
+    term: Term,
+    students: list[Student],
+    team: list[Teacher],
+    applicants: list[Applicant],
+    room: dict[str, Mentor],
+    outcome: Outcome,
+    selection: Selection,
+    names: dict[str, str],
+) -> Outcome:
+    """The needs questionnaire (枣庄：“通过简单的调查咨询卷理解学生的需要”): most students
+    name an area or two, some a subject, from a stream of their own (seeded by the cohort's
+    names, so every seed differs). The match with them must agree with the one without
+    (needs only break ties), else no answers are kept: the seed's pairing never changes."""
+    rng = random.Random("needs:" + term.id + "".join(s.name for s in students))
+    subjects = sorted({x for t in team for x in t.subjects})
+    answers: dict[str, tuple[list[str], list[str]]] = {}
+    for s in students:
+        if rng.random() < 0.15:  # did not answer
+            continue
+        areas = sorted(rng.sample(NEED_AREAS, rng.choice((1, 1, 2))), key=NEED_AREAS.index)
+        wanted = [rng.choice(subjects)] if "study" in areas and subjects else []
+        answers[s.id] = (areas, wanted)
+    asked = [replace(a, needs=frozenset(answers.get(a.id, ((), ()))[1])) for a in applicants]
+    helped = {mid: replace(m, subjects=frozenset(_subjects(team, mid))) for mid, m in room.items()}
+    again = match(asked, helped, names=names)
+    if again.assignment != outcome.assignment:
+        return outcome
+    selection.needs.update(answers)
+    return again
+
+
+def _subjects(team: list[Teacher], tid: str) -> list[str]:
+    return next((t.subjects for t in team if t.id == tid), [])
+
+
+NEED_AREAS = ("study", "emotion", "relationships", "family", "habits", "future")
 
 
 def _mentees(term: Term, mentors: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -178,6 +178,11 @@ def make_teachers(seed: int, count: int, teams: int) -> list[Teacher]:
             teacher.tags.append("party_member")
         if cadre:
             teacher.tags.append("cadre")
+    # One cadre outside the Party is an activist (入党积极分子): no draw from the stream, and
+    # the tag gives no priority a cadre does not already have, so no pairing changes.
+    activist = next((t for t in teachers if t.tags == ["cadre"]), None)
+    if activist is not None:
+        activist.tags.append("party_activist")
     order = list(range(count))
     rng.shuffle(order)
     cut = 0

@@ -12,6 +12,7 @@ from daoshi.errors import Location, Problem
 from daoshi.messages import problem
 from daoshi.policy.counting import COUNT_CHOICES
 from daoshi.policy.periods import ALIASES, EVERY, EVERY_LABELS
+from daoshi.policy.slots import bad_slot
 from daoshi.records.forms import BUNDLED_FORMS, Forms
 from daoshi.records.model import MAX_BEFORE_START
 from daoshi.records.staffing import STAFFING_CHOICES
@@ -216,8 +217,11 @@ def _bad_require(value: Any, forms: Forms) -> list[str]:
 def _bad_settings(settings: Mapping[str, Any]) -> list[str]:
     found = []
     for key, value in settings.items():
-        if key not in SETTING_CHOICES:
-            found.append(f"settings 中未知的键 {key}，可用：{'、'.join(SETTING_CHOICES)}")
+        if key == "collective_slot":
+            found += [bad_slot(value)] if bad_slot(value) else []
+        elif key not in SETTING_CHOICES:
+            known = "、".join([*SETTING_CHOICES, "collective_slot"])
+            found.append(f"settings 中未知的键 {key}，可用：{known}")
         elif value not in SETTING_CHOICES[key]:
             found.append(f"settings.{key} 应为 {' | '.join(SETTING_CHOICES[key])}")
     return found

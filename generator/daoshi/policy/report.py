@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from daoshi.policy.duties import SETTING_CHOICES
 from daoshi.policy.obligations import STATUS_LABELS, Check, ObligationEngine, behind_text, tally
+from daoshi.policy.slots import CollectiveSlot, collective_slot, outside_slot, slot_dates
 from daoshi.records.model import School, Semester
 from daoshi.records.staffing import (
     mentors_without_key_student,
@@ -41,6 +42,8 @@ class Report:
     unpaired: Rows
     exempt: Rows
     staffing: Rows | None = None  # 教师人人是导师 and 1+X, where the semester's policy asks
+    collective: Rows | None = None  # group activities outside the calendar's collective slot
+    slot: str = ""  # 集体指导时间：… with each round's day
 
 
 def obligations_report(
@@ -87,9 +90,44 @@ def obligations_report(
         student = school.students.get(e.student)
         name, class_id = (student.name, student.class_id) if student else ("", "")
         exempt.append([e.student, name, class_id, e.reason, e.since.isoformat()])
+    slot = collective_slot(semester, school.forms.policies)
     return Report(
-        title, settings, students, mentors, unpaired, exempt, staffing_rows(school, semester)
+        title,
+        settings,
+        students,
+        mentors,
+        unpaired,
+        exempt,
+        staffing_rows(school, semester),
+        collective_rows(school, semester, slot) if slot else None,
+        slot_text(semester, slot) if slot else "",
     )
+
+
+def slot_text(semester: Semester, slot: CollectiveSlot) -> str:
+    """集体指导时间：每轮第3周周三 下午最后一节自习（第1轮 2025-09-17，…）."""
+    days = "，".join(f"第{n}轮 {day}" for n, day in slot_dates(semester, slot))
+    return f"集体指导时间：{slot.describe()}（{days or '学期没有轮次'}）"
+
+
+def collective_rows(school: School, semester: Semester, slot: CollectiveSlot) -> Rows:
+    """The group activities not held in the round's collective-guidance slot (太谷：“每轮
+    第三周周三下午最后一节自习时间为导师制集体指导时间”): a note for the office, not a miss."""
+    days = dict(slot_dates(semester, slot))
+    rows: Rows = [["工号", "姓名", "日期", "轮次", "本轮集体指导时间"]]
+    for record, number in outside_slot(school.records, semester, slot):
+        teacher = school.teachers.get(record.mentor)
+        day = days.get(number)
+        rows.append(
+            [
+                record.mentor,
+                teacher.name if teacher else "",
+                record.date.isoformat(),
+                f"第{number}轮",
+                day.isoformat() if day else "（本轮没有）",
+            ]
+        )
+    return rows
 
 
 def staffing_rows(school: School, semester: Semester) -> Rows | None:

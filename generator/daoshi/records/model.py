@@ -111,6 +111,8 @@ class Semester:
     rounds: tuple[Round, ...] = ()
     grade_leaders: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     reception_days: tuple[ReceptionDay, ...] = ()
+    # 集体指导时间 in the calendar: week of each round, weekday (1 = Monday), period's name
+    collective_slot: tuple[int, int, str] | None = None
 
     @functools.cached_property
     def class_ids(self) -> frozenset[str]:
@@ -178,6 +180,7 @@ class Pairing:
     key_student: str | None = None
     agreement: bool | None = None
     periods: Mapping[str, tuple[Span, ...]] = field(default_factory=lambda: _EMPTY)
+    mutual: tuple[str, ...] = ()  # mentees the mentor chose who chose them (双向选中)
 
     def covers(self, student_id: str, day: dt.date) -> bool:
         """Whether the student is this mentor's mentee on that day (a day of the semester)."""
@@ -196,6 +199,18 @@ class ScreeningEntry:
     categories: tuple[str, ...]
     proposed_by: str
     decided: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class StudentNeeds:
+    """A student's answers to the needs questionnaire before pairing (枣庄：“通过简单的调查
+    咨询卷理解学生的需要”); confidential."""
+
+    semester: str
+    student: str
+    areas: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
     note: str | None = None
 
 
@@ -319,6 +334,7 @@ class School:
     surveys: tuple[SurveyResult, ...]
     records: tuple[Record, ...]
     forms: Forms
+    needs: tuple[StudentNeeds, ...] = ()
 
     def semester(self, semester_id: str) -> Semester:
         """A semester by ID."""

@@ -44,7 +44,12 @@ GENDERS = {"male": "男", "female": "女"}
 
 
 # the list in a data file that holds one item per student (or per pairing)
-LISTS = {"cohort": "students", "pairings": "pairings", "screening": "students"}
+LISTS = {
+    "cohort": "students",
+    "pairings": "pairings",
+    "screening": "students",
+    "needs": "students",
+}
 
 
 LEFT = {"graduated": "毕业", "transferred": "转学", "dropped_out": "流失", "other": "其他"}
@@ -151,6 +156,7 @@ class Site:
         # who mentored whom when: the same for every audience, made once per school
         self.mentors, self.key_students, self.spans = pairings_of(school)
         self.screening = {(e.semester, e.student): e for e in school.screening}
+        self.needs = {(n.semester, n.student): n for n in school.needs}
         self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
         self.env = self._environment()
 
@@ -365,6 +371,26 @@ def screening_view(site: Site, semester_id: str, student_id: str) -> list[tuple[
         shown.append((form.fields["decided"].label.zh, "是" if entry.decided else "否（待定）"))
     if entry.note and site.shows(student_id, "screening", "note"):
         shown.append((form.fields["note"].label.zh, entry.note))
+    return shown
+
+
+def needs_view(site: Site, semester_id: str, student_id: str) -> list[tuple[str, str]]:
+    """The student's answers to the needs questionnaire that semester, as allowed (枣庄：
+    “通过简单的调查咨询卷理解学生的需要”; confidential by default)."""
+    answers = site.needs.get((semester_id, student_id))
+    form = site.school.forms.files["needs"].fields["students"].items
+    if answers is None or form is None:
+        return []
+    shown: list[tuple[str, str]] = []
+    areas = form.fields["areas"]
+    if answers.areas and site.shows(student_id, "needs", "areas") and areas.items is not None:
+        values = areas.items.values
+        text = "、".join(values[a].zh if a in values else a for a in answers.areas)
+        shown.append((areas.label.zh, text))
+    if answers.subjects and site.shows(student_id, "needs", "subjects"):
+        shown.append((form.fields["subjects"].label.zh, "、".join(answers.subjects)))
+    if answers.note and site.shows(student_id, "needs", "note"):
+        shown.append((form.fields["note"].label.zh, answers.note))
     return shown
 
 

@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from daoshi.policy.slots import collective_slot, slot_dates
 from daoshi.records.model import School, Semester, Student, Teacher
 from daoshi.records.staffing import (
     mentors_without_key_student,
@@ -46,6 +47,11 @@ def _pairings(school: School, semester: Semester) -> dict[str, list[str]]:
     return mentors
 
 
+def _mutual(school: School, semester: Semester) -> set[str]:
+    """Students paired with a mentor they chose who chose them (双向选中) that semester."""
+    return {sid for p in school.pairings if p.semester == semester.id for sid in p.mutual}
+
+
 def _agreements(school: School, semester: Semester) -> dict[str, bool | None]:
     return {p.mentor: p.agreement for p in school.pairings if p.semester == semester.id}
 
@@ -55,6 +61,7 @@ def class_pairing_page(site: Site, class_id: str) -> Page:
     school, semester = site.school, site.current
     mentors_of = _pairings(school, semester)
     agreements = _agreements(school, semester)
+    mutual = _mutual(school, semester)
     students = sorted(
         (s for s in site.in_school(semester) if s.class_id == class_id), key=lambda s: s.id
     )
@@ -69,6 +76,7 @@ def class_pairing_page(site: Site, class_id: str) -> Page:
                 "student": s,
                 "mentors": mentors,
                 "key": site.is_key(semester.id, s.id),
+                "mutual": s.id in mutual and site.shows(s.id, "pairings", "mutual"),
                 "subjects": "、".join("、".join(t.subjects) or "—" for t in mentors),
                 "agreement": "、".join(AGREEMENT[agreements.get(t.id)] for t in mentors),
             }
@@ -125,6 +133,7 @@ def pairing_index_page(site: Site) -> Page:
     school, semester = site.school, site.current
     in_school = site.in_school(semester)
     mentors_of = _pairings(school, semester)
+    slot = collective_slot(semester, school.forms.policies)
     classes = [
         {
             "href": f"classes/{c.class_id}/",
@@ -157,6 +166,8 @@ def pairing_index_page(site: Site) -> Page:
         unpaired=sum(1 for s in in_school if s.id not in mentors_of),
         classes=classes,
         mentors=mentors,
+        slot=slot.describe() if slot else "",
+        slot_days=slot_dates(semester, slot) if slot else [],
         **_staffing(site, semester),
     )
     return page(f"pairings/{semester.id}/index.md", f"导师与学生对接表 · {semester.name}", html)

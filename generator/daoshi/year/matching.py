@@ -9,9 +9,18 @@ A mentor's capacity is the policy's ratio cap (class teachers have their own), l
 by what the mentor stated and by the mentees they keep. The "1+X" key-student slot
 limits how many key students (重点帮扶对象) a mentor takes (default 1). A mentor's
 priority over applicants (Zaozhuang, Qingpu): key students first when the mentor is
-their class teacher or a Party-member or cadre teacher (顽劣生首先由班主任、班子成员、
-党员承包); then students of a class the mentor teaches; then students who ranked the
-mentor higher; then by student ID, so the result is deterministic.
+their class teacher or a Party-member, Party-activist or cadre teacher (顽劣生首先由班主任、
+班子成员、共产党员和入党积极分子承包); then students of a class the mentor teaches; then
+students who ranked the mentor higher; then by student ID, so the result is deterministic.
+
+The mentors' side (枣庄：“导师依照本人所掌握的班级情况，选择4名受导学生”): students a mentor
+chose come before every other applicant in the mentor's priority, so a student who chose a
+mentor who chose them back (双向选中) gets that mentor unless they get a choice they ranked
+higher; such pairs are reported as mutual.
+
+The needs questionnaire (枣庄：“通过简单的调查咨询卷理解学生的需要”) breaks ties: between two
+applicants equal so far, a mentor takes first the one who asked help in a subject the
+mentor teaches; a student placed without a choice goes first to such a teacher.
 
 Students left without a mentor (no choice given, every choice full) are then placed with
 a teacher of their own class who still has room, the one with the most room first. Every
@@ -27,6 +36,10 @@ from dataclasses import dataclass, field
 
 ORDINALS = "一二三四五六七八九十"
 
+# Teacher tags that give a mentor priority for key students (枣庄：顽劣生，首先由班主任、
+# 班级任课老师中的班子成员、共产党员和入党积极分子承包).
+PRIORITY_TAGS = frozenset({"party_member", "cadre", "party_activist"})
+
 
 @dataclass(frozen=True)
 class Applicant:
@@ -36,6 +49,7 @@ class Applicant:
     class_id: str
     choices: tuple[str, ...] = ()
     key: bool = False
+    needs: frozenset[str] = frozenset()  # subjects the needs questionnaire asks help in
 
 
 @dataclass(frozen=True)
@@ -45,17 +59,23 @@ class Mentor:
     id: str
     capacity: int
     key_slots: int | None = 1  # None: no limit
-    priority: bool = False  # Party member or cadre: takes hard-to-manage students first
+    priority: bool = False  # Party member, activist or cadre: takes key students first
     class_teacher_of: frozenset[str] = frozenset()
     teaches: frozenset[str] = frozenset()
+    chosen: frozenset[str] = frozenset()  # the students the mentor chose (导师选学生)
+    subjects: frozenset[str] = frozenset()  # what the mentor teaches
+
+    def helps(self, applicant: Applicant) -> bool:
+        """Whether the mentor teaches a subject the student asked help in (需求问卷)."""
+        return bool(self.subjects & applicant.needs)
 
     def knows(self, class_id: str) -> bool:
         """Whether the mentor teaches (or is the class teacher of) the class."""
         return class_id in self.teaches or class_id in self.class_teacher_of
 
 
-def priority(mentor: Mentor, applicant: Applicant) -> tuple[int, int, str]:
-    """How a mentor ranks an applicant: smaller is better."""
+def priority(mentor: Mentor, applicant: Applicant) -> tuple[bool, int, int, bool, str]:
+    """How a mentor ranks an applicant: smaller is better; the mentor's own choices first."""
     if applicant.key and (mentor.priority or applicant.class_id in mentor.class_teacher_of):
         tier = 0
     elif mentor.knows(applicant.class_id):
@@ -66,7 +86,7 @@ def priority(mentor: Mentor, applicant: Applicant) -> tuple[int, int, str]:
         rank = applicant.choices.index(mentor.id)
     except ValueError:
         rank = len(applicant.choices)
-    return tier, rank, applicant.id
+    return applicant.id not in mentor.chosen, tier, rank, not mentor.helps(applicant), applicant.id
 
 
 def choose(mentor: Mentor, applicants: Iterable[Applicant]) -> list[Applicant]:
@@ -92,6 +112,7 @@ class Outcome:
     rank: dict[str, int | None] = field(default_factory=dict)
     unmatched: list[str] = field(default_factory=list)
     explanations: dict[str, list[str]] = field(default_factory=dict)
+    mutual: list[str] = field(default_factory=list)  # got a mentor they chose who chose them
 
     def counts(self) -> dict[str, int]:
         """How many got their 1st, 2nd … choice, were placed, or are unmatched."""
@@ -166,6 +187,9 @@ def match(
         keys[mid] += by_id[sid].key
         outcome.assignment[sid] = mid
         outcome.rank[sid] = by_id[sid].choices.index(mid)
+        if sid in mentors[mid].chosen:
+            outcome.mutual.append(sid)
+    outcome.mutual.sort()
     rest = sorted(
         (a for a in applicants if a.id not in assignment), key=lambda a: (not a.key, a.id)
     )
@@ -176,18 +200,35 @@ def match(
             room = [
                 m
                 for m in mentors.values()
-                if m.knows(applicant.class_id)
+                if (m.knows(applicant.class_id) or applicant.id in m.chosen)
                 and load[m.id] < m.capacity
                 and not (applicant.key and m.key_slots is not None and keys[m.id] >= m.key_slots)
             ]
             if room:
-                placed = min(room, key=lambda m: (load[m.id] - m.capacity, m.id))
+                placed = min(
+                    room,
+                    key=lambda m: (
+                        applicant.id not in m.chosen,
+                        not m.helps(applicant),
+                        load[m.id] - m.capacity,
+                        m.id,
+                    ),
+                )
         if placed is not None:
             load[placed.id] += 1
             keys[placed.id] += applicant.key
             outcome.assignment[applicant.id] = placed.id
             outcome.rank[applicant.id] = None
-            lines.append(f"→ 调剂给任教本班的 {_who(placed.id, names)}（还有名额）")
+            if applicant.id in placed.chosen:
+                lines.append(f"→ 安排给选择了这名学生的导师 {_who(placed.id, names)}（还有名额）")
+            elif placed.helps(applicant):
+                subjects = "、".join(sorted(placed.subjects & applicant.needs))
+                lines.append(
+                    f"→ 调剂给任教本班的 {_who(placed.id, names)}（还有名额，"
+                    f"任教该生在需求问卷中要求辅导的{subjects}）"
+                )
+            else:
+                lines.append(f"→ 调剂给任教本班的 {_who(placed.id, names)}（还有名额）")
         else:
             outcome.unmatched.append(applicant.id)
             what = "重点帮扶名额" if applicant.key else "名额"

@@ -24,7 +24,7 @@ from daoshi.errors import Location, Problem
 from daoshi.messages import problem
 from daoshi.records.forms import Forms
 from daoshi.records.model import School, Semester
-from daoshi.year.matching import Applicant, Mentor, Outcome, match
+from daoshi.year.matching import PRIORITY_TAGS, Applicant, Mentor, Outcome, match
 from daoshi.year.roster import Settings
 from daoshi.year.tables import Row, read_table, restore_width
 from daoshi.year.yamldoc import dump_yaml, flow_list, load_yaml, new_document, text_value
@@ -50,6 +50,12 @@ def _choice_headers(i: int) -> tuple[str, ...]:
     )
 
 
+def _student_headers(i: int) -> tuple[str, ...]:
+    """The mentors' side: the students a mentor chose (学生1, 选择学生1, 第一名学生 …)."""
+    n, c = str(i), _NUMERALS[i - 1]
+    return (f"学生{n}", f"选择学生{n}", f"所选学生{n}", f"第{c}名学生", f"受导学生{n}")
+
+
 STUDENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "student": ("学号", "学生学号", "学籍号"),
     "name": ("姓名", "学生姓名"),
@@ -59,6 +65,7 @@ MENTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "mentor": ("工号", "教师工号", "导师工号", "导师"),
     "name": ("姓名", "教师姓名"),
     "capacity": ("名额", "可带人数", "人数", "容量"),
+    **{f"student{i}": _student_headers(i) for i in range(1, MAX_CHOICES + 1)},
 }
 
 
@@ -141,12 +148,12 @@ def plan_preferences(
     """Check a preferences (or capacities) file and work out the new preferences.yaml."""
     plan = PreferencesPlan(kind, semester.id)
     columns = STUDENT_COLUMNS if kind == "students" else MENTOR_COLUMNS
-    required = {"student", "choice1"} if kind == "students" else {"mentor", "capacity"}
+    required = {"student", "choice1"} if kind == "students" else {"mentor"}
     mapping = {h: f for h, f in settings.mapping.items() if f in columns}
     table = read_table(path, columns, required, mapping=mapping, sheet=settings.sheet)
     plan.problems = table.problems
     mentors = _Mentors(active_teachers(school, semester))
-    entries: dict[str, list[str] | int] = {}
+    entries: dict[str, Any] = {}
     seen: dict[str, int] = {}
 
     def add(location: Location, code: str, **args: Any) -> None:
@@ -162,7 +169,7 @@ def plan_preferences(
         return plan
     rel = f"semesters/{semester.id}/preferences.yaml"
     target = root / rel
-    doc, before = _semester_document(target, "preferences", semester.id)
+    doc, before = semester_document(target, "preferences", semester.id)
     section, key = ("students", "student") if kind == "students" else ("mentors", "mentor")
     if section not in doc:
         doc[section] = CommentedSeq()
@@ -175,17 +182,21 @@ def plan_preferences(
             doc[section].append(item)
         else:
             plan.replaced += 1
-        if isinstance(value, list):
+        if kind == "students":
             item["choices"] = flow_list(value)
-        else:
-            item["capacity"] = value
+            continue
+        capacity, chosen = value
+        if capacity is not None:  # what the table does not give is kept
+            item["capacity"] = capacity
+        if chosen:
+            item["students"] = flow_list(chosen)
     text = dump_yaml(doc)
     if text != before:
         plan.files[rel] = text
     return plan
 
 
-def _semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any, str | None]:
+def semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any, str | None]:
     """A semester's data file as round-trip data and its text before any change (None: the
     file is new, made with its schema hint and its semester)."""
     if target.exists():
@@ -196,6 +207,49 @@ def _semester_document(target: Path, schema: str, semester_id: str) -> tuple[Any
     return doc, None
 
 
+def student_id(text: str, settings: Settings) -> str:
+    """A student ID as a cell gives it: spaces gone, leading zeros and prefix restored."""
+    sid = restore_width(text.replace(" ", ""), settings.id_width)
+    return settings.id_prefix + sid if settings.id_prefix and sid.isdigit() else sid
+
+
+def known_student(
+    where: Location, sid: str, school: School, semester: Semester, add: Callable[..., None]
+) -> bool:
+    """Whether the student exists and is at school in the semester (else I430 or I436)."""
+    if sid not in school.students:
+        add(where, "I430", value=sid)
+        return False
+    if not in_school(school, semester, sid):
+        add(where, "I436", student=sid, semester=semester.id)
+        return False
+    return True
+
+
+def row_student(
+    row: Row,
+    school: School,
+    semester: Semester,
+    settings: Settings,
+    add: Callable[..., None],
+    seen: dict[str, int],
+    twice: str,
+) -> tuple[str, bool] | None:
+    """A row's student and whether it is a known one at school; None when the row has no
+    ID or repeats a student (problem ``twice``), as nothing more of it is read."""
+    sid = student_id(row.get("student"), settings)
+    if not sid:
+        if "student" not in row.reported:
+            add(row.at("student"), "I410", column="学号")
+        return None
+    ok = known_student(row.at("student"), sid, school, semester, add)
+    if sid in seen:
+        add(row.at("student"), twice, student=sid, row=seen[sid])
+        return None
+    seen[sid] = row.location.line
+    return sid, ok
+
+
 def _student_row(
     row: Row,
     school: School,
@@ -204,26 +258,12 @@ def _student_row(
     mentors: _Mentors,
     add: Callable[..., None],
     seen: dict[str, int],
-    entries: dict[str, list[str] | int],
+    entries: dict[str, Any],
 ) -> None:
-    sid = restore_width(row.get("student").replace(" ", ""), settings.id_width)
-    if settings.id_prefix and sid.isdigit():
-        sid = settings.id_prefix + sid
-    if not sid:
-        if "student" not in row.reported:
-            add(row.at("student"), "I410", column="学号")
+    found = row_student(row, school, semester, settings, add, seen, "I434")
+    if found is None:
         return
-    ok = True
-    if sid not in school.students:
-        add(row.at("student"), "I430", value=sid)
-        ok = False
-    elif not in_school(school, semester, sid):
-        add(row.at("student"), "I436", student=sid, semester=semester.id)
-        ok = False
-    if sid in seen:
-        add(row.at("student"), "I434", student=sid, row=seen[sid])
-        return
-    seen[sid] = row.location.line
+    sid, ok = found
     choices: list[str] = []
     for i in range(1, MAX_CHOICES + 1):
         text = row.get(f"choice{i}")
@@ -251,7 +291,7 @@ def _mentor_row(
     mentors: _Mentors,
     add: Callable[..., None],
     seen: dict[str, int],
-    entries: dict[str, list[str] | int],
+    entries: dict[str, Any],
 ) -> None:
     text = row.get("mentor")
     if not text:
@@ -269,11 +309,41 @@ def _mentor_row(
     seen[tid] = row.location.line
     cap = policy_cap(school, school.forms, semester, tid) or 40
     value = row.get("capacity")
-    if not value.isdigit() or int(value) > cap:
-        if "capacity" not in row.reported:
-            add(row.at("capacity"), "I435", value=value, limit=cap)
+    capacity = None
+    if value or "capacity" in row.reported:
+        if not value.isdigit() or int(value) > cap:
+            if "capacity" not in row.reported:
+                add(row.at("capacity"), "I435", value=value, limit=cap)
+            return
+        capacity = int(value)
+    chosen = _chosen_students(row, school, semester, settings, add)
+    if chosen is None:
         return
-    entries[tid] = int(value)
+    if len(chosen) > (cap if capacity is None else capacity):
+        add(row.at("mentor"), "I448", mentor=tid, count=len(chosen), limit=capacity or cap)
+        return
+    entries[tid] = (capacity, chosen)
+
+
+def _chosen_students(
+    row: Row, school: School, semester: Semester, settings: Settings, add: Callable[..., None]
+) -> list[str] | None:
+    """The students a mentor chose (枣庄：“导师依照本人所掌握的班级情况，选择4名受导学生”);
+    None when one of them is wrong (each problem reported at its cell)."""
+    chosen: list[str] = []
+    ok = True
+    for i in range(1, MAX_CHOICES + 1):
+        sid = student_id(row.get(f"student{i}"), settings)
+        if not sid:
+            continue
+        if not known_student(row.at(f"student{i}"), sid, school, semester, add):
+            ok = False
+        elif sid in chosen:
+            add(row.at(f"student{i}"), "I447", student=sid)
+            ok = False
+        else:
+            chosen.append(sid)
+    return chosen if ok else None
 
 
 # --- match -------------------------------------------------------------------------------
@@ -312,10 +382,19 @@ def plan_match(
         str(e["student"]): tuple(str(c) for c in e.get("choices") or ())
         for e in (prefs.get("students") or ())
     }
-    stated = {str(e["mentor"]): int(e["capacity"]) for e in (prefs.get("mentors") or ())}
+    stated = {
+        str(e["mentor"]): int(e["capacity"])
+        for e in (prefs.get("mentors") or ())
+        if e.get("capacity") is not None
+    }
+    chosen = {
+        str(e["mentor"]): frozenset(str(s) for s in e.get("students") or ())
+        for e in (prefs.get("mentors") or ())
+    }
+    needs = {n.student: frozenset(n.subjects) for n in school.needs if n.semester == semester.id}
     pairings_rel = f"semesters/{semester.id}/pairings.yaml"
     target = root / pairings_rel
-    doc, before = _semester_document(target, "pairings", semester.id)
+    doc, before = semester_document(target, "pairings", semester.id)
     if doc.get("pairings") is None:
         doc["pairings"] = CommentedSeq()
     students = [sid for sid in sorted(school.students) if in_school(school, semester, sid)]
@@ -350,12 +429,20 @@ def plan_match(
             tid,
             max(0, cap - held),
             slots,
-            priority=bool({"party_member", "cadre"} & set(teacher.tags)),
+            priority=bool(PRIORITY_TAGS & set(teacher.tags)),
             class_teacher_of=frozenset(class_teacher_of.get(tid, ())),
             teaches=frozenset(teacher.classes),
+            chosen=chosen.get(tid, frozenset()),
+            subjects=frozenset(teacher.subjects),
         )
     applicants = [
-        Applicant(sid, school.students[sid].class_id, choices.get(sid, ()), sid in keys)
+        Applicant(
+            sid,
+            school.students[sid].class_id,
+            choices.get(sid, ()),
+            sid in keys,
+            needs.get(sid, frozenset()),
+        )
         for sid in taking_part
     ]
     names = {tid: school.teachers[tid].name for tid in mentors}
@@ -363,6 +450,7 @@ def plan_match(
     by_mentor: dict[str, list[str]] = {}
     for sid, mid in sorted(outcome.assignment.items()):
         by_mentor.setdefault(mid, []).append(sid)
+    mutual = set(outcome.mutual)
     for mid in sorted(by_mentor):
         new = by_mentor[mid]
         item = items.get(mid)
@@ -377,6 +465,9 @@ def plan_match(
         new_keys = [s for s in new if s in keys]
         if item.get("key_student") is None and new_keys:
             item["key_student"] = text_value(new_keys[0])
+        both = [s for s in new if s in mutual]
+        if both:
+            item["mutual"] = flow_list([str(s) for s in item.get("mutual") or ()] + both)
     plan = MatchPlan(semester.id, outcome, applicants, mentors)
     text = dump_yaml(doc)
     if text != before:
@@ -410,6 +501,18 @@ def describe(plan: MatchPlan, school: School) -> str:
     outcome = plan.outcome
     counts = "，".join(f"{k} {v} 人" for k, v in outcome.counts().items()) or "无"
     out = [f"{plan.semester} 学期：{len(plan.applicants)} 名学生参加匹配（{counts}）。"]
+    if outcome.mutual:
+        out.append(f"双向选中（学生选了导师，导师也选了这名学生）：{len(outcome.mutual)} 人。")
+    asked = [a for a in plan.applicants if a.needs]
+    if asked:
+        helped = sum(
+            1
+            for a in asked
+            if a.id in outcome.assignment and plan.mentors[outcome.assignment[a.id]].helps(a)
+        )
+        out.append(
+            f"需求问卷：{len(asked)} 名学生写了需要辅导的学科，其中 {helped} 名的导师任教这些学科。"
+        )
     if outcome.explanations:
         out.append("没有得到任何志愿或未分配的学生：")
     for sid in sorted(outcome.explanations):

@@ -162,6 +162,8 @@ def plan_new_semester(
             item["start"] = first
             item["end"] = last
             doc["rounds"].append(item)
+    if old_doc is not None and old_doc.get("collective_slot") is not None:
+        doc["collective_slot"] = old_doc["collective_slot"]  # the calendar's fixed time carries on
     new_year = int(semester_id[:4])
     grades = len(GRADE_NAMES[school.stage])
     graduating = (

@@ -92,6 +92,7 @@ TAG_WORDS = {
     "干部": "cadre",
     "中层干部": "cadre",
     "班子成员": "cadre",
+    "入党积极分子": "party_activist",
 }
 
 

@@ -22,6 +22,7 @@ from daoshi.records.model import (
     Semester,
     Span,
     Student,
+    StudentNeeds,
     SurveyResult,
     Teacher,
 )
@@ -46,6 +47,7 @@ class PairingItem:
     key: str | None
     agreement: bool | None
     where: Location
+    mutual: tuple[str, ...] = ()
 
 
 SEMESTER_FILES = ("semester.yaml", "pairings.yaml")  # what every semester folder holds
@@ -78,6 +80,7 @@ class RulesBase:
         self.school_file: Checked | None = None
         self.paths: set[str] = set()  # the files load_data was told of
         self.screening: tuple[ScreeningEntry, ...] = ()
+        self.needs: tuple[StudentNeeds, ...] = ()
         self.surveys: tuple[SurveyResult, ...] = ()
 
     def add(self, location: Location, code: str, **args: Any) -> None:

@@ -38,6 +38,7 @@ class CrossChecker(RecordRules):
         self.check_refs(c for role, cs in self.by_role.items() if role != RECORD for c in cs)
         self.load_pairings()
         self.screening = self.load_screening()
+        self.needs = self.load_needs()
         self.surveys = self.load_surveys()
 
     def with_records(self, files: Iterable[Checked]) -> CrossChecker:
@@ -77,4 +78,5 @@ class CrossChecker(RecordRules):
             surveys=self.surveys,
             records=records,
             forms=self.forms,
+            needs=self.needs,
         )

@@ -96,9 +96,19 @@ class PairingRules(SemesterRules):
         key = p.get("key_student")
         if key is not None and key not in students:
             self.add(checked.loc("pairings", i, "key_student"), "X214", student=key, mentor=mentor)
+        mutual = p.get("mutual") or ()
+        for j, sid in enumerate(mutual):
+            if sid not in students:
+                where = checked.loc("pairings", i, "mutual", j)
+                self.add(where, "X246", student=sid, mentor=mentor)
         self.mentees[(semester.id, mentor)].update(students)
         return PairingItem(
-            tuple(students), span, key, p.get("agreement"), checked.loc("pairings", i, "students")
+            tuple(students),
+            span,
+            key,
+            p.get("agreement"),
+            checked.loc("pairings", i, "students"),
+            tuple(sid for sid in mutual if sid in students),
         )
 
     def add_pairing(self, mentor: str, items: list[PairingItem], semester: Semester) -> None:
@@ -124,6 +134,7 @@ class PairingRules(SemesterRules):
                 next((item.key for item in items if item.key is not None), None),
                 None if not agreements else all(agreements),
                 MappingProxyType(periods),
+                tuple(dict.fromkeys(sid for item in items for sid in item.mutual)),
             )
         )
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from daoshi.errors import Location
 from daoshi.records.check import Checked
 from daoshi.records.layout import GROUP, RECORD, SELF, TEACHER, record_path
 from daoshi.records.model import (
@@ -14,6 +15,7 @@ from daoshi.records.model import (
     Record,
     ScreeningEntry,
     Semester,
+    StudentNeeds,
     SurveyResult,
     record_window,
     within,
@@ -35,7 +37,10 @@ class RecordRules(PairingRules):
         entries = []
         for checked in self.by_role.get("screening", []):
             semester_id = self.folder_matches(checked)
-            for e in (checked.data or {}).get("students", ()):
+            for i, e in enumerate((checked.data or {}).get("students", ())):
+                if semester_id is not None and "student" in e and "proposed_by" in e:
+                    where = checked.loc("students", i, "proposed_by")
+                    self.check_proposer(where, semester_id, e["student"], e["proposed_by"])
                 if (
                     semester_id is not None
                     and len(e.keys() & {"student", "categories", "proposed_by", "decided"}) == 4
@@ -51,6 +56,43 @@ class RecordRules(PairingRules):
                         )
                     )
         return tuple(entries)
+
+    def check_proposer(self, where: Location, semester_id: str, sid: str, proposer: str) -> None:
+        """X245: a student is proposed by their class teacher (青浦实验：“组织全体班主任老师对班级
+        学生进行全面梳理……上报各年级组”); unknown students and teachers are reported elsewhere."""
+        semester = self.semesters.get(semester_id)
+        student = self.students.get(sid)
+        if semester is None or student is None or proposer not in self.teachers:
+            return
+        klass = student.class_id
+        class_teachers = {c.class_teacher for c in semester.classes if c.class_id == klass}
+        if class_teachers and proposer not in class_teachers:
+            self.add(
+                where,
+                "X245",
+                teacher=proposer,
+                student=sid,
+                semester=semester_id,
+                class_teacher="、".join(sorted(class_teachers)),
+            )
+
+    def load_needs(self) -> tuple[StudentNeeds, ...]:
+        """The needs questionnaires' answers (their fields are checked by the form)."""
+        found = []
+        for checked in self.by_role.get("needs", []):
+            semester_id = self.folder_matches(checked)
+            for e in (checked.data or {}).get("students", ()):
+                if semester_id is not None and "student" in e:
+                    found.append(
+                        StudentNeeds(
+                            semester_id,
+                            e["student"],
+                            tuple(e.get("areas") or ()),
+                            tuple(str(s) for s in e.get("subjects") or ()),
+                            e.get("note"),
+                        )
+                    )
+        return tuple(found)
 
     def load_surveys(self) -> tuple[SurveyResult, ...]:
         results = []

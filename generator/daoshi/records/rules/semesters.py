@@ -67,6 +67,7 @@ class SemesterRules(PeopleRules):
                         if len(g) == 2
                     }
                 ),
+                collective_slot=_slot(data.get("collective_slot")),
             )
         self.check_overlaps()
         self.paths = paths
@@ -165,3 +166,13 @@ class SemesterRules(PeopleRules):
                 f"class {student.class_id} is not in this semester's classes",
             )
         return None
+
+
+def _slot(value: Any) -> tuple[int, int, str] | None:
+    """The calendar's collective-guidance time, when the form's checks let it through."""
+    if not isinstance(value, dict):
+        return None
+    week, weekday = value.get("week"), value.get("weekday")
+    if not isinstance(week, int) or not isinstance(weekday, int):
+        return None
+    return week, weekday, str(value.get("period") or "")
