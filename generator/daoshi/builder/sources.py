@@ -37,7 +37,7 @@ from daoshi.records.attendees import attendees
 from daoshi.records.forms import FieldForm, Forms
 from daoshi.records.model import Record, School
 from daoshi.site.attached import audit_of
-from daoshi.site.core import LISTS, Page, Site
+from daoshi.site.core import LISTS, Page, RecordIndexes, Site
 from daoshi.site.markdown import render_markdown
 from daoshi.site.pages import nav, page_makers
 from daoshi.site.ranks import stand_in
@@ -68,6 +68,9 @@ class SchoolIndex:
         self.by_path = {r.path: r for r in school.records}
         self.of_student: dict[str, list[Record]] = {}
         self.own_of: dict[str, list[Record]] = {}  # a teacher's own records (no student)
+        # the school-wide audiences' record indexes, by the visible records' identities
+        # (``AudienceSite._record_indexes``); the records are held by the school
+        self.record_indexes: dict[tuple[int, ...], RecordIndexes] = {}
         for r in school.records:
             for sid in dict.fromkeys(r.students):
                 self.of_student.setdefault(sid, []).append(r)
@@ -204,7 +207,21 @@ class AudienceSite(Site):
     ) -> None:
         self.templates = access.index.templates
         self.bodies = access.index.bodies
+        self.shared_indexes = access.index.record_indexes
         super().__init__(school, today, access, root)
+
+    def _record_indexes(self, visible: Iterable[Record]) -> RecordIndexes:
+        """Audiences that see the whole school and the same records (leaders, the office,
+        the review group …) share one pair of indexes: an update makes them once, not once
+        per audience (nothing adds to them after they are made)."""
+        if not any(scope.students is None for scope in self.access.scopes):
+            return super()._record_indexes(visible)
+        visible = list(visible)
+        key = tuple(map(id, visible))
+        found = self.shared_indexes.get(key)
+        if found is None:
+            found = self.shared_indexes[key] = super()._record_indexes(visible)
+        return found
 
     def body_html(self, text: str) -> Markup:
         return self.bodies(text)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -94,7 +93,9 @@ class Page:
 
 
 Spans = dict[tuple[str, str], list[tuple[str, tuple[dt.date, dt.date]]]]
-_PAIRINGS: dict[int, tuple[weakref.ref[School], Any]] = {}
+RecordIndexes = tuple[dict[str, list[Record]], dict[tuple[str, str], list[Record]]]
+# the pairings of the last few schools, by the identity of their pairings and semesters
+_PAIRINGS: dict[tuple[int, int], tuple[tuple[object, ...], Any]] = {}
 
 
 def pairings_of(
@@ -103,8 +104,10 @@ def pairings_of(
     """Mentors by (semester, student), the key students, and who mentored whom when (by
     (semester, student), in date order): one pass over the pairings, shared by every
     audience's ``Site`` of this school (they are not filtered by access)."""
-    found = _PAIRINGS.get(id(school))
-    if found is not None and found[0]() is school:
+    held = (school.pairings, school.semesters)  # what it is made of: the same after an
+    key = (id(school.pairings), id(school.semesters))  # update of records only
+    found = _PAIRINGS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], held, strict=True)):
         return found[1]  # type: ignore[no-any-return]
     mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
     key_students: set[tuple[str, str]] = set()
@@ -119,9 +122,10 @@ def pairings_of(
             key_students.add((p.semester, p.key_student))
     for listed in spans.values():
         listed.sort(key=lambda m: (m[1], m[0]))
-    key = id(school)
     made = (mentors, key_students, spans)
-    _PAIRINGS[key] = (weakref.ref(school, lambda _: _PAIRINGS.pop(key, None)), made)
+    _PAIRINGS[key] = (held, made)  # held: no other object takes these ids while it is kept
+    while len(_PAIRINGS) > 4:
+        del _PAIRINGS[next(iter(_PAIRINGS))]
     return made
 
 
@@ -145,20 +149,25 @@ class Site:
         self.appraised: dict[str, list[Any]] = {}
         self.access = access or Access(school, leader_audience(school))
         self.current = current_semester(school, today)
-        self.by_student: dict[str, list[Record]] = defaultdict(list)
-        self.by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
         # only what this audience may see enters the indexes: every page reads them
-        for r in self.access.visible(school.records):
-            for sid in r.students:
-                self.by_student[sid].append(r)
-            for teacher in (r.mentor, *attendees(r)):  # a case meeting: each attendee's too
-                self.by_mentor[(r.semester, teacher)].append(r)
+        self.by_student, self.by_mentor = self._record_indexes(self.access.visible(school.records))
         # who mentored whom when: the same for every audience, made once per school
         self.mentors, self.key_students, self.spans = pairings_of(school)
         self.screening = {(e.semester, e.student): e for e in school.screening}
         self.needs = {(n.semester, n.student): n for n in school.needs}
         self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
         self.env = self._environment()
+
+    def _record_indexes(self, visible: Iterable[Record]) -> RecordIndexes:
+        """The visible records by student and by (semester, mentor), in the school's order."""
+        by_student: dict[str, list[Record]] = defaultdict(list)
+        by_mentor: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for r in visible:
+            for sid in r.students:
+                by_student[sid].append(r)
+            for teacher in (r.mentor, *attendees(r)):  # a case meeting: each attendee's too
+                by_mentor[(r.semester, teacher)].append(r)
+        return by_student, by_mentor
 
     def _environment(self) -> jinja2.Environment:
         env = jinja2.Environment(
