@@ -50,12 +50,13 @@ def test_teachers_words_and_allowed_words_pass() -> None:
     assert list(findings(_page(ours + theirs))) == []
     assert {"Ctrl", "A4", "Excel", "PDF"} <= ALLOWED
 
+
 def test_the_tokenizer_reads_markup_as_a_browser_shows_it() -> None:
     """What the one-regex tokenizer must get right: a quoted ">" in an attribute, a
     script's "<div>", comments, self-closing elements, entities, single-quoted classes and
     the exact line and column of a finding after all of them."""
     tricky = (
-        '<a title="a > b" class=\'daoshi-user\'>git commit</a>'
+        "<a title=\"a > b\" class='daoshi-user'>git commit</a>"
         "<script>if (a<b) { x = '<div>forms/x.yaml</div>' }</SCRIPT>"
         "<!-- forms/hidden.yaml > -->"
         '<svg><path d="M0 0"/><text>Not shown</text></svg>'
@@ -68,7 +69,6 @@ def test_the_tokenizer_reads_markup_as_a_browser_shows_it() -> None:
     assert line == 3  # the page's body starts on line 2; the finding is on the next line
     page_line = _page(tricky).splitlines()[line - 1]
     assert page_line[col - 1 :].startswith("Page not found")
-
 
 
 def test_a_build_with_internal_text_on_a_page_fails_with_located_lines(tmp_path: Path) -> None:
