@@ -13,6 +13,8 @@ from daoshi.policy.obligations import STATUS_LABELS, Check, ObligationEngine, be
 from daoshi.policy.slots import CollectiveSlot, collective_slot, outside_slot, slot_dates
 from daoshi.records.model import School, Semester
 from daoshi.records.staffing import (
+    group_cap,
+    group_caps,
     mentors_without_key_student,
     staffing_rules,
     teachers_without_mentees,
@@ -58,6 +60,7 @@ def obligations_report(
         for k, v in engine.settings.items()
         if k in SETTING_CHOICES and v in SETTING_LABELS.get(k, {})
     ]
+    settings += group_cap_lines(school, semester)
     students: Rows = [
         ["学号", "姓名", "班级", "义务", "周期", "负责导师", "状态", "完成", "记录日期"]
     ]
@@ -102,6 +105,25 @@ def obligations_report(
         collective_rows(school, semester, slot) if slot else None,
         slot_text(semester, slot) if slot else "",
     )
+
+
+def group_cap_lines(school: School, semester: Semester) -> list[str]:
+    """太谷“每位导师负责1—2个学习小组……（班主任导师可负责2—3个学习小组……）”: the caps
+    of the semester's policy and the mentors over them (X253), with their groups."""
+    caps = group_caps(school.forms.policies, semester.policies)
+    if caps is None:
+        return []
+    lines = [f"学习小组：每位导师至多 {caps[0]} 个，班主任导师至多 {caps[1]} 个（{caps[2]}）"]
+    over = [
+        f"{p.mentor}（{len(p.groups)} 个）"
+        for p in school.pairings
+        if p.semester == semester.id
+        and (cap := group_cap(school.forms.policies, semester, p.mentor)) is not None
+        and len(p.groups) > cap[0]
+    ]
+    if over:
+        lines.append("学习小组超过上限的导师：" + "、".join(over))
+    return lines
 
 
 def slot_text(semester: Semester, slot: CollectiveSlot) -> str:

@@ -181,6 +181,8 @@ class Pairing:
     agreement: bool | None = None
     periods: Mapping[str, tuple[Span, ...]] = field(default_factory=lambda: _EMPTY)
     mutual: tuple[str, ...] = ()  # mentees the mentor chose who chose them (双向选中)
+    # 学习小组 (太谷): each named group and its students, all of them mentees
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def covers(self, student_id: str, day: dt.date) -> bool:
         """Whether the student is this mentor's mentee on that day (a day of the semester)."""

@@ -171,10 +171,17 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                     "marks": kind_marks(student_warnings(site, student, semester)),
                 }
             )
+        seen = {s.id: s for s in shown}
         terms.append(
             {
                 "semester": semester,
                 "mentees": mentees,
+                # 学习小组 (太谷“每位导师负责1—2个学习小组”): the groups and the members shown
+                "groups": [
+                    (name, [seen[sid] for sid in members if sid in seen])
+                    for name, members in (pairing[0].groups if pairing else ())
+                    if any(sid in seen and site.shows(sid, "pairings", "groups") for sid in members)
+                ],
                 "todo": todo_view(site, t.id, semester, shown) if pairing else None,
                 # 青实“定期受导学生家长接待日”: the days a mentor receives the mentees' parents
                 "reception": semester.reception_days if pairing else (),
