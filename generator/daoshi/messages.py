@@ -530,6 +530,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "导师 {mentor} 有两个学习小组都叫“{group}”",
         'mentor {mentor} has two study groups named "{group}"',
     ),
+    # issue 20, 青实：“各年级组成立……工作小组，负责拟定具有年级特色的管理细则要求”
+    "X254": (
+        "年级政策中的入学年份 {cohort} 不是本学期的年级，或写了两次（本学期的年级：{cohorts}）",
+        "grade_policies: cohort {cohort} is not a grade of this semester or is named twice (grades: {cohorts})",
+    ),
     "X253": (
         "导师 {mentor} 负责 {count} 个学习小组，超过政策上限 {cap}（政策 {policy}）",
         "mentor {mentor} leads {count} study groups, over the cap of {cap} (policy {policy})",

@@ -61,6 +61,7 @@ def obligations_report(
         if k in SETTING_CHOICES and v in SETTING_LABELS.get(k, {})
     ]
     settings += group_cap_lines(school, semester)
+    settings += grade_policy_lines(school, semester)
     students: Rows = [
         ["学号", "姓名", "班级", "义务", "周期", "负责导师", "状态", "完成", "记录日期"]
     ]
@@ -105,6 +106,24 @@ def obligations_report(
         collective_rows(school, semester, slot) if slot else None,
         slot_text(semester, slot) if slot else "",
     )
+
+
+def grade_policy_lines(school: School, semester: Semester) -> list[str]:
+    """青实“各年级组……拟定具有年级特色的管理细则要求”: which policy each grade's students'
+    obligations follow (semester.yaml ``grade_policies``); the mentors' own stay the school's."""
+    if not semester.grade_policies:
+        return []
+    policies = school.forms.policies
+    school_wide = "、".join(
+        f"{policies[p].label.zh}（{p}）" for p in semester.policies if p in policies
+    )
+    lines = [
+        f"年级政策：{cohort}级学生的义务按 {policies[pid].label.zh}（{pid}）"
+        for cohort, pid in sorted(semester.grade_policies.items())
+        if pid in policies
+    ]
+    lines.append(f"其他年级的学生义务、导师本人的义务和师生比按本学期政策 {school_wide}")
+    return lines
 
 
 def group_cap_lines(school: School, semester: Semester) -> list[str]:

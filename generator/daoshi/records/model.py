@@ -113,6 +113,8 @@ class Semester:
     reception_days: tuple[ReceptionDay, ...] = ()
     # 集体指导时间 in the calendar: week of each round, weekday (1 = Monday), period's name
     collective_slot: tuple[int, int, str] | None = None
+    # 青实“拟定具有年级特色的管理细则”: cohort -> the policy of its per-student obligations
+    grade_policies: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @functools.cached_property
     def class_ids(self) -> frozenset[str]:
