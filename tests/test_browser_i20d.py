@@ -101,8 +101,8 @@ def test_the_grade_page_names_the_grade_policy(
         line = driver.find_element(by.CSS_SELECTOR, ".daoshi-grade-policy")
         assert line.is_displayed()
         assert line.text == (
-            "年级政策：本年级学生的义务（谈话、家长联系等每名学生的义务）按“青浦区实验中学”计算；"
-            "导师本人的义务和师生比仍按本学期政策“青浦区“三个一””。"
+            "年级政策：青浦区实验中学。本年级学生的义务（谈话、家长联系等每名学生的义务）按这个政策计算；"
+            "导师本人的义务和师生比仍按本学期政策：青浦区“三个一”。"
         )
         driver = _open((web[0], base), "grades/2024/")
         assert not driver.find_elements(by.CSS_SELECTOR, ".daoshi-grade-policy")

@@ -114,7 +114,7 @@ def test_the_grade_page_names_the_grade_policy(tmp_path: Path) -> None:
     page = (site / "grades" / "2025" / "index.html").read_text("utf-8")
     line = page.split('<p class="daoshi-grade-policy">')[1].split("</p>")[0]
     assert html.unescape(re.sub(r"<[^>]+>", "", line)) == (
-        "年级政策：本年级学生的义务（谈话、家长联系等每名学生的义务）按“青浦区实验中学”计算；"
-        "导师本人的义务和师生比仍按本学期政策“青浦区“三个一””。"
+        "年级政策：青浦区实验中学。本年级学生的义务（谈话、家长联系等每名学生的义务）按这个政策计算；"
+        "导师本人的义务和师生比仍按本学期政策：青浦区“三个一”。"
     )
     assert "daoshi-grade-policy" not in (site / "grades" / "2024" / "index.html").read_text("utf-8")
