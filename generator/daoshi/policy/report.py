@@ -133,12 +133,12 @@ def group_cap_lines(school: School, semester: Semester) -> list[str]:
     if caps is None:
         return []
     lines = [f"学习小组：每位导师至多 {caps[0]} 个，班主任导师至多 {caps[1]} 个（{caps[2]}）"]
-    over = [
-        f"{p.mentor}（{len(p.groups)} 个）"
+    over = [  # a group named again after a mid-year change of mentor is one group
+        f"{p.mentor}（{n} 个）"
         for p in school.pairings
         if p.semester == semester.id
         and (cap := group_cap(school.forms.policies, semester, p.mentor)) is not None
-        and len(p.groups) > cap[0]
+        and (n := len({name for name, _ in p.groups})) > cap[0]
     ]
     if over:
         lines.append("学习小组超过上限的导师：" + "、".join(over))
