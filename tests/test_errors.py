@@ -1177,6 +1177,76 @@ X_CASES = [
     ),
     pytest.param(
         Case(
+            f"{PAIRINGS}:7:31: X250 学习小组“甲组”中的学生 S250003 不是导师 T001 的受导学生",
+            {
+                PAIRINGS: minimal(
+                    PAIRINGS,
+                    "    key_student: S250001\n",
+                    "    key_student: S250001\n    groups:\n"
+                    "      - {name: 甲组, students: [S250003]}\n",
+                )
+            },
+        ),
+        id="X250",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:8:31: X251 学生 S250001 已在导师 T001 的学习小组“甲组”中："
+            "一名学生只在一个小组里",
+            {
+                PAIRINGS: minimal(
+                    PAIRINGS,
+                    "    key_student: S250001\n",
+                    "    key_student: S250001\n    groups:\n"
+                    "      - {name: 甲组, students: [S250001]}\n"
+                    "      - {name: 乙组, students: [S250001, S250002]}\n",
+                )
+            },
+        ),
+        id="X251",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:8:16: X252 导师 T001 有两个学习小组都叫“甲组”",
+            {
+                PAIRINGS: minimal(
+                    PAIRINGS,
+                    "    key_student: S250001\n",
+                    "    key_student: S250001\n    groups:\n"
+                    "      - {name: 甲组, students: [S250001]}\n"
+                    "      - {name: 甲组, students: [S250002]}\n",
+                )
+            },
+        ),
+        id="X252",
+    ),
+    pytest.param(
+        Case(
+            f"{PAIRINGS}:9:7: X253 导师 T002 负责 3 个学习小组，超过政策上限 2（政策 taigu）",
+            {
+                "school.yaml": minimal("school.yaml", "[district]", "[taigu]"),
+                PAIRINGS: minimal(PAIRINGS, "[S250003, S250004]", "[S250001, S250003, S250004]")
+                + "    groups:\n"
+                "      - {name: 甲组, students: [S250001]}\n"
+                "      - {name: 乙组, students: [S250003]}\n"
+                "      - {name: 丙组, students: [S250004]}\n",
+            },
+        ),
+        id="X253",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER_FILE}:8:14: X254 年级政策中的入学年份 2024 不是本学期的年级，或写了两次"
+            "（本学期的年级：2025）",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - {cohort: 2024, policy: qingpu-exp}\n"
+            },
+        ),
+        id="X254",
+    ),
+    pytest.param(
+        Case(
             f"{SEMESTER}/surveys.yaml:5:13: X222 评分满分应为 5 或 100，不是“10”",
             {
                 f"{SEMESTER}/surveys.yaml": "semester: 2025-2026-1\nresults:\n"

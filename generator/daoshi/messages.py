@@ -517,12 +517,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "双向选中的学生 {student} 不在导师 {mentor} 的受导学生中",
         "mutually chosen student {student} is not among mentor {mentor}'s mentees",
     ),
+    # issue 20, 太谷：“每位导师负责1—2个学习小组或10名学生（班主任导师可负责2—3个学习小组……）”
+    "X250": (
+        "学习小组“{group}”中的学生 {student} 不是导师 {mentor} 的受导学生",
+        'student {student} of study group "{group}" is not a mentee of {mentor}',
+    ),
+    "X251": (
+        "学生 {student} 已在导师 {mentor} 的学习小组“{other}”中：一名学生只在一个小组里",
+        'student {student} is already in {mentor}\'s study group "{other}"',
+    ),
+    "X252": (
+        "导师 {mentor} 有两个学习小组都叫“{group}”",
+        'mentor {mentor} has two study groups named "{group}"',
+    ),
+    # issue 20, 青实：“各年级组成立……工作小组，负责拟定具有年级特色的管理细则要求”
+    "X254": (
+        "年级政策中的入学年份 {cohort} 不是本学期的年级，或写了两次（本学期的年级：{cohorts}）",
+        "grade_policies: cohort {cohort} is not a grade of this semester or is named twice (grades: {cohorts})",
+    ),
+    "X253": (
+        "导师 {mentor} 负责 {count} 个学习小组，超过政策上限 {cap}（政策 {policy}）",
+        "mentor {mentor} leads {count} study groups, over the cap of {cap} (policy {policy})",
+    ),
 }
 
 # Facts to show and flag, not reasons to refuse (issue: "a bad record must not stop the
 # school"): the file is read and typed, the engines count it or not by their settings.
 # X207 is a fact on a record (dated outside its semester) and an error on a pairing.
-FACT_CODES = frozenset({"X210", "X211", "X221", "X225", "X226"})
+FACT_CODES = frozenset({"X210", "X211", "X221", "X225", "X226", "X253"})
 
 
 def is_fact(found: Problem) -> bool:

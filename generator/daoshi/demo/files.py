@@ -116,6 +116,7 @@ def pairings_yaml(
     """The semester's table; with ``changed`` the mid-year change is in it as two dated
     items (the old mentor's last day, the new mentor's first)."""
     items: list[YamlValue] = []
+    grouped = study_group_mentors(pairing)
     for mentor, students in pairing.mentees.items():
         rng = random.Random(f"{seed}:agreement:{term.id}:{mentor}")
         signed = teachers[mentor].diligence != "neglectful" or rng.random() < 0.6
@@ -130,6 +131,7 @@ def pairings_yaml(
                 "students": list[YamlValue](students),
                 "key_student": pairing.key[mentor],
                 "mutual": mutual or None,
+                "groups": study_groups(students) if mentor in grouped else None,
                 "agreement": signed,
             }
         )
@@ -138,6 +140,25 @@ def pairings_yaml(
         items.append({"mentor": c.old, "students": [c.student], "end": c.day - DAY})
         items.append({"mentor": c.new, "students": [c.student], "start": c.day})
     return dump({"semester": term.id, "pairings": items}, modeline("pairings", 2))
+
+
+def study_group_mentors(pairing: TermPairing) -> set[str]:
+    """The few mentors who lead their mentees as 学习小组 (太谷“每位导师负责1—2个学习小组”):
+    the first three with four mentees or more, none of the mid-year change; no pairing
+    changes, the groups are only a division of the students they already have."""
+    c = pairing.change
+    changed = {c.old, c.new} if c is not None else set()
+    able = [m for m in sorted(pairing.mentees) if len(pairing.mentees[m]) >= 4]
+    return set([m for m in able if m not in changed][:3])
+
+
+def study_groups(students: list[str]) -> list[YamlValue]:
+    """Two study groups: the first half of the mentees, then the rest."""
+    half = (len(students) + 1) // 2
+    return [
+        {"name": "第一学习小组", "students": list[YamlValue](students[:half])},
+        {"name": "第二学习小组", "students": list[YamlValue](students[half:])},
+    ]
 
 
 def table_yaml(

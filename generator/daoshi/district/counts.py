@@ -92,7 +92,8 @@ def engines(
     """The engine under the school's policies and, if the forms know it, under the district's."""
     pairs = [("school", ObligationEngine(school, semester))]
     if district_policy and district_policy in school.forms.policies:
-        district = replace(semester, policies=(district_policy,))
+        # the district's measure is its own rule for every grade (no 年级政策 of the school)
+        district = replace(semester, policies=(district_policy,), grade_policies={})
         pairs.append(("district", ObligationEngine(school, district)))
     return pairs
 

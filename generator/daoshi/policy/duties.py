@@ -24,6 +24,8 @@ SETTING_CHOICES: Mapping[str, tuple[str, ...]] = {
     "joint_visits": ("each", "author"),  # a home visit made by several teachers
     **STAFFING_CHOICES,  # 教师人人是导师 and 1+X, checked by the cross-file rules (X225, X226)
 }
+# 太谷“每位导师负责1—2个学习小组……（班主任导师可负责2—3个学习小组……）”: X253 over the cap
+GROUP_CAPS = ("group_cap", "class_teacher_group_cap")
 SETTING_DEFAULTS: Mapping[str, str] = {k: v[0] for k, v in SETTING_CHOICES.items()}
 MAX_LAST_WEEKS = 26
 OBLIGATION_KEYS = frozenset(
@@ -219,8 +221,11 @@ def _bad_settings(settings: Mapping[str, Any]) -> list[str]:
     for key, value in settings.items():
         if key == "collective_slot":
             found += [bad_slot(value)] if bad_slot(value) else []
+        elif key in GROUP_CAPS:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+            found += [] if ok else [f"settings.{key} 应为正整数（学习小组个数）"]
         elif key not in SETTING_CHOICES:
-            known = "、".join([*SETTING_CHOICES, "collective_slot"])
+            known = "、".join([*SETTING_CHOICES, "collective_slot", *GROUP_CAPS])
             found.append(f"settings 中未知的键 {key}，可用：{known}")
         elif value not in SETTING_CHOICES[key]:
             found.append(f"settings.{key} 应为 {' | '.join(SETTING_CHOICES[key])}")

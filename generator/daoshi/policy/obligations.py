@@ -83,15 +83,22 @@ class ObligationEngine:
         self.soon_days = soon_days
         forms = school.forms
         self.obligations = read_obligations(forms, semester.policies)
+        # 青实“各年级组……拟定具有年级特色的管理细则要求”: a grade's per-student obligations
+        # from its own policy (semester.yaml grade_policies); per-mentor ones stay the school's
+        self.grade_obligations: dict[int, tuple[Obligation, ...]] = {
+            cohort: tuple(ob for ob in read_obligations(forms, (pid,)) if ob.per == "student")
+            for cohort, pid in semester.grade_policies.items()
+        }
+        every = [*self.obligations, *(o for g in self.grade_obligations.values() for o in g)]
         self.settings = policy_settings(forms, semester.policies)
         self.counting: dict[str, Counting] = {
-            ob.policy: counting_of(forms, [ob.policy]) for ob in self.obligations
+            ob.policy: counting_of(forms, [ob.policy]) for ob in every
         }
         self.periods = {
             ob.key: windowed(
                 periods(ob.every, semester, merge), semester, ob.before_start, ob.last_weeks
             )
-            for ob in self.obligations
+            for ob in every
         }
         pairs = paired(school, semester)
         self.spans = pairs.spans
@@ -104,13 +111,17 @@ class ObligationEngine:
         self._index(school.records if records is None else records)
         self._windows = {
             ob.key: (semester.start - dt.timedelta(days=ob.before_start), semester.end)
-            for ob in self.obligations
+            for ob in every
         }
         self._reasons: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
 
     def _index(self, records: Iterable[Record]) -> None:
         """The semester's records by student and kind, and by credited teacher and kind."""
-        kinds = {k for ob in self.obligations for k in ob.kinds}
+        kinds = {
+            k
+            for ob in [*self.obligations, *(o for g in self.grade_obligations.values() for o in g)]
+            for k in ob.kinds
+        }
         whole = (self.semester.start, self.semester.end)
         joint = self.settings["joint_visits"]
         for r in records:
@@ -255,8 +266,8 @@ class ObligationEngine:
             return []
         until = student.left.date if student and student.left else dt.date.max
         checks = []
-        for ob in self.obligations:
-            if ob.per == "student" and (only is None or ob.id in only):
+        for ob in self.student_obligations(student_id):
+            if only is None or ob.id in only:
                 found_periods = self.periods[ob.key]
                 whole = self._whole.get(student_id)
                 who = (
@@ -267,6 +278,14 @@ class ObligationEngine:
                 found = [r for k in ob.kinds for r in self.about.get((student_id, k), ())]
                 checks += self._checks(ob, student_id, found, on, until, who)
         return checks
+
+    def student_obligations(self, student_id: str) -> tuple[Obligation, ...]:
+        """The per-student obligations a student owes: their grade's policy's where the
+        semester sets one (``grade_policies``), else the semester's policies'."""
+        student = self.pupils.get(student_id)
+        if student is not None and student.cohort in self.grade_obligations:
+            return self.grade_obligations[student.cohort]
+        return tuple(ob for ob in self.obligations if ob.per == "student")
 
     def _in_classes(self, student: Student | None) -> bool:
         return (
@@ -318,8 +337,7 @@ class ObligationEngine:
             elif self.settings["unpaired"] == "exempt":
                 gaps = [
                     p
-                    for ob in self.obligations
-                    if ob.per == "student"
+                    for ob in self.student_obligations(sid)
                     for p in self.periods[ob.key]
                     if not self.responsible(sid, p)
                 ]

@@ -13,6 +13,8 @@ from daoshi.policy.obligations import STATUS_LABELS, Check, ObligationEngine, be
 from daoshi.policy.slots import CollectiveSlot, collective_slot, outside_slot, slot_dates
 from daoshi.records.model import School, Semester
 from daoshi.records.staffing import (
+    group_cap,
+    group_caps,
     mentors_without_key_student,
     staffing_rules,
     teachers_without_mentees,
@@ -58,6 +60,8 @@ def obligations_report(
         for k, v in engine.settings.items()
         if k in SETTING_CHOICES and v in SETTING_LABELS.get(k, {})
     ]
+    settings += group_cap_lines(school, semester)
+    settings += grade_policy_lines(school, semester)
     students: Rows = [
         ["学号", "姓名", "班级", "义务", "周期", "负责导师", "状态", "完成", "记录日期"]
     ]
@@ -102,6 +106,43 @@ def obligations_report(
         collective_rows(school, semester, slot) if slot else None,
         slot_text(semester, slot) if slot else "",
     )
+
+
+def grade_policy_lines(school: School, semester: Semester) -> list[str]:
+    """青实“各年级组……拟定具有年级特色的管理细则要求”: which policy each grade's students'
+    obligations follow (semester.yaml ``grade_policies``); the mentors' own stay the school's."""
+    if not semester.grade_policies:
+        return []
+    policies = school.forms.policies
+    school_wide = "、".join(
+        f"{policies[p].label.zh}（{p}）" for p in semester.policies if p in policies
+    )
+    lines = [
+        f"年级政策：{cohort}级学生的义务按 {policies[pid].label.zh}（{pid}）"
+        for cohort, pid in sorted(semester.grade_policies.items())
+        if pid in policies
+    ]
+    lines.append(f"其他年级的学生义务、导师本人的义务和师生比按本学期政策 {school_wide}")
+    return lines
+
+
+def group_cap_lines(school: School, semester: Semester) -> list[str]:
+    """太谷“每位导师负责1—2个学习小组……（班主任导师可负责2—3个学习小组……）”: the caps
+    of the semester's policy and the mentors over them (X253), with their groups."""
+    caps = group_caps(school.forms.policies, semester.policies)
+    if caps is None:
+        return []
+    lines = [f"学习小组：每位导师至多 {caps[0]} 个，班主任导师至多 {caps[1]} 个（{caps[2]}）"]
+    over = [  # a group named again after a mid-year change of mentor is one group
+        f"{p.mentor}（{n} 个）"
+        for p in school.pairings
+        if p.semester == semester.id
+        and (cap := group_cap(school.forms.policies, semester, p.mentor)) is not None
+        and (n := len({name for name, _ in p.groups})) > cap[0]
+    ]
+    if over:
+        lines.append("学习小组超过上限的导师：" + "、".join(over))
+    return lines
 
 
 def slot_text(semester: Semester, slot: CollectiveSlot) -> str:

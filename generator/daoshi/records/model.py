@@ -113,6 +113,8 @@ class Semester:
     reception_days: tuple[ReceptionDay, ...] = ()
     # 集体指导时间 in the calendar: week of each round, weekday (1 = Monday), period's name
     collective_slot: tuple[int, int, str] | None = None
+    # 青实“拟定具有年级特色的管理细则”: cohort -> the policy of its per-student obligations
+    grade_policies: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @functools.cached_property
     def class_ids(self) -> frozenset[str]:
@@ -181,6 +183,8 @@ class Pairing:
     agreement: bool | None = None
     periods: Mapping[str, tuple[Span, ...]] = field(default_factory=lambda: _EMPTY)
     mutual: tuple[str, ...] = ()  # mentees the mentor chose who chose them (双向选中)
+    # 学习小组 (太谷): each named group and its students, all of them mentees
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def covers(self, student_id: str, day: dt.date) -> bool:
         """Whether the student is this mentor's mentee on that day (a day of the semester)."""

@@ -88,3 +88,34 @@ def mentors_without_key_student(
         for p in pairings
         if p.semester == semester.id and p.students and p.key_student is None
     )
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def group_caps(
+    policies: Mapping[str, Any], policy_ids: Iterable[str]
+) -> tuple[int, int, str] | None:
+    """学习小组 (太谷“每位导师负责1—2个学习小组……（班主任导师可负责2—3个学习小组……）”):
+    ``settings.group_cap`` and ``class_teacher_group_cap`` (the same when not set) of the
+    first of the semester's policies that sets a good one, and that policy; None without."""
+    for pid in policy_ids:
+        policy = policies.get(pid)
+        settings = policy.settings if policy is not None else {}
+        cap: Any = settings.get("group_cap")
+        if _positive(cap):
+            ct: Any = settings.get("class_teacher_group_cap", cap)
+            return int(cap), int(ct) if _positive(ct) else int(cap), pid
+    return None
+
+
+def group_cap(
+    policies: Mapping[str, Any], semester: Semester, mentor: str
+) -> tuple[int, str] | None:
+    """The mentor's cap on study groups this semester (a class teacher's own), and whose."""
+    caps = group_caps(policies, semester.policies)
+    if caps is None:
+        return None
+    is_class_teacher = any(c.class_teacher == mentor for c in semester.classes)
+    return (caps[1] if is_class_teacher else caps[0]), caps[2]

@@ -171,10 +171,17 @@ def mentor_page(site: Site, t: Teacher) -> Page:
                     "marks": kind_marks(student_warnings(site, student, semester)),
                 }
             )
+        seen = {s.id: s for s in shown}
         terms.append(
             {
                 "semester": semester,
                 "mentees": mentees,
+                # 学习小组 (太谷“每位导师负责1—2个学习小组”): the groups and the members shown
+                "groups": [
+                    (name, [seen[sid] for sid in members if sid in seen])
+                    for name, members in (pairing[0].groups if pairing else ())
+                    if any(sid in seen and site.shows(sid, "pairings", "groups") for sid in members)
+                ],
                 "todo": todo_view(site, t.id, semester, shown) if pairing else None,
                 # 青实“定期受导学生家长接待日”: the days a mentor receives the mentees' parents
                 "reception": semester.reception_days if pairing else (),
@@ -292,11 +299,17 @@ def grade_page(site: Site, cohort: int) -> Page:
     rows = _class_rows(site, semester, class_ids)
     chart = bar_chart([(r["name"], r["per_student"]) for r in rows], "本学期人均记录数", "份")
     leader = site.school.teachers.get(semester.grade_leaders.get(cohort, ""))
+    # 青实“各年级组……拟定具有年级特色的管理细则要求”: the grade's own policy, if the semester
+    # gives it one (its students' obligations follow it), and the semester's
+    policies = site.school.forms.policies
+    own = policies.get(semester.grade_policies.get(cohort, ""))
     html = site.render(
         "grade.html",
         depth=2,
         semester=semester,
         cohort=cohort,
+        grade_policy=own.label.zh if own is not None else "",
+        school_policy="、".join(policies[p].label.zh for p in semester.policies if p in policies),
         rows=rows,
         chart=chart,
         leader=leader,

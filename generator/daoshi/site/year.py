@@ -83,6 +83,19 @@ def class_pairing_page(site: Site, class_id: str) -> Page:
         )
     totals = {p.mentor: len(p.students) for p in school.pairings if p.semester == semester.id}
     term = next((c for c in semester.classes if c.class_id == class_id), None)
+    # 学习小组 (太谷): each team mentor's groups with this class's members the audience sees
+    here = {r["student"].id: r["student"] for r in rows}
+    groups = [
+        {
+            "teacher": school.teachers[p.mentor],
+            "name": name,
+            "students": [here[sid] for sid in members if sid in here],
+        }
+        for p in sorted(school.pairings, key=lambda p: p.mentor)
+        if p.semester == semester.id and p.mentor in team and p.mentor in school.teachers
+        for name, members in p.groups
+        if any(sid in here and site.shows(sid, "pairings", "groups") for sid in members)
+    ]
     html = site.render(
         "year_class.html",
         depth=4,
@@ -92,6 +105,7 @@ def class_pairing_page(site: Site, class_id: str) -> Page:
         class_teacher=school.teachers.get(term.class_teacher) if term else None,
         rows=rows,
         covered=sum(1 for r in rows if r["mentors"]),
+        groups=groups,
         team=[
             {"teacher": school.teachers[m], "here": n, "total": totals.get(m, 0)}
             for m, n in sorted(team.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -48,6 +48,8 @@ class PairingItem:
     agreement: bool | None
     where: Location
     mutual: tuple[str, ...] = ()
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # 学习小组 (太谷)
+    groups_where: Location | None = None  # where the item's groups are written (X253)
 
 
 SEMESTER_FILES = ("semester.yaml", "pairings.yaml")  # what every semester folder holds

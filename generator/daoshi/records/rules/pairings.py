@@ -20,6 +20,7 @@ from daoshi.records.rules.base import (
 )
 from daoshi.records.rules.semesters import SemesterRules
 from daoshi.records.staffing import (
+    group_cap,
     mentors_without_key_student,
     staffing_rules,
     teachers_without_mentees,
@@ -109,7 +110,39 @@ class PairingRules(SemesterRules):
             p.get("agreement"),
             checked.loc("pairings", i, "students"),
             tuple(sid for sid in mutual if sid in students),
+            self.study_groups(checked, i, p, students),
+            checked.loc("pairings", i, "groups") if p.get("groups") else None,
         )
+
+    def study_groups(
+        self, checked: Checked, i: int, p: Mapping[str, Any], students: list[str]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """An item's 学习小组 (太谷): X250 a member who is not a mentee, X251 a student in
+        two groups, X252 two groups of one name; the groups as read, members checked."""
+        mentor = p["mentor"]
+        groups: list[tuple[str, tuple[str, ...]]] = []
+        placed: dict[str, str] = {}
+        for j, group in enumerate(p.get("groups") or ()):
+            name = str(group.get("name") or "")
+            if any(name == other for other, _ in groups):
+                self.add(
+                    checked.loc("pairings", i, "groups", j, "name"),
+                    "X252",
+                    mentor=mentor,
+                    group=name,
+                )
+            members: list[str] = []
+            for k, sid in enumerate(group.get("students") or ()):
+                where = checked.loc("pairings", i, "groups", j, "students", k)
+                if sid not in students:
+                    self.add(where, "X250", student=sid, group=name, mentor=mentor)
+                elif sid in placed:
+                    self.add(where, "X251", student=sid, mentor=mentor, other=placed[sid])
+                else:
+                    placed[sid] = name
+                    members.append(sid)
+            groups.append((name, tuple(members)))
+        return tuple(groups)
 
     def add_pairing(self, mentor: str, items: list[PairingItem], semester: Semester) -> None:
         """One mentor's items merged into the model's pairing; the cap on concurrent mentees."""
@@ -119,6 +152,7 @@ class PairingRules(SemesterRules):
             peak, where = self.peak(items)
             if peak > cap:
                 self.add(where, "X210", mentor=mentor, count=peak, cap=cap)
+        self.check_group_cap(mentor, items, semester)
         students = tuple(dict.fromkeys(sid for item in items for sid in item.students))
         periods = {
             sid: tuple(sorted(spans))
@@ -135,8 +169,28 @@ class PairingRules(SemesterRules):
                 None if not agreements else all(agreements),
                 MappingProxyType(periods),
                 tuple(dict.fromkeys(sid for item in items for sid in item.mutual)),
+                tuple(g for item in items for g in item.groups),
             )
         )
+
+    def check_group_cap(self, mentor: str, items: list[PairingItem], semester: Semester) -> None:
+        """X253 (a fact) for a mentor with more study groups than the policy's
+        ``settings.group_cap`` (a class teacher: ``class_teacher_group_cap``), located at the
+        groups of the item that has the most of them."""
+        found = group_cap(self.forms.policies, semester, mentor)
+        if found is None:
+            return
+        cap, policy = found
+        item = max(items, key=lambda it: len(it.groups))
+        if len(item.groups) > cap:
+            self.add(
+                item.groups_where or item.where,
+                "X253",
+                mentor=mentor,
+                count=len(item.groups),
+                cap=cap,
+                policy=policy,
+            )
 
     def peak(self, items: list[PairingItem]) -> tuple[int, Location]:
         """The most mentees at once (a student who left stops counting), and where."""

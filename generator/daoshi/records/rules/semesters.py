@@ -68,10 +68,34 @@ class SemesterRules(PeopleRules):
                     }
                 ),
                 collective_slot=_slot(data.get("collective_slot")),
+                grade_policies=MappingProxyType(self.grade_policies(checked, data)),
             )
         self.check_overlaps()
         self.paths = paths
         self.require_semester_files(paths)
+
+    def grade_policies(self, checked: Checked, data: Mapping[str, Any]) -> dict[int, str]:
+        """青实“各年级组……拟定具有年级特色的管理细则要求”: each grade's policy, checked
+        (X254 a cohort with no class this semester or named twice; an unknown policy is the
+        reference error every policy ID gets)."""
+        cohorts = {
+            k.cohort
+            for c in data.get("classes", ())
+            if (k := self.classes.get(str(c.get("class", "")))) is not None
+        }
+        found: dict[int, str] = {}
+        for i, g in enumerate(data.get("grade_policies") or ()):
+            cohort, policy = g.get("cohort"), g.get("policy")
+            if cohort is None or policy is None:
+                continue
+            if cohort not in cohorts or cohort in found:
+                known = "、".join(str(c) for c in sorted(cohorts)) or "无"
+                where = checked.loc("grade_policies", i, "cohort")
+                self.add(where, "X254", cohort=cohort, cohorts=known)
+                continue
+            if policy in self.forms.policies:
+                found[cohort] = policy
+        return found
 
     def require_semester_files(self, paths: Iterable[str]) -> None:
         """X216 for each semester folder these files are in that lacks its semester or
