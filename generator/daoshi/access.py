@@ -9,7 +9,8 @@ teacher (``mentor:T005``). Everything not allowed is left out of the build, neve
 Writing (``write_problem``, asked by the pre-receive hook and the editor) comes from the
 same matrix: a mentor writes their mentees' records and a class teacher edits their
 class's, each only of kinds that role sees whole (every field at its level), so write
-rights never exceed read rights.
+rights never exceed read rights. One module, not several: reading and writing rights are
+read from the same matrix here, so that they cannot drift apart.
 """
 
 from __future__ import annotations

@@ -271,7 +271,7 @@ def match_command(
     志愿的学生都附有说明。之后可以手工调整，daoshi validate 检查。
     """
     from daoshi.year.export import Sheet, write_csv, write_xlsx
-    from daoshi.year.preferences import describe, plan_match, report_rows
+    from daoshi.year.match import describe, plan_match, report_rows
 
     result_school = _school_for_match(root)
     semester = result_school.semester(_semester(result_school, semester_id))

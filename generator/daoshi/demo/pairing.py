@@ -8,6 +8,10 @@ A cohort that enters at a school-year start is paired by two-way selection: its 
 rank teachers of their team, the teachers state capacities, ``daoshi.year.matching`` proposes
 the pairing, and the office adjusts it by hand. In one semester one student changes mentor
 midway (a dated pairing).
+
+One module, not several: every draw of the pairing (teams, selection, mentors' choices,
+needs, key students, the crisis) comes from one random stream in one order, which keeps
+the demo school the same for a seed; split, that order would be spread over modules.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -21,12 +22,13 @@ from daoshi.history.content import BODY, CHANGE_LABELS, Change
 from daoshi.history.provenance import provenance_text, push_log_parts
 from daoshi.history.review import ADDED, STATUS_TITLES, Review, flag_counts, review
 from daoshi.history.trail import FLAG_LABELS, Audit, Flag, RecordHistory, RecordVersion
-from daoshi.records.model import School
+from daoshi.records.layout import record_path
+from daoshi.records.model import School, Semester
 from daoshi.site.attached import (
     _remember,
     audit_of,
 )
-from daoshi.site.core import Page, Site, page
+from daoshi.site.core import Page, Site, cndate, page
 from daoshi.site.ranks import _Ranks, ranks_of
 
 TIME_FORMAT = "%Y年%-m月%-d日 %H:%M"  # as every date on the pages: 2025年10月12日
@@ -243,6 +245,40 @@ def flags_of(
             continue
         found.append(f)
     return found
+
+
+def audit_flags(
+    site: Site, semester: Semester, *, mentor: str | None = None, students: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The audit flags (backdated, late edit, edited by another …) this audience may see:
+    of one mentor's records, about some students, or the whole semester; each links to the
+    student's history page. Empty when the records have no git history."""
+
+    summary = flag_summary(audit_of(site.school), semester.id, mentor=mentor, students=students)
+    rows = [  # a flag tells that its record exists: only where the audience sees the record
+        {**row, "student": next(s for s in row["students"] if site.access.sees_student(s))}
+        for row in summary["rows"]
+        if any(site.access.sees_student(s) for s in row["students"])
+        and sees_flagged(site, row["path"])
+    ]
+    for row in rows:  # the student and the kind of record, not its file name
+        row["what"] = _flagged_record(site, row["path"], row["student"])
+    counts = Counter(row["label"] for row in rows)
+    return {"rows": rows, "counts": sorted(counts.items()), "total": len(rows)}
+
+
+def _flagged_record(site: Site, path: str, student_id: str) -> str:
+    """张强宇 · 2026年10月18日 谈话记录 (what a flag is about, as a teacher names it)."""
+    rp = record_path(path)
+    student = site.school.students.get(student_id)
+    name = student.name if student else student_id
+    if rp is None or rp.date is None or rp.kind is None:
+        return name
+    try:
+        day = cndate(dt.date.fromisoformat(rp.date))
+    except ValueError:
+        day = rp.date
+    return f"{name} · {day} {site.kind_labels.get(rp.kind, rp.kind)}"
 
 
 def flag_summary(

@@ -5,13 +5,12 @@ Each page is Markdown whose body is one block of HTML from ``daoshi/site/templat
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from daoshi.policy.obligations import read_obligations
-from daoshi.records.layout import GROUP, TEACHER, record_path
+from daoshi.records.layout import GROUP, TEACHER
 from daoshi.records.model import Record, School, Semester, Student, Teacher
 from daoshi.site.attached import audit_of
 from daoshi.site.charts import bar_chart
@@ -21,7 +20,6 @@ from daoshi.site.core import (
     LEFT,
     Page,
     Site,
-    cndate,
     cohorts_in,
     needs_view,
     page,
@@ -31,7 +29,7 @@ from daoshi.site.core import (
 )
 from daoshi.site.crisis import crisis_cases
 from daoshi.site.due import OVERDUE, kind_marks, student_warnings, todo_view
-from daoshi.site.history import flag_summary, sees_flagged
+from daoshi.site.history import audit_flags
 from daoshi.site.progress import progress_series
 
 
@@ -86,40 +84,6 @@ def student_page(site: Site, s: Student) -> Page:
         history=_has_history(site),
     )
     return page(f"students/{s.id}.md", f"{s.name} {s.id} · {site.class_name(s.class_id)}", html)
-
-
-def audit_flags(
-    site: Site, semester: Semester, *, mentor: str | None = None, students: Iterable[str] = ()
-) -> dict[str, Any]:
-    """The audit flags (backdated, late edit, edited by another …) this audience may see:
-    of one mentor's records, about some students, or the whole semester; each links to the
-    student's history page. Empty when the records have no git history."""
-
-    summary = flag_summary(audit_of(site.school), semester.id, mentor=mentor, students=students)
-    rows = [  # a flag tells that its record exists: only where the audience sees the record
-        {**row, "student": next(s for s in row["students"] if site.access.sees_student(s))}
-        for row in summary["rows"]
-        if any(site.access.sees_student(s) for s in row["students"])
-        and sees_flagged(site, row["path"])
-    ]
-    for row in rows:  # the student and the kind of record, not its file name
-        row["what"] = _flagged_record(site, row["path"], row["student"])
-    counts = Counter(row["label"] for row in rows)
-    return {"rows": rows, "counts": sorted(counts.items()), "total": len(rows)}
-
-
-def _flagged_record(site: Site, path: str, student_id: str) -> str:
-    """张强宇 · 2026年10月18日 谈话记录 (what a flag is about, as a teacher names it)."""
-    rp = record_path(path)
-    student = site.school.students.get(student_id)
-    name = student.name if student else student_id
-    if rp is None or rp.date is None or rp.kind is None:
-        return name
-    try:
-        day = cndate(dt.date.fromisoformat(rp.date))
-    except ValueError:
-        day = rp.date
-    return f"{name} · {day} {site.kind_labels.get(rp.kind, rp.kind)}"
 
 
 def _has_history(site: Site) -> bool:
