@@ -119,13 +119,20 @@ def visible_text(page: str) -> list[tuple[int, int, str]]:
                 in_body = True
             if tag in _VOID or attrs.endswith("/"):
                 continue
-            found = _CLASS.search(attrs)
-            classes = (
-                set(next(g for g in found.groups() if g is not None).split()) if found else set()
-            )
-            if tag in _SKIP_TAGS or classes & _SKIP_CLASSES:  # on past its end tag
+            if _skipped(tag, attrs):  # on past its end tag
                 pos = _end_of(page, tag, pos)
     return runs
+
+
+def _skipped(tag: str, attrs: str) -> bool:
+    """Whether an element (its lower-case name, its start tag's attributes) holds text that
+    is not ours to word: a script, style, icon or template, or one of ``_SKIP_CLASSES``."""
+    if tag in _SKIP_TAGS:
+        return True
+    found = _CLASS.search(attrs)
+    return found is not None and not _SKIP_CLASSES.isdisjoint(
+        next(g for g in found.groups() if g is not None).split()
+    )
 
 
 def _end_of(page: str, tag: str, pos: int) -> int:
@@ -193,9 +200,7 @@ def _nothing_to_find(page: str, names: re.Pattern[str] | None) -> bool:
         if tag is None or tag.group(2) is None or not start <= at < tag.end():
             continue  # a skipped class's name in text, not in a start tag
         name = tag.group(2).lower()
-        found = _CLASS.search(tag.group(3))
-        classes = set(next(g for g in found.groups() if g is not None).split()) if found else ()
-        if name in _SKIP_TAGS or _SKIP_CLASSES.intersection(classes):
+        if _skipped(name, tag.group(3)):
             skipped.append((start, _end_of(page, name, tag.end())))
     starts = [a for a, _ in skipped]
     for m in _LATIN_TEXT.finditer(page, body):
