@@ -60,11 +60,12 @@ class Warning:
     kinds: tuple[str, ...] = ()  # the record kinds it is about, for the tables' cell colours
 
 
-# each engine's student warnings, by student, day and whether the 重点帮扶 badge shows: the
-# audiences that share an engine (those that see the same records) share them too
-_WARNED: weakref.WeakKeyDictionary[ObligationEngine, dict[tuple[Any, ...], list[Warning]]] = (
-    weakref.WeakKeyDictionary()
-)
+# a student's warnings by what they are made of (the student's records of the semester
+# that the audience sees, the pairings, forms, students and semester, the day, the badge),
+# whichever audience or update asks: after a commit only its students' are made again,
+# and a class page whose other students did not change needs no obligations engine
+_WARNED: OrderedDict[tuple[Any, ...], tuple[tuple[object, ...], list[Warning]]] = OrderedDict()
+_WARNED_SIZE = 50_000
 
 
 def obligation_engine(site: Site, semester: Semester) -> ObligationEngine:
@@ -135,13 +136,19 @@ def _from_checks(site: Site, checks: Iterable[Check], today: dt.date) -> list[Wa
 
 def student_warnings(site: Site, student: Student, semester: Semester) -> list[Warning]:
     """Overdue and pace warnings for one student in a semester, as of the site's today."""
-    engine = obligation_engine(site, semester)
-    known = _WARNED.setdefault(engine, {})
-    key = (id(student), semester.id, site.today, site.is_key(semester.id, student.id))
-    found = known.get(key)
-    if found is None:
-        found = known[key] = _student_warnings(site, engine, student, semester)
-    return list(found)
+    mine = tuple(r for r in site.by_student.get(student.id, ()) if r.semester == semester.id)
+    school = site.school
+    held = (school.forms, school.pairings, school.students, semester, student, *mine)
+    key = (site.today, site.is_key(semester.id, student.id), *map(id, held))
+    found = _WARNED.get(key)
+    if found is None or not all(a is b for a, b in zip(found[0], held, strict=True)):
+        engine = obligation_engine(site, semester)
+        # held: no other object takes these identities while the entry lives
+        found = _WARNED[key] = (held, _student_warnings(site, engine, student, semester))
+        while len(_WARNED) > _WARNED_SIZE:
+            _WARNED.popitem(last=False)
+    _WARNED.move_to_end(key)
+    return list(found[1])
 
 
 def _student_warnings(
