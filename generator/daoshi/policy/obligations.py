@@ -25,6 +25,7 @@ from daoshi.policy.duties import (
     policy_settings,
     read_obligations,
 )
+from daoshi.policy.grade_rules import grade_obligations
 from daoshi.policy.periods import (
     DUE_SOON,
     MERGE_FRACTION,
@@ -84,10 +85,11 @@ class ObligationEngine:
         forms = school.forms
         self.obligations = read_obligations(forms, semester.policies)
         # 青实“各年级组……拟定具有年级特色的管理细则要求”: a grade's per-student obligations
-        # from its own policy (semester.yaml grade_policies); per-mentor ones stay the school's
+        # from its own policy and rules (semester.yaml grade_policies); per-mentor ones stay
+        # the school's
         self.grade_obligations: dict[int, tuple[Obligation, ...]] = {
-            cohort: tuple(ob for ob in read_obligations(forms, (pid,)) if ob.per == "student")
-            for cohort, pid in semester.grade_policies.items()
+            cohort: grade_obligations(forms, cohort, grade)
+            for cohort, grade in semester.grade_policies.items()
         }
         every = [*self.obligations, *(o for g in self.grade_obligations.values() for o in g)]
         self.settings = policy_settings(forms, semester.policies)
@@ -280,8 +282,9 @@ class ObligationEngine:
         return checks
 
     def student_obligations(self, student_id: str) -> tuple[Obligation, ...]:
-        """The per-student obligations a student owes: their grade's policy's where the
-        semester sets one (``grade_policies``), else the semester's policies'."""
+        """The per-student obligations a student owes: their grade's policy's, with the
+        grade's own rules, where the semester sets one (``grade_policies``), else the
+        semester's policies'."""
         student = self.pupils.get(student_id)
         if student is not None and student.cohort in self.grade_obligations:
             return self.grade_obligations[student.cohort]
