@@ -1247,6 +1247,52 @@ X_CASES = [
     ),
     pytest.param(
         Case(
+            f"{SEMESTER_FILE}:11:7: X255 年级细则要改的义务“chat”不在政策 district 中"
+            "（可改的学生义务：home-visit、talk、growth-message）；要新增一项义务，请写全 per、kind 和 every",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      chat: {min: 2}\n"
+            },
+        ),
+        id="X255",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER_FILE}:11:7: X256 义务“group-activity”是导师本人的义务（政策 taigu），全校统一，年级细则不能改写或新增",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: taigu\n"
+                "    obligations:\n      group-activity: {min: 2}\n"
+            },
+        ),
+        id="X256",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER_FILE}:11:22: X257 年级细则中义务“talk”的“often”不是政策义务可写的项"
+            "（可写：also、due、every、kind、max、min、per、where、window）",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      talk: {min: 2, often: 3}\n"
+            },
+        ),
+        id="X257",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER_FILE}:11:7: X258 年级细则改写后的义务“talk”有误：min 应为正整数",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      talk: {min: 0}\n"
+            },
+        ),
+        id="X258",
+    ),
+    pytest.param(
+        Case(
             f"{SEMESTER}/surveys.yaml:5:13: X222 评分满分应为 5 或 100，不是“10”",
             {
                 f"{SEMESTER}/surveys.yaml": "semester: 2025-2026-1\nresults:\n"

@@ -144,7 +144,7 @@ def change_text(change: RuleChange) -> str:
 def rule_text(ob: Obligation, kind_labels: Mapping[str, str]) -> str:
     """每生每月至少 2 次谈话记录（开学前 30 天内的也算）."""
     kinds = "或".join(kind_labels.get(k, k) for k in ob.kinds)
-    when = f"学期最后 {ob.last_weeks} 周" if ob.last_weeks else EVERY_LABELS[ob.every]
+    when = f"每学期最后 {ob.last_weeks} 周" if ob.last_weeks else EVERY_LABELS[ob.every]
     notes = []
     if ob.before_start:
         notes.append(f"开学前 {ob.before_start} 天内的也算")
