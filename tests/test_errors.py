@@ -1248,7 +1248,8 @@ X_CASES = [
     pytest.param(
         Case(
             f"{SEMESTER_FILE}:11:7: X255 年级细则要改的义务“chat”不在政策 district 中"
-            "（可改的学生义务：home-visit、talk、growth-message）；要新增一项义务，请写全 per、kind 和 every",
+            "（可改的学生义务：home-visit、talk、growth-message）；"
+            "要新增一项义务，请写全 per、kind 和 every",
             {
                 SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
                 + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
@@ -1259,7 +1260,8 @@ X_CASES = [
     ),
     pytest.param(
         Case(
-            f"{SEMESTER_FILE}:11:7: X256 义务“group-activity”是导师本人的义务（政策 taigu），全校统一，年级细则不能改写或新增",
+            f"{SEMESTER_FILE}:11:7: X256 义务“group-activity”是导师本人的义务（政策 taigu），"
+            "全校统一，年级细则不能改写或新增",
             {
                 SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
                 + "grade_policies:\n  - cohort: 2025\n    policy: taigu\n"
