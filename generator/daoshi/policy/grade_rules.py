@@ -142,7 +142,7 @@ def change_text(change: RuleChange) -> str:
 
 
 def rule_text(ob: Obligation, kind_labels: Mapping[str, str]) -> str:
-    """每生每月至少 2 次谈话记录（开学前 30 天内的也算）."""
+    """每生每学期至少 1 次家访记录，开学前 30 天内的也算."""
     kinds = "或".join(kind_labels.get(k, k) for k in ob.kinds)
     when = f"每学期最后 {ob.last_weeks} 周" if ob.last_weeks else EVERY_LABELS[ob.every]
     notes = []
@@ -150,5 +150,4 @@ def rule_text(ob: Obligation, kind_labels: Mapping[str, str]) -> str:
         notes.append(f"开学前 {ob.before_start} 天内的也算")
     if ob.where:
         notes.append("只算符合条件的记录")
-    more = f"（{'，'.join(notes)}）" if notes else ""
-    return f"每生{when}至少 {ob.min} 次{kinds}{more}"
+    return "，".join([f"每生{when}至少 {ob.min} 次{kinds}", *notes])
