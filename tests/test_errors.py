@@ -1340,8 +1340,8 @@ def test_m301_unknown_field_type_in_school_forms(school: School) -> None:
     assert lines == [
         f"{school.root}/forms/kinds/talk.yaml:44:11: M301 表单定义有误："
         "talk.minutes: 未知的字段类型 'whole-number'，"
-        "可用：['boolean', 'date', 'enum', 'id', 'integer', 'kind', 'list', 'number', "
-        "'object', 'ref', 'string', 'text']"
+        "可用：['boolean', 'date', 'enum', 'id', 'integer', 'kind', 'list', 'mapping', "
+        "'number', 'object', 'ref', 'string', 'text']"
     ]
     assert code == 1
 
