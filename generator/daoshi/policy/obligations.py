@@ -91,7 +91,10 @@ class ObligationEngine:
             cohort: grade_obligations(forms, cohort, grade)
             for cohort, grade in semester.grade_policies.items()
         }
-        every = [*self.obligations, *(o for g in self.grade_obligations.values() for o in g)]
+        every = self._every = [
+            *self.obligations,
+            *(o for g in self.grade_obligations.values() for o in g),
+        ]
         self.settings = policy_settings(forms, semester.policies)
         self.counting: dict[str, Counting] = {
             ob.policy: counting_of(forms, [ob.policy]) for ob in every
@@ -119,11 +122,7 @@ class ObligationEngine:
 
     def _index(self, records: Iterable[Record]) -> None:
         """The semester's records by student and kind, and by credited teacher and kind."""
-        kinds = {
-            k
-            for ob in [*self.obligations, *(o for g in self.grade_obligations.values() for o in g)]
-            for k in ob.kinds
-        }
+        kinds = {k for ob in self._every for k in ob.kinds}
         whole = (self.semester.start, self.semester.end)
         joint = self.settings["joint_visits"]
         for r in records:
