@@ -1398,6 +1398,20 @@ def test_every_code_has_a_case() -> None:
 EN_CASES = [
     pytest.param(
         Case(
+            f'{SEMESTER_FILE}:11:22: X257 grade rules: "often" of obligation "talk" is not '
+            "a field of a policy's obligation (allowed: also, due, every, kind, max, min, per, "
+            "where, window)",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      talk: {min: 2, often: 3}\n"
+            },
+            args=("--lang", "en"),
+        ),
+        id="X257",
+    ),
+    pytest.param(
+        Case(
             f'{TALK2}:7:8: F014 "no" is ambiguous: write true/false for yes/no, quote text '
             "and numbers with leading zeros",
             {TALK2: talk("place: no\n")},

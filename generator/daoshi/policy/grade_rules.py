@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from daoshi.messages import language
 from daoshi.policy.duties import (
     OBLIGATION_KEYS,
     Obligation,
@@ -99,7 +100,7 @@ def _change_problems(
     if not isinstance(change, Mapping):
         detail = "应为“项: 值”映射，如 {min: 2}"
         return [RuleProblem((oid,), "X258", {"id": oid, "detail": detail})]
-    allowed = "、".join(CHANGEABLE)
+    allowed = _listed(CHANGEABLE)
     unknown = [
         RuleProblem((oid, name), "X257", {"id": oid, "field": name, "allowed": allowed})
         for name in change
@@ -109,13 +110,20 @@ def _change_problems(
         return unknown
     base = specs.get(oid)
     if base is None and not set(NEW_NEEDS) <= set(change):
-        known = "、".join(i for i, s in specs.items() if s.get("per") == "student") or "无"
+        known = _listed([i for i, s in specs.items() if s.get("per") == "student"])
         return [RuleProblem((oid,), "X255", {"id": oid, "policy": pid, "known": known})]
     merged = {**(base or {}), **change, "id": oid}
     if merged.get("per") == "mentor" or (base is not None and base.get("per") == "mentor"):
         return [RuleProblem((oid,), "X256", {"id": oid, "policy": pid})]
     detail = obligation_problem(merged, forms)
     return [RuleProblem((oid,), "X258", {"id": oid, "detail": detail})] if detail else []
+
+
+def _listed(names: list[str] | tuple[str, ...]) -> str:
+    """Names for a message, in its language: a、b or a, b (无 / none for no names)."""
+    if language() == "en":
+        return ", ".join(names) or "none"
+    return "、".join(names) or "无"
 
 
 def rule_changes(forms: Forms, grade: GradePolicy) -> list[RuleChange]:
