@@ -7,7 +7,7 @@ schema); the mentors' own obligations stay school-wide. Pure functions of the fo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from daoshi.messages import language
@@ -72,7 +72,7 @@ def grade_obligations(forms: Forms, cohort: int, grade: GradePolicy) -> tuple[Ob
     for spec, touched in amended(forms, grade):
         ob = obligation_of(grade.policy, spec)
         if ob is not None and ob.per == "student":
-            found.append(Obligation(**{**vars(ob), "grade": cohort}) if touched else ob)
+            found.append(replace(ob, grade=cohort) if touched else ob)
     return tuple(found)
 
 
