@@ -4,7 +4,8 @@
 demo's mentors who lead their mentees as 学习小组, on the class pairing table and on the mentor's
 page (the demo site of tests/test_browser.py). 青浦实验中学：“各年级组成立……工作小组，负责拟定
 具有年级特色的管理细则要求”: a test school whose 2025 grade has its own policy, its grade page
-(the demo school sets no grade policy), in the same browser."""
+(the demo school's newest grade keeps the district's policy with one rule of its own), in the
+same browser."""
 
 from __future__ import annotations
 

@@ -1247,6 +1247,54 @@ X_CASES = [
     ),
     pytest.param(
         Case(
+            f"{SEMESTER_FILE}:11:7: X255 年级细则要改的义务“chat”不在政策 district 中"
+            "（可改的学生义务：home-visit、talk、growth-message）；"
+            "要新增一项义务，请写全 per、kind 和 every",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      chat: {min: 2}\n"
+            },
+        ),
+        id="X255",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER_FILE}:11:7: X256 义务“group-activity”是导师本人的义务（政策 taigu），"
+            "全校统一，年级细则不能改写或新增",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: taigu\n"
+                "    obligations:\n      group-activity: {min: 2}\n"
+            },
+        ),
+        id="X256",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER_FILE}:11:22: X257 年级细则中义务“talk”的“often”不是政策义务可写的项"
+            "（可写：also、due、every、kind、max、min、per、where、window）",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      talk: {min: 2, often: 3}\n"
+            },
+        ),
+        id="X257",
+    ),
+    pytest.param(
+        Case(
+            f"{SEMESTER_FILE}:11:7: X258 年级细则改写后的义务“talk”有误：min 应为正整数",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      talk: {min: 0}\n"
+            },
+        ),
+        id="X258",
+    ),
+    pytest.param(
+        Case(
             f"{SEMESTER}/surveys.yaml:5:13: X222 评分满分应为 5 或 100，不是“10”",
             {
                 f"{SEMESTER}/surveys.yaml": "semester: 2025-2026-1\nresults:\n"
@@ -1292,8 +1340,8 @@ def test_m301_unknown_field_type_in_school_forms(school: School) -> None:
     assert lines == [
         f"{school.root}/forms/kinds/talk.yaml:44:11: M301 表单定义有误："
         "talk.minutes: 未知的字段类型 'whole-number'，"
-        "可用：['boolean', 'date', 'enum', 'id', 'integer', 'kind', 'list', 'number', "
-        "'object', 'ref', 'string', 'text']"
+        "可用：['boolean', 'date', 'enum', 'id', 'integer', 'kind', 'list', 'mapping', "
+        "'number', 'object', 'ref', 'string', 'text']"
     ]
     assert code == 1
 
@@ -1348,6 +1396,20 @@ def test_every_code_has_a_case() -> None:
 # --- English --------------------------------------------------------------------------
 
 EN_CASES = [
+    pytest.param(
+        Case(
+            f'{SEMESTER_FILE}:11:22: X257 grade rules: "often" of obligation "talk" is not '
+            "a field of a policy's obligation (allowed: also, due, every, kind, max, min, per, "
+            "where, window)",
+            {
+                SEMESTER_FILE: MINIMAL[SEMESTER_FILE]
+                + "grade_policies:\n  - cohort: 2025\n    policy: district\n"
+                "    obligations:\n      talk: {min: 2, often: 3}\n"
+            },
+            args=("--lang", "en"),
+        ),
+        id="X257",
+    ),
     pytest.param(
         Case(
             f'{TALK2}:7:8: F014 "no" is ambiguous: write true/false for yes/no, quote text '

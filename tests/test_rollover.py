@@ -238,3 +238,41 @@ def test_refused_while_the_current_semester_has_problems(tmp_path: Path) -> None
     assert "X211 学生 0250004 在 2025-2026-1 学期没有导师" in result.stdout
     assert head(repo) == before
     assert not (repo / "semesters/2025-2026-2").exists()
+
+
+def test_each_grade_keeps_its_policy_and_rules_as_it_moves_up(tmp_path: Path) -> None:
+    """青实“各年级组……拟定具有年级特色的管理细则要求”: grade_policies name a grade by its
+    entry year, so the next semester keeps them as written; a graduated grade's are dropped."""
+    grades = (
+        "grade_policies:\n"
+        "  - cohort: 2025\n"
+        "    policy: district\n"
+        "    obligations:  # 初一年级组细则\n"
+        "      talk: {every: month, min: 2}\n"
+        "  - {cohort: 2023, policy: qingpu-exp}\n"
+    )
+    repo = spring_repo(tmp_path / "records")
+    (repo / "semesters/2025-2026-2/semester.yaml").write_text(SPRING + grades, "utf-8")
+    git(repo, "commit", "-q", "-a", "-m", "年级政策")
+    assert run("validate", str(repo), "--today", "2026-07-10", "-q").exit_code == 0
+    result = run("new-semester", "2026-2027-1", "--records", str(repo))
+    assert result.exit_code == 0, result.output
+    assert "注意：2023级已不在新学期的年级中，它的年级政策和细则不再延续" in result.output
+    semester = (repo / "semesters/2026-2027-1/semester.yaml").read_text("utf-8")
+    assert semester.endswith(
+        "grade_leaders:\n"
+        "  - cohort: 2025\n"
+        "    teacher: T002\n"
+        "grade_policies:\n"
+        "  - cohort: 2025\n"
+        "    policy: district\n"
+        "    obligations:  # 初一年级组细则\n"
+        "      talk: {every: month, min: 2}\n"
+    )
+    school = validate(repo, today=dt.date(2026, 9, 2), need_school=True).school
+    assert school is not None
+    grade = school.semester("2026-2027-1").grade_policies[2025]
+    assert (grade.policy, dict(grade.changes)) == (
+        "district",
+        {"talk": {"every": "month", "min": 2}},
+    )

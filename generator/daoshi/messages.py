@@ -535,6 +535,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "年级政策中的入学年份 {cohort} 不是本学期的年级，或写了两次（本学期的年级：{cohorts}）",
         "grade_policies: cohort {cohort} is not a grade of this semester or is named twice (grades: {cohorts})",
     ),
+    "X255": (
+        "年级细则要改的义务“{id}”不在政策 {policy} 中（可改的学生义务：{known}）；"
+        "要新增一项义务，请写全 per、kind 和 every",
+        'grade rules: policy {policy} has no obligation "{id}" to change (per-student ones: '
+        "{known}); to add one, give its per, kind and every",
+    ),
+    "X256": (
+        "义务“{id}”是导师本人的义务（政策 {policy}），全校统一，年级细则不能改写或新增",
+        'obligation "{id}" is a per-mentor one (policy {policy}): it stays school-wide, '
+        "a grade's rules cannot change or add it",
+    ),
+    "X257": (
+        "年级细则中义务“{id}”的“{field}”不是政策义务可写的项（可写：{allowed}）",
+        'grade rules: "{field}" of obligation "{id}" is not a field of a policy\'s obligation '
+        "(allowed: {allowed})",
+    ),
+    "X258": (
+        "年级细则改写后的义务“{id}”有误：{detail}",
+        'grade rules: obligation "{id}" as changed is wrong: {detail}',
+    ),
     "X253": (
         "导师 {mentor} 负责 {count} 个学习小组，超过政策上限 {cap}（政策 {policy}）",
         "mentor {mentor} leads {count} study groups, over the cap of {cap} (policy {policy})",
@@ -592,6 +612,7 @@ EXPECTED = {
     "enum": ("选项", "one of the options"),
     "list": ("列表", "a list"),
     "object": ("映射（键: 值）", "a mapping"),
+    "mapping": ("映射（键: 值）", "a mapping"),
 }
 
 

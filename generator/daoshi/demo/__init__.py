@@ -188,7 +188,7 @@ def _year_start(
     ]
     changes = {
         f"{folder}/semester.yaml": files.semester_yaml(
-            term, school.cohorts, school.grade_leaders()
+            term, school.cohorts, school.grade_leaders(), current=term == school.terms[-1]
         ),
         f"{folder}/pairings.yaml": files.table_yaml(
             term, selection.carried, selection.carried_keys
@@ -265,7 +265,7 @@ def _term_setup(
         commits = []
         changes = {
             f"{folder}/semester.yaml": files.semester_yaml(
-                term, school.cohorts, school.grade_leaders()
+                term, school.cohorts, school.grade_leaders(), current=term == school.terms[-1]
             ),
             f"{folder}/pairings.yaml": files.pairings_yaml(
                 seed, term, pairing, teachers, changed=False

@@ -49,6 +49,7 @@ class Obligation:
     also: tuple[str, ...] = ()
     before_start: int = 0
     last_weeks: int = 0
+    grade: int = 0  # the cohort whose own rules (grade_policies) changed or added it
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -56,9 +57,9 @@ class Obligation:
         return (self.kind, *self.also)
 
     @property
-    def key(self) -> tuple[str, str]:
-        """(policy, id): one duty of one policy."""
-        return (self.policy, self.id)
+    def key(self) -> tuple[str, str, int]:
+        """(policy, id, grade): one duty of one policy, or of one grade's own rules."""
+        return (self.policy, self.id, self.grade)
 
     def describe(self, kind_labels: Mapping[str, str]) -> str:
         """每月至少 1 次谈话记录."""
@@ -76,7 +77,7 @@ def read_obligations(forms: Forms, policy_ids: Iterable[str]) -> tuple[Obligatio
         if policy is None:
             continue
         for spec in policy.obligations:
-            ob = _obligation(pid, spec)
+            ob = obligation_of(pid, spec)
             if ob is None:
                 continue
             key = (ob.per, ob.kind, ob.every, tuple(sorted(ob.where.items())))
@@ -99,7 +100,8 @@ def policy_settings(forms: Forms, policy_ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _obligation(policy: str, spec: Mapping[str, Any]) -> Obligation | None:
+def obligation_of(policy: str, spec: Mapping[str, Any]) -> Obligation | None:
+    """The engine's reading of one obligation of a policy; None when it cannot read it."""
     every = ALIASES.get(str(spec.get("every")), str(spec.get("every")))
     minimum = spec.get("min", 1)
     if every not in EVERY or not isinstance(minimum, int) or spec.get("per") not in _PER:
@@ -138,7 +140,7 @@ def check_policies(forms: Forms) -> list[Problem]:
     for pid, policy in sorted(forms.policies.items()):
         path = Location(_policy_path(forms, pid))
         for i, spec in enumerate(policy.obligations):
-            detail = _bad_obligation(spec, forms)
+            detail = obligation_problem(spec, forms)
             if detail:
                 problems.append(problem(path, "A501", policy=pid, index=i + 1, detail=detail))
         for detail in _bad_counts(policy.counts, forms) + _bad_settings(policy.settings):
@@ -146,7 +148,8 @@ def check_policies(forms: Forms) -> list[Problem]:
     return problems
 
 
-def _bad_obligation(spec: Mapping[str, Any], forms: Forms) -> str:
+def obligation_problem(spec: Mapping[str, Any], forms: Forms) -> str:
+    """What is wrong with one obligation as written (empty when nothing is)."""
     every = ALIASES.get(str(spec.get("every")), str(spec.get("every")))
     unknown = sorted(set(spec) - OBLIGATION_KEYS)
     if unknown:

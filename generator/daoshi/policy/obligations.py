@@ -25,6 +25,7 @@ from daoshi.policy.duties import (
     policy_settings,
     read_obligations,
 )
+from daoshi.policy.grade_rules import grade_obligations
 from daoshi.policy.periods import (
     DUE_SOON,
     MERGE_FRACTION,
@@ -84,12 +85,16 @@ class ObligationEngine:
         forms = school.forms
         self.obligations = read_obligations(forms, semester.policies)
         # 青实“各年级组……拟定具有年级特色的管理细则要求”: a grade's per-student obligations
-        # from its own policy (semester.yaml grade_policies); per-mentor ones stay the school's
+        # from its own policy and rules (semester.yaml grade_policies); per-mentor ones stay
+        # the school's
         self.grade_obligations: dict[int, tuple[Obligation, ...]] = {
-            cohort: tuple(ob for ob in read_obligations(forms, (pid,)) if ob.per == "student")
-            for cohort, pid in semester.grade_policies.items()
+            cohort: grade_obligations(forms, cohort, grade)
+            for cohort, grade in semester.grade_policies.items()
         }
-        every = [*self.obligations, *(o for g in self.grade_obligations.values() for o in g)]
+        every = self._every = [
+            *self.obligations,
+            *(o for g in self.grade_obligations.values() for o in g),
+        ]
         self.settings = policy_settings(forms, semester.policies)
         self.counting: dict[str, Counting] = {
             ob.policy: counting_of(forms, [ob.policy]) for ob in every
@@ -117,11 +122,7 @@ class ObligationEngine:
 
     def _index(self, records: Iterable[Record]) -> None:
         """The semester's records by student and kind, and by credited teacher and kind."""
-        kinds = {
-            k
-            for ob in [*self.obligations, *(o for g in self.grade_obligations.values() for o in g)]
-            for k in ob.kinds
-        }
+        kinds = {k for ob in self._every for k in ob.kinds}
         whole = (self.semester.start, self.semester.end)
         joint = self.settings["joint_visits"]
         for r in records:
@@ -280,8 +281,9 @@ class ObligationEngine:
         return checks
 
     def student_obligations(self, student_id: str) -> tuple[Obligation, ...]:
-        """The per-student obligations a student owes: their grade's policy's where the
-        semester sets one (``grade_policies``), else the semester's policies'."""
+        """The per-student obligations a student owes: their grade's policy's, with the
+        grade's own rules, where the semester sets one (``grade_policies``), else the
+        semester's policies'."""
         student = self.pupils.get(student_id)
         if student is not None and student.cohort in self.grade_obligations:
             return self.grade_obligations[student.cohort]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from daoshi.policy.duties import SETTING_CHOICES
+from daoshi.policy.grade_rules import change_text, rule_changes
 from daoshi.policy.obligations import STATUS_LABELS, Check, ObligationEngine, behind_text, tally
 from daoshi.policy.slots import CollectiveSlot, collective_slot, outside_slot, slot_dates
 from daoshi.records.model import School, Semester
@@ -110,18 +111,22 @@ def obligations_report(
 
 def grade_policy_lines(school: School, semester: Semester) -> list[str]:
     """青实“各年级组……拟定具有年级特色的管理细则要求”: which policy each grade's students'
-    obligations follow (semester.yaml ``grade_policies``); the mentors' own stay the school's."""
+    obligations follow (semester.yaml ``grade_policies``) and the rules the grade changed;
+    the mentors' own stay the school's."""
     if not semester.grade_policies:
         return []
     policies = school.forms.policies
     school_wide = "、".join(
         f"{policies[p].label.zh}（{p}）" for p in semester.policies if p in policies
     )
-    lines = [
-        f"年级政策：{cohort}级学生的义务按 {policies[pid].label.zh}（{pid}）"
-        for cohort, pid in sorted(semester.grade_policies.items())
-        if pid in policies
-    ]
+    lines = []
+    for cohort, grade in sorted(semester.grade_policies.items()):
+        if grade.policy in policies:
+            label = policies[grade.policy].label.zh
+            lines.append(f"年级政策：{cohort}级学生的义务按 {label}（{grade.policy}）")
+            lines += [
+                f"年级细则：{cohort}级 {change_text(c)}" for c in rule_changes(school.forms, grade)
+            ]
     lines.append(f"其他年级的学生义务、导师本人的义务和师生比按本学期政策 {school_wide}")
     return lines
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from daoshi.errors import Location, Problem
 from daoshi.messages import describe, expected, language, limit_text, problem
-from daoshi.records.forms import BodyForm, FieldForm, Forms
+from daoshi.records.forms import BodyForm, FieldForm, Forms, plain
 from daoshi.records.sources import Node
 
 INVALID = object()
@@ -237,6 +237,20 @@ class FormChecker:
             return self.wrong_type(node, spec)
         return self.mapping(node, spec.fields, key, str(spec.label))
 
+    def free(self, node: Node, spec: FieldForm, key: Key) -> Any:
+        """A mapping whose keys the file names (``type: mapping``): its values are checked
+        by the rules that read it, which find each key where it was written."""
+        if not isinstance(node.value, dict):
+            return self.wrong_type(node, spec)
+        self.key_places(node, key)
+        return plain(node)
+
+    def key_places(self, node: Node, key: Key) -> None:
+        for name, child in node.value.items():
+            self.out.locs[(*key, name)] = (child.key_line, child.key_col)
+            if isinstance(child.value, dict):
+                self.key_places(child, (*key, name))
+
 
 def reserved_id(ident: str) -> str:
     """Why an ID cannot be used (empty when it can): a device name or a name of the site."""
@@ -261,6 +275,7 @@ _CHECKS = {
     "enum": FormChecker.enum,
     "list": FormChecker.sequence,
     "object": FormChecker.obj,
+    "mapping": FormChecker.free,
 }
 
 

@@ -31,6 +31,7 @@ FIELD_TYPES = frozenset(
         "enum",
         "list",
         "object",
+        "mapping",
         "ref",
         "id",
         "kind",

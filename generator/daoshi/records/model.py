@@ -100,6 +100,16 @@ class ClassTerm:
 
 
 @dataclass(frozen=True)
+class GradePolicy:
+    """青实“各年级组……拟定具有年级特色的管理细则要求”: the policy a grade's per-student
+    obligations follow, and the grade's own changes to them (semester.yaml
+    ``grade_policies``): obligation ID → the obligation's fields it sets (a new ID adds one)."""
+
+    policy: str
+    changes: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class Semester:
     """One term, ``2025-2026-1``; its policies default to the school's."""
 
@@ -113,8 +123,8 @@ class Semester:
     reception_days: tuple[ReceptionDay, ...] = ()
     # 集体指导时间 in the calendar: week of each round, weekday (1 = Monday), period's name
     collective_slot: tuple[int, int, str] | None = None
-    # 青实“拟定具有年级特色的管理细则”: cohort -> the policy of its per-student obligations
-    grade_policies: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    # 青实“拟定具有年级特色的管理细则”: cohort -> its policy and its own detailed rules
+    grade_policies: Mapping[int, GradePolicy] = field(default_factory=lambda: MappingProxyType({}))
 
     @functools.cached_property
     def class_ids(self) -> frozenset[str]:

@@ -55,6 +55,8 @@ def field_schema(field: FieldForm, kind: str | None = None) -> dict[str, Any]:
         schema.update(type="array", items=field_schema(field.items))
     elif t == "object":
         schema.update(object_schema(field.fields))
+    elif t == "mapping":
+        schema["type"] = "object"
     bounds = {
         "min": "minimum",
         "max": "maximum",

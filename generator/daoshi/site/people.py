@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from daoshi.policy.grade_rules import rule_changes
 from daoshi.policy.obligations import read_obligations
 from daoshi.records.layout import GROUP, TEACHER
 from daoshi.records.model import Record, School, Semester, Student, Teacher
@@ -263,16 +264,18 @@ def grade_page(site: Site, cohort: int) -> Page:
     rows = _class_rows(site, semester, class_ids)
     chart = bar_chart([(r["name"], r["per_student"]) for r in rows], "本学期人均记录数", "份")
     leader = site.school.teachers.get(semester.grade_leaders.get(cohort, ""))
-    # 青实“各年级组……拟定具有年级特色的管理细则要求”: the grade's own policy, if the semester
-    # gives it one (its students' obligations follow it), and the semester's
+    # 青实“各年级组……拟定具有年级特色的管理细则要求”: the grade's own policy and rules, if
+    # the semester gives it some (its students' obligations follow them), and the semester's
     policies = site.school.forms.policies
-    own = policies.get(semester.grade_policies.get(cohort, ""))
+    grade = semester.grade_policies.get(cohort)
+    own = policies.get(grade.policy) if grade is not None else None
     html = site.render(
         "grade.html",
         depth=2,
         semester=semester,
         cohort=cohort,
         grade_policy=own.label.zh if own is not None else "",
+        grade_rules=rule_changes(site.school.forms, grade) if grade is not None else [],
         school_policy="、".join(policies[p].label.zh for p in semester.policies if p in policies),
         rows=rows,
         chart=chart,

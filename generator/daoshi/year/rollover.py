@@ -208,10 +208,28 @@ def plan_new_semester(
             item["cohort"] = cohort
             item["teacher"] = teacher_id
             doc["grade_leaders"].append(item)
+    kept_cohorts = {school.classes[c].cohort for c in kept_classes if c in school.classes}
+    grade_policies = _carry_grade_policies(old_doc, kept_cohorts, plan)
+    if grade_policies:
+        doc["grade_policies"] = grade_policies
     plan.files[f"semesters/{semester_id}/semester.yaml"] = dump_yaml(doc)
     _graduate(root, school, current, graduating, plan)
     _carry_pairings(school, current, kept_classes, start, plan)
     return plan
+
+
+def _carry_grade_policies(old_doc: Any, cohorts: set[int], plan: RolloverPlan) -> CommentedSeq:
+    """青实“各年级组……拟定具有年级特色的管理细则要求”: each grade keeps its policy and its
+    own rules as it moves up (an entry names its cohort, the entry year), as written; the
+    entries of cohorts with no class in the new semester (graduated) are dropped."""
+    kept = CommentedSeq()
+    for entry in (old_doc or {}).get("grade_policies") or ():
+        cohort = entry.get("cohort") if isinstance(entry, dict) else None
+        if cohort in cohorts:
+            kept.append(entry)
+        elif cohort is not None:
+            plan.notes.append(f"{cohort}级已不在新学期的年级中，它的年级政策和细则不再延续")
+    return kept
 
 
 def _rounds(

@@ -10,9 +10,11 @@ from types import MappingProxyType
 from typing import Any
 
 from daoshi.errors import Location
+from daoshi.policy.grade_rules import rule_problems
 from daoshi.records.check import Checked
 from daoshi.records.model import (
     ClassTerm,
+    GradePolicy,
     ReceptionDay,
     Round,
     Semester,
@@ -74,16 +76,16 @@ class SemesterRules(PeopleRules):
         self.paths = paths
         self.require_semester_files(paths)
 
-    def grade_policies(self, checked: Checked, data: Mapping[str, Any]) -> dict[int, str]:
-        """青实“各年级组……拟定具有年级特色的管理细则要求”: each grade's policy, checked
-        (X254 a cohort with no class this semester or named twice; an unknown policy is the
-        reference error every policy ID gets)."""
+    def grade_policies(self, checked: Checked, data: Mapping[str, Any]) -> dict[int, GradePolicy]:
+        """青实“各年级组……拟定具有年级特色的管理细则要求”: each grade's policy and its own
+        rules, checked (X254 a cohort with no class this semester or named twice; an unknown
+        policy is the reference error every policy ID gets; X255–X258 the grade's rules)."""
         cohorts = {
             k.cohort
             for c in data.get("classes", ())
             if (k := self.classes.get(str(c.get("class", "")))) is not None
         }
-        found: dict[int, str] = {}
+        found: dict[int, GradePolicy] = {}
         for i, g in enumerate(data.get("grade_policies") or ()):
             cohort, policy = g.get("cohort"), g.get("policy")
             if cohort is None or policy is None:
@@ -93,8 +95,13 @@ class SemesterRules(PeopleRules):
                 where = checked.loc("grade_policies", i, "cohort")
                 self.add(where, "X254", cohort=cohort, cohorts=known)
                 continue
-            if policy in self.forms.policies:
-                found[cohort] = policy
+            if policy not in self.forms.policies:
+                continue
+            grade = GradePolicy(policy, MappingProxyType(dict(g.get("obligations") or {})))
+            problems = rule_problems(self.forms, grade)
+            for p in problems:
+                self.add(checked.loc("grade_policies", i, "obligations", *p.key), p.code, **p.args)
+            found[cohort] = grade if not problems else GradePolicy(policy)
         return found
 
     def require_semester_files(self, paths: Iterable[str]) -> None:

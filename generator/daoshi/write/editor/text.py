@@ -56,7 +56,7 @@ def widget(field: FieldForm) -> Widget:
         if field.items.type == "object":
             return Widget(field, "yaml")
         return Widget(field, "list")
-    if t == "object":
+    if t in ("object", "mapping"):
         return Widget(field, "yaml")
     return Widget(
         field,
