@@ -15,7 +15,9 @@ ATTENDEES = "attending"  # the field of a case meeting (not a home visit's atten
 def attendees(r: Record) -> tuple[str, ...]:
     """The other teachers who took part (the author left out); only a teacher's own
     record (about no student) names them."""
-    named = r.fields.get(ATTENDEES) or () if not r.students else ()
+    if r.students:  # most records: asked for every record by every audience's indexes
+        return ()
+    named = r.fields.get(ATTENDEES) or ()
     return tuple(dict.fromkeys(str(t) for t in named if t != r.mentor))
 
 

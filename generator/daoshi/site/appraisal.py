@@ -31,8 +31,10 @@ def appraisals(site: Site, inputs: Mapping[str, Inputs] | None = None) -> list[A
         done, _refused = appraise_all(site.school, rubrics, inputs or {}, on=site.today)
     else:  # an incremental update: only the semesters of the changed records are scored again
         stale = [s for s in site.school.semesters if s.id in site.changed or s.id not in reuse]
-        fresh, _refused = appraise_all(
-            site.school, rubrics, inputs or {}, semesters=stale, on=site.today
+        fresh = (  # none stale: no pass over the school's records at all
+            appraise_all(site.school, rubrics, inputs or {}, semesters=stale, on=site.today)[0]
+            if stale
+            else []
         )
         by_semester: dict[str, list[Appraisal]] = {}
         for a in fresh:
