@@ -50,6 +50,7 @@ from daoshi.site.core import cndate, cndates, record_anchor
 from daoshi.site.markdown import render_markdown
 from daoshi.write.editor.drafts import Draft, EditorError
 from daoshi.write.editor.editor import Editor, Outcome
+from daoshi.write.editor.entry_routes import duties, entry_routes
 from daoshi.write.editor.text import kind_widgets
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -153,6 +154,13 @@ def _context(door: Door, request: Request, teacher: str) -> dict[str, Any]:
     }
 
 
+def _render(
+    door: Door, request: Request, teacher: str, name: str, status: int, **context: Any
+) -> Response:
+    """A page of the editor with the context every page has (the entries' pages)."""
+    return page(name, status, **_context(door, request, teacher), **context)
+
+
 def _form_page(
     door: Door, request: Request, draft: Draft, outcome: Outcome | None = None, status: int = 200
 ) -> Response:
@@ -253,6 +261,7 @@ def _routes(door: Door) -> list[Route]:
             keys=keys,
             notes=request.query_params.getlist("note"),
             today=editor.today(),
+            duties=await run_in_threadpool(duties, editor, teacher),
         )
 
     async def new(request: Request, teacher: str) -> Response:
@@ -338,6 +347,7 @@ def _routes(door: Door) -> list[Route]:
         Route("/preview", g(door, preview), methods=["POST"]),
         Route("/discard/{draft}", g(door, discard), methods=["POST"]),
         Route("/_editor/{name}", static),
+        *entry_routes(door, g, partial(_render, door)),
     ]
 
 
