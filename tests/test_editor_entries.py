@@ -113,12 +113,19 @@ class School:
 
     def push(self, teacher: str, rel: str, old: str, new: str) -> tuple[int, str]:
         """Change ``old`` to ``new`` in ``rel`` and push it as ``teacher``."""
+        return self.push_files(teacher, {rel: (old, new)})
+
+    def push_files(self, teacher: str, changes: dict[str, tuple[str, str]]) -> tuple[int, str]:
+        """Change each file (``old`` to ``new``; a new file from "") and push as ``teacher``."""
         git(self.work, "pull", "-q", "origin", "main")
-        path = self.work / rel
-        text = path.read_text("utf-8")
-        assert old in text, text
-        path.write_text(text.replace(old, new, 1), "utf-8")
-        git(self.work, "commit", "-qam", "手工修改")
+        for rel, (old, new) in changes.items():
+            path = self.work / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = path.read_text("utf-8") if path.exists() else ""
+            assert old in text, text
+            path.write_text(text.replace(old, new, 1), "utf-8")
+        git(self.work, "add", "-A")
+        git(self.work, "commit", "-qm", "手工修改")
         environ = {k: v for k, v in os.environ.items() if k != "GL_USER"}
         done = subprocess.run(
             ["git", "push", "origin", "HEAD:main"],
@@ -339,7 +346,7 @@ def test_an_office_may_not_score_for_another_office(school: School) -> None:
     new = old + "office_scores:\n  - mentor: T001\n    office: arts_sports\n"
     new += "    aspect: sports\n    points: 3\n"
     code, out = school.push("T004", ASSESSMENTS, old, new)
-    assert code != 0 and "W732 T004 不负责arts_sports的赋分" in out
+    assert code != 0 and "W732 T004 不负责艺体办的赋分" in out
 
 
 def test_a_class_teacher_may_not_enter_needs_for_another_class(school: School) -> None:
@@ -371,3 +378,18 @@ def test_nothing_is_written_in_a_closed_semester(school: School) -> None:
 def test_unreadable_shared_file_is_refused(school: School) -> None:
     code, out = school.push("T001", NEEDS, "areas: [future]", "areas: [future")
     assert code != 0 and "W737 学生需求调查无法读取" in out
+
+
+def test_the_arts_and_sports_office_scores_its_own(school: School) -> None:
+    teachers = "    email: t005@example.edu.cn\n"
+    code, out = school.push(
+        "T003", "people/teachers.yaml", teachers, teachers + "    roles: [arts_sports]\n"
+    )
+    assert code == 0, out
+    old = "    grade_score: 25\n"
+    new = old + "office_scores:\n  - mentor: T001\n    office: arts_sports\n"
+    new += "    aspect: sports\n    points: 3\n"
+    code, out = school.push("T005", ASSESSMENTS, old, new)
+    assert code == 0, out
+    code, out = school.push("T005", ASSESSMENTS, "office: arts_sports", "office: moral_office")
+    assert code != 0 and "W732 T005 不负责政教处的赋分" in out

@@ -17,7 +17,8 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -51,6 +52,7 @@ class EntryRights:
     chooses: bool  # the teacher's own choice of students (a mentor)
     candidates: frozenset[str]  # the students the teacher may choose
     needs: frozenset[str]  # the students whose needs answers the teacher enters
+    office_labels: Mapping[str, str] = field(default_factory=dict)  # 政教处, 艺体办
 
     @property
     def any(self) -> bool:
@@ -79,13 +81,15 @@ def entry_rights(
         found.not_mentor is None and (found.left is None or found.left > semester.start),
         _candidates(school, teacher, semester, access, chose),
         _needs_students(school, teacher, semester, roles),
+        MappingProxyType(office_names(school)),
     )
 
 
 def _reads_all(access: Access, level: str) -> bool:
-    """Whether one of the audience's roles sees every student's files at ``level``."""
+    """Whether one of the audience's roles sees the whole school's files at ``level`` (its
+    current students are enough: the appraisal is of this semester's mentors)."""
     return any(
-        scope.students is None and scope.ranks["*"] >= access.rank_of[level]
+        scope.role.scope == "school" and scope.ranks["*"] >= access.rank_of[level]
         for scope in access.scopes
     )
 
@@ -282,7 +286,8 @@ def _assessments(
     for (office, mentor), _, _, line in _changed(old, new, "office_scores", "office", "mentor"):
         where = Location(path, line)
         if office not in rights.offices:
-            yield problem(where, "W732", teacher=rights.teacher, office=office, mentor=mentor)
+            label = rights.office_labels.get(office, office)
+            yield problem(where, "W732", teacher=rights.teacher, office=label, mentor=mentor)
         elif mentor not in rights.mentors:
             yield problem(where, "W733", mentor=mentor, semester=rights.semester)
 
