@@ -327,6 +327,9 @@ def test_a_teacher_may_not_write_a_sign_off(school: School) -> None:
     assert code != 0 and "W729 T005 不是考核组成员" in out
     code, out = school.push("T002", ASSESSMENTS, entry, signed)  # in the group, not 孙老师
     assert code != 0 and "W731 考核组组长只能签自己的名字（李老师）" in out
+    stranger = entry + "  - mentor: T005\n    group_comment: 很好\n    group_leader: 李老师\n"
+    code, out = school.push("T002", ASSESSMENTS, entry, stranger + "    signed_on: 2025-10-20\n")
+    assert code != 0 and "W733 T005 不是 2025-2026-1 学期的导师" in out  # not in the pairings
     code, out = school.push("T002", ASSESSMENTS, "grade_score: 25", "grade_score: 30")
     assert code != 0 and "W728 这一部分（mentors（T002））只有管理员可以修改" in out
 

@@ -7,7 +7,10 @@ new commit is judged on its own, a merge by what it changes itself (``commits``)
 
 - limits and paths first, for every pusher (nothing is checked out before they pass);
 - a teacher's changes by ``access.write_problem`` (their mentees' records, their class's
-  records, kinds their role sees whole, open semesters; everything else: the admin);
+  records, kinds their role sees whole, open semesters; everything else: the admin), and a
+  semester's shared files (assessments, preferences, needs) entry by entry by
+  ``access_entries`` (the sign-off, an office's scores, one's own choices, one's class's
+  needs answers);
 - the whole tree with ``daoshi validate``.
 
 An accepted push is written to the push log (``history.pushlog``) before the hook says
