@@ -7,6 +7,7 @@ students (preferences.yaml), the class teacher's entry of the needs questionnair
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import re
 import subprocess
@@ -173,7 +174,8 @@ def form_of(page: str, action: str, **values: str | list[str]) -> dict[str, str 
     hidden fields include ``values``' keys), with ``values`` filled in."""
     for found in re.finditer(rf'<form method="post" action="{action}".*?</form>', page, re.S):
         text = found[0]
-        fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', text))
+        found_fields = re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', text)
+        fields = {k: html.unescape(v) for k, v in found_fields}
         wanted = {k: v for k, v in values.items() if k in fields}
         if all(fields[k] == v for k, v in wanted.items()):
             out: dict[str, str | list[str]] = {**fields}
@@ -301,6 +303,18 @@ def test_the_same_entry_changed_meanwhile_is_not_overwritten(school: School) -> 
     assert response.status_code == 422
     assert "被他人修改过" in response.text and "我填的内容" in response.text
     assert "areas: [family]" in school.file(NEEDS)
+    # kept as a draft, like a record: on the home page, reopened with what was typed
+    link = re.search(
+        r'<a href="(/needs\?[^"]+)">学生需求问卷 S250002（2025-2026-1）</a>', zhang.get("/").text
+    )
+    assert link, "no draft on the home page"
+    page = zhang.get(link[1].replace("&amp;", "&")).text
+    assert "我填的内容" in page and "学生乙（S250002）的问卷" in page
+    again = form_of(page, "/needs", student="S250002", areas=["study"], note="我填的内容")
+    saved = zhang.post("/needs", data=again)
+    assert saved.status_code == 303, re.findall(r"<li>(.*?)</li>", saved.text)
+    assert "note: 我填的内容" in school.file(NEEDS)
+    assert "学生需求问卷 S250002" not in zhang.get("/").text  # saved: the draft is gone
 
 
 # -- refusals -----------------------------------------------------------------------------
@@ -331,7 +345,7 @@ def test_a_teacher_may_not_write_a_sign_off(school: School) -> None:
     code, out = school.push("T002", ASSESSMENTS, entry, stranger + "    signed_on: 2025-10-20\n")
     assert code != 0 and "W733 T005 不是 2025-2026-1 学期的导师" in out  # not in the pairings
     code, out = school.push("T002", ASSESSMENTS, "grade_score: 25", "grade_score: 30")
-    assert code != 0 and "W728 这一部分（mentors（T002））只有管理员可以修改" in out
+    assert code != 0 and "W728 这一部分（导师评定（T002））只有管理员可以修改" in out
 
 
 def test_a_sign_off_by_someone_else_stays_theirs(school: School) -> None:

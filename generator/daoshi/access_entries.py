@@ -176,7 +176,8 @@ def entry_problems(
         return []  # validation says the semester (or the teacher) is unknown
     rights = entry_rights(school, teacher, semester, chosen_by(old, teacher))
     judge = {"assessments": _assessments, "preferences": _preferences, "needs": _needs}[file]
-    return list(judge(rights, path, old, new))
+    labels = {k: f.label.zh for k, f in school.forms.files[file].fields.items()}
+    return list(judge(rights, path, old, new, labels))
 
 
 def chosen_by(preferences: Mapping[str, Any], teacher: str) -> frozenset[str]:
@@ -219,7 +220,12 @@ def _line(node: Any, fallback: int = 0) -> int:
 
 
 def _others(
-    path: str, semester: str, old: Mapping[str, Any], new: Mapping[str, Any], keys: tuple[str, ...]
+    path: str,
+    semester: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    keys: tuple[str, ...],
+    labels: Mapping[str, str],
 ) -> Iterator[Problem]:
     """W728 for every top-level part other than ``keys`` that changed (a new file may name
     its own semester)."""
@@ -229,7 +235,7 @@ def _others(
         if name == "semester" and not old and str(new.get(name)) == semester:
             continue
         line = _line(new, 1) if name not in new else _key_line(new, name)
-        yield problem(Location(path, line), "W728", part=name)
+        yield problem(Location(path, line), "W728", part=labels.get(name, name))
 
 
 def _key_line(data: Any, key: str) -> int:
@@ -263,18 +269,22 @@ def _changed(
 
 
 def _assessments(
-    rights: EntryRights, path: str, old: Mapping[str, Any], new: Mapping[str, Any]
+    rights: EntryRights,
+    path: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    labels: Mapping[str, str],
 ) -> Iterator[Problem]:
-    yield from _others(path, rights.semester, old, new, ("mentors", "office_scores"))
+    yield from _others(path, rights.semester, old, new, ("mentors", "office_scores"), labels)
     for (mentor,), was, now, line in _changed(old, new, "mentors", "mentor"):
         where = Location(path, line)
         if len(was) > 1 or len(now) > 1:
-            yield problem(where, "W728", part=f"mentors（{mentor}）")
+            yield problem(where, "W728", part=f"{labels.get('mentors', 'mentors')}（{mentor}）")
             continue
         before, after = (was or [{}])[0], (now or [{}])[0]
         rest = {k for k in [*before, *after] if k not in SIGN_OFF_FIELDS and k != "mentor"}
         if any(plain(before.get(k)) != plain(after.get(k)) for k in rest):
-            yield problem(where, "W728", part=f"mentors（{mentor}）")
+            yield problem(where, "W728", part=f"{labels.get('mentors', 'mentors')}（{mentor}）")
         elif not rights.appraisal_group:
             yield problem(where, "W729", teacher=rights.teacher, mentor=mentor)
         elif mentor not in rights.mentors:
@@ -293,9 +303,13 @@ def _assessments(
 
 
 def _preferences(
-    rights: EntryRights, path: str, old: Mapping[str, Any], new: Mapping[str, Any]
+    rights: EntryRights,
+    path: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    labels: Mapping[str, str],
 ) -> Iterator[Problem]:
-    yield from _others(path, rights.semester, old, new, ("mentors",))
+    yield from _others(path, rights.semester, old, new, ("mentors",), labels)
     for (mentor,), was, now, line in _changed(old, new, "mentors", "mentor"):
         where = Location(path, line)
         if mentor != rights.teacher or not rights.chooses or len(now) > 1:
@@ -312,9 +326,13 @@ def _students(items: list[Any]) -> set[str]:
 
 
 def _needs(
-    rights: EntryRights, path: str, old: Mapping[str, Any], new: Mapping[str, Any]
+    rights: EntryRights,
+    path: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    labels: Mapping[str, str],
 ) -> Iterator[Problem]:
-    yield from _others(path, rights.semester, old, new, ("students",))
+    yield from _others(path, rights.semester, old, new, ("students",), labels)
     for (student,), _, _, line in _changed(old, new, "students", "student"):
         if student not in rights.needs:
             where = Location(path, line)

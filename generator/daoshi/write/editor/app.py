@@ -50,7 +50,13 @@ from daoshi.site.core import cndate, cndates, record_anchor
 from daoshi.site.markdown import render_markdown
 from daoshi.write.editor.drafts import Draft, EditorError
 from daoshi.write.editor.editor import Editor, Outcome
-from daoshi.write.editor.entry_routes import duties, entry_routes
+from daoshi.write.editor.entry_routes import (
+    draft_label,
+    draft_link,
+    duties,
+    entry_routes,
+    is_entry_draft,
+)
 from daoshi.write.editor.text import kind_widgets
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -262,6 +268,9 @@ def _routes(door: Door) -> list[Route]:
             notes=request.query_params.getlist("note"),
             today=editor.today(),
             duties=await run_in_threadpool(duties, editor, teacher),
+            is_entry_draft=is_entry_draft,
+            draft_link=draft_link,
+            draft_label=draft_label,
         )
 
     async def new(request: Request, teacher: str) -> Response:
@@ -281,6 +290,8 @@ def _routes(door: Door) -> list[Route]:
         draft = editor.drafts.get(teacher, request.path_params["draft"])
         if draft is None:
             raise EditorError("找不到这份草稿，它可能已经保存或被删除。")
+        if is_entry_draft(draft):  # an entry of a shared file: its own page
+            return RedirectResponse(draft_link(draft), status_code=303)
         return _form_page(door, request, draft)
 
     def posted(form: FormData, teacher: str) -> Draft:

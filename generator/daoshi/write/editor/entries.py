@@ -134,7 +134,11 @@ def _save(editor: Editor, teacher: str, edit: EntryEdit) -> EntryOutcome:
     if refused:
         return EntryOutcome(problems=[f"不能保存：{p.message}" for p in refused])
     target.write_text(text, "utf-8")
-    problems = _validated(editor, edit)
+    try:
+        problems = _validated(editor, edit)
+    except BaseException:
+        _restore(editor, edit, before)
+        raise
     if problems:
         _restore(editor, edit, before)
         return EntryOutcome(problems=problems)

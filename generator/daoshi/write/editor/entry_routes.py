@@ -8,6 +8,7 @@ of ``access_entries``, as the hook reckons them); a save is ``entries.save_entry
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from starlette.routing import Route
 from daoshi.access_entries import office_names
 from daoshi.records.model import Semester
 from daoshi.site.core import cndate
-from daoshi.write.editor.drafts import EditorError
+from daoshi.write.editor.drafts import Draft, EditorError
 from daoshi.write.editor.entries import (
     EntryEdit,
     EntryOutcome,
@@ -51,6 +52,24 @@ DUTIES = {
     "needs": "学生需求问卷",
 }
 TWO_WAY = "zaozhuang"  # the policy whose two-way selection and questionnaire these serve
+ENTRY_DRAFT = "entry:"  # a draft's kind for these pages: entry:signoff, entry:needs …
+
+
+def is_entry_draft(draft: Draft) -> bool:
+    return draft.kind.startswith(ENTRY_DRAFT)
+
+
+def draft_link(draft: Draft) -> str:
+    """Where an entry's draft is reopened: its page, with the draft filled in."""
+    view = draft.kind.removeprefix(ENTRY_DRAFT)
+    return f"/{view}?" + urlencode({"semester": draft.date, "draft": draft.id})
+
+
+def draft_label(draft: Draft) -> str:
+    """考核组评价与签署 T001（2025-2026-1）: an entry's draft on the home page."""
+    view = draft.kind.removeprefix(ENTRY_DRAFT)
+    subject = " ".join(s for s in draft.students if s)
+    return f"{DUTIES.get(view, view)} {subject}（{draft.date}）"
 
 
 def duties(editor: Editor, teacher: str) -> list[tuple[str, str]]:
@@ -117,6 +136,18 @@ class EntryPages:
         sid = str(form.get("semester", "")) if form is not None else ""
         return semester_for(self.editor, sid or request.query_params.get("semester"))
 
+    def _draft(
+        self, request: Request, teacher: str, view: str, form: FormData | None
+    ) -> tuple[str, Mapping[str, Any]]:
+        """The page's draft: its id, and what it kept when reopened from the home page."""
+        if form is not None:
+            return str(form.get("draft", "")) or secrets.token_hex(8), {}
+        wanted = request.query_params.get("draft", "")
+        kept = self.editor.drafts.get(teacher, wanted) if wanted else None
+        if kept is not None and kept.kind == ENTRY_DRAFT + view:
+            return kept.id, kept.values
+        return secrets.token_hex(8), {}
+
     def _show(
         self,
         request: Request,
@@ -140,17 +171,30 @@ class EntryPages:
             closed=semester.id in closed,
             outcome=outcome,
             saved=request.query_params.get("saved", ""),
+            notes=request.query_params.getlist("note"),
             who=lambda tid: _who(self.editor, tid),
             student=lambda sid: _student(self.editor, sid),
             **context,
         )
 
     async def _save(
-        self, request: Request, teacher: str, view: str, edit: EntryEdit, again: Callable[..., Any]
+        self,
+        teacher: str,
+        view: str,
+        edit: EntryEdit,
+        kept: Draft,
+        again: Callable[..., Any],
     ) -> Response:
+        """Save; anything short of a commit keeps what was typed as a draft (as records)."""
         outcome = await run_in_threadpool(save_entry, self.editor, teacher, edit)
+        drafts = self.editor.drafts
+        if not outcome.saved:
+            await run_in_threadpool(drafts.save, kept)
+        else:
+            drafts.delete(teacher, kept.id)
         if outcome.saved:
-            query = urlencode({"semester": edit.semester, "saved": edit.summary})
+            said = [("note", n) for n in outcome.notes] or [("saved", edit.summary)]
+            query = urlencode([("semester", edit.semester), *said])
             return RedirectResponse(f"/{view}?{query}", status_code=303)
         return await run_in_threadpool(again, outcome)
 
@@ -163,18 +207,20 @@ class EntryPages:
             raise EditorError("只有考核组成员（能看到全校导师考核的教师）可以填写考核组评价。")
         data = shared_file(self.editor, semester.id, "assessments")
 
-        def show(outcome: EntryOutcome | None = None, typed: Mapping[str, str] = {}) -> Response:
+        draft_id, kept = self._draft(request, teacher, "signoff", form)
+
+        def show(outcome: EntryOutcome | None = None, typed: Mapping[str, Any] = {}) -> Response:
             rows = []
             for m in sorted(found.mentors):
                 entry = find(data, "mentors", (("mentor", m),))
                 rows.append({"mentor": m, "entry": entry or {}, "base": base_of(entry)})
             return self._show(
                 request, teacher, "signoff", semester, outcome, rows=rows, me=found.name,
-                typed=typed, today=self.editor.today(), cndate=cndate,
+                typed=typed, today=self.editor.today(), cndate=cndate, draft_id=draft_id,
             )  # fmt: skip
 
         if form is None:
-            return show()
+            return show(typed=kept)
         mentor = str(form.get("mentor", ""))
         comment = str(form.get("comment", "")).strip()
         typed = {"mentor": mentor, "comment": comment}
@@ -189,7 +235,8 @@ class EntryPages:
             semester.id, "assessments", "mentors", (("mentor", mentor),), values,
             str(form.get("base", "")), f"考核组评价和签署 {mentor}",
         )  # fmt: skip
-        return await self._save(request, teacher, "signoff", edit, lambda o: show(o, typed))
+        draft = Draft(draft_id, teacher, "entry:signoff", [mentor], semester.id, dict(typed))
+        return await self._save(teacher, "signoff", edit, draft, lambda o: show(o, typed))
 
     # -- 科室量化赋分 ------------------------------------------------------------------
     async def office_scores(self, request: Request, teacher: str) -> Response:
@@ -202,15 +249,18 @@ class EntryPages:
         aspects = _labels(self.editor, "assessments", "office_scores", "aspect")
         data = shared_file(self.editor, semester.id, "assessments")
 
-        def show(outcome: EntryOutcome | None = None, typed: Mapping[str, str] = {}) -> Response:
+        draft_id, kept = self._draft(request, teacher, "office-scores", form)
+
+        def show(outcome: EntryOutcome | None = None, typed: Mapping[str, Any] = {}) -> Response:
             rows = [dict(i) for i in entries(data, "office_scores") if i.get("office") in offices]
             return self._show(
                 request, teacher, "office-scores", semester, outcome, rows=rows,
                 offices=offices, aspects=aspects, mentors=sorted(found.mentors), typed=typed,
+                draft_id=draft_id,
             )  # fmt: skip
 
         if form is None:
-            return show()
+            return show(typed=kept)
         typed = {k: str(form.get(k, "")) for k in ("office", "mentor", "aspect", "points", "note")}
         key = tuple((k, typed[k]) for k in ("office", "mentor", "aspect"))
         values: dict[str, Any] | None = None
@@ -224,7 +274,10 @@ class EntryPages:
             semester.id, "assessments", "office_scores", key, values, "",
             f"{offices.get(typed['office'], typed['office'])}{what} {typed['mentor']}",
         )  # fmt: skip
-        return await self._save(request, teacher, "office-scores", edit, lambda o: show(o, typed))
+        draft = Draft(
+            draft_id, teacher, "entry:office-scores", [typed["mentor"]], semester.id, dict(typed)
+        )
+        return await self._save(teacher, "office-scores", edit, draft, lambda o: show(o, typed))
 
     # -- 导师选择受导学生 --------------------------------------------------------------
     async def choices(self, request: Request, teacher: str) -> Response:
@@ -238,20 +291,22 @@ class EntryPages:
         school = self.editor.school
         candidates = sorted(found.candidates, key=lambda s: (school.students[s].class_id, s))
 
+        draft_id, kept = self._draft(request, teacher, "choices", form)
+
         def show(outcome: EntryOutcome | None = None, typed: Mapping[str, Any] = {}) -> Response:
             mine = dict(entry) if entry is not None else {}
             chosen = typed.get("students", [str(s) for s in mine.get("students", [])])
             return self._show(
                 request, teacher, "choices", semester, outcome, candidates=candidates,
                 chosen=chosen, capacity=typed.get("capacity", mine.get("capacity", "")),
-                base=base_of(entry),
+                base=base_of(entry), draft_id=draft_id,
             )  # fmt: skip
 
         if form is None:
-            return show()
+            return show(typed=kept)
         chosen = [str(s) for s in form.getlist("students")]
         capacity = str(form.get("capacity", "")).strip()
-        typed = {"students": chosen, "capacity": capacity}
+        typed: dict[str, str | list[str]] = {"students": chosen, "capacity": capacity}
         if capacity and not capacity.isdigit():
             return show(EntryOutcome(problems=["名额应为整数。"]), typed)
         values = {"capacity": int(capacity) if capacity else None, "students": flow_list(chosen)}
@@ -259,7 +314,8 @@ class EntryPages:
             semester.id, "preferences", "mentors", (("mentor", teacher),), values,
             str(form.get("base", "")), f"导师选择 {teacher}",
         )  # fmt: skip
-        return await self._save(request, teacher, "choices", edit, lambda o: show(o, typed))
+        draft = Draft(draft_id, teacher, "entry:choices", [teacher], semester.id, dict(typed))
+        return await self._save(teacher, "choices", edit, draft, lambda o: show(o, typed))
 
     # -- 学生需求问卷 ------------------------------------------------------------------
     async def needs(self, request: Request, teacher: str) -> Response:
@@ -270,7 +326,9 @@ class EntryPages:
             raise EditorError("只有班主任可以为本班学生填写需求问卷。")
         data = shared_file(self.editor, semester.id, "needs")
         areas = _labels(self.editor, "needs", "students", "areas")
+        draft_id, kept = self._draft(request, teacher, "needs", form)
         wanted = str(form.get("student", "")) if form else request.query_params.get("student", "")
+        wanted = str(kept.get("student", wanted))
         school = self.editor.school
         students = sorted(found.needs, key=lambda s: (school.students[s].class_id, s))
         answered = {str(i.get("student")) for i in entries(data, "students")}
@@ -281,7 +339,7 @@ class EntryPages:
             return self._show(
                 request, teacher, "needs", semester, outcome, students=students,
                 answered=answered, wanted=wanted if wanted in found.needs else "",
-                areas=areas, base=base_of(entry),
+                areas=areas, base=base_of(entry), draft_id=draft_id,
                 given={
                     "areas": typed.get("areas", [str(a) for a in given.get("areas", [])]),
                     "subjects": typed.get("subjects", "、".join(given.get("subjects", []))),
@@ -290,11 +348,12 @@ class EntryPages:
             )  # fmt: skip
 
         if form is None:
-            return show()
+            return show(typed=kept)
         picked = [str(a) for a in form.getlist("areas")]
         subjects = str(form.get("subjects", ""))
         note = str(form.get("note", "")).strip()
-        typed = {"areas": picked, "subjects": subjects, "note": note}
+        typed: dict[str, str | list[str]] = {"student": wanted, "areas": picked}
+        typed |= {"subjects": subjects, "note": note}
         values = {
             "areas": flow_list(picked),
             "subjects": flow_list(_words(subjects)),
@@ -304,7 +363,8 @@ class EntryPages:
             semester.id, "needs", "students", (("student", wanted),), values,
             str(form.get("base", "")), f"需求问卷 {wanted}",
         )  # fmt: skip
-        return await self._save(request, teacher, "needs", edit, lambda o: show(o, typed))
+        draft = Draft(draft_id, teacher, "entry:needs", [wanted], semester.id, dict(typed))
+        return await self._save(teacher, "needs", edit, draft, lambda o: show(o, typed))
 
 
 def entry_routes(door: Door, guard: Guard, render: Render) -> list[Route]:
