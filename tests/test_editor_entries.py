@@ -339,8 +339,11 @@ def test_a_teacher_may_not_write_a_sign_off(school: School) -> None:
     signed += "    signed_on: 2025-10-20\n"
     code, out = school.push("T005", ASSESSMENTS, entry, signed)
     assert code != 0 and "W729 T005 不是考核组成员" in out
-    code, out = school.push("T002", ASSESSMENTS, entry, signed)  # in the group, not 孙老师
-    assert code != 0 and "W731 考核组组长只能签自己的名字（李老师）" in out
+    code, out = school.push("T004", ASSESSMENTS, entry, signed)  # in the group, not 孙老师
+    assert code != 0 and "W731 考核组组长只能签自己的名字（赵老师）" in out
+    own = signed.replace("孙老师", "李老师")
+    code, out = school.push("T002", ASSESSMENTS, entry, own)  # T002 is a mentor too
+    assert code != 0 and "W738 T002 不能评价和签署自己的考核" in out
     stranger = entry + "  - mentor: T005\n    group_comment: 很好\n    group_leader: 李老师\n"
     code, out = school.push("T002", ASSESSMENTS, entry, stranger + "    signed_on: 2025-10-20\n")
     assert code != 0 and "W733 T005 不是 2025-2026-1 学期的导师" in out  # not in the pairings

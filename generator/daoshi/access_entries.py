@@ -289,6 +289,8 @@ def _assessments(
             yield problem(where, "W729", teacher=rights.teacher, mentor=mentor)
         elif mentor not in rights.mentors:
             yield problem(where, "W733", mentor=mentor, semester=rights.semester)
+        elif mentor == rights.teacher:
+            yield problem(where, "W738", teacher=mentor)
         elif before.get("group_leader") not in (None, "", rights.name):
             yield problem(where, "W730", mentor=mentor, signer=before["group_leader"])
         elif after.get("group_leader") not in (None, "", rights.name):

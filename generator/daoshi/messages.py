@@ -404,6 +404,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{file}无法读取（YAML 有误或不是映射），不能判断改动了哪些项",
         "the {file} file cannot be read (bad YAML or not a mapping), so its changes cannot be judged",
     ),
+    "W738": (
+        "{teacher} 不能评价和签署自己的考核，请由考核组的其他成员填写",
+        "{teacher} may not comment on or sign off their own appraisal; another member of the group does",
+    ),
     # server: daoshi serve (S8xx)
     "S801": ("用户文件有误：{detail}", "bad users file: {detail}"),
     "S802": (
