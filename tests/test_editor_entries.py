@@ -413,3 +413,9 @@ def test_the_arts_and_sports_office_scores_its_own(school: School) -> None:
     assert code == 0, out
     code, out = school.push("T005", ASSESSMENTS, "office: arts_sports", "office: moral_office")
     assert code != 0 and "W732 T005 不负责政教处的赋分" in out
+    entry = "  - mentor: T002\n    grade_score: 25\n"  # an office is not the appraisal group
+    signed = (
+        entry + "    group_comment: 很好\n    group_leader: 孙老师\n    signed_on: 2025-10-20\n"
+    )
+    code, out = school.push("T005", ASSESSMENTS, entry, signed)
+    assert code != 0 and "W729 T005 不是考核组成员" in out

@@ -54,10 +54,6 @@ class EntryRights:
     needs: frozenset[str]  # the students whose needs answers the teacher enters
     office_labels: Mapping[str, str] = field(default_factory=dict)  # 政教处, 艺体办
 
-    @property
-    def any(self) -> bool:
-        return self.appraisal_group or bool(self.offices) or bool(self.needs)
-
 
 def entry_rights(
     school: School, teacher: str, semester: Semester, chose: frozenset[str] = frozenset()
@@ -67,9 +63,12 @@ def entry_rights(
     found = school.teachers[teacher]
     roles = teacher_roles(school, teacher)
     access = Access(school, Audience(teacher, found.name, teacher, roles))
-    staff = school.forms.files["assessments"].sensitivity
-    group = access.sees_school() and _reads_all(access, staff)
-    offices = frozenset(o for o in office_names(school) if o in roles) if group else frozenset()
+    level = access.rank_of[school.forms.files["assessments"].sensitivity]
+    # the appraisal: every mentor's, at the file's level; the group judges the mentors' work
+    # from their records, so it also reads what they wrote (above that level)
+    appraisal = access.sees_school() and _reads_all(access, level)
+    group = appraisal and _reads_all(access, level + 1)
+    offices = frozenset(o for o in office_names(school) if o in roles and appraisal)
     mentors = frozenset(p.mentor for p in school.pairings if p.semester == semester.id)
     return EntryRights(
         teacher,
@@ -85,13 +84,10 @@ def entry_rights(
     )
 
 
-def _reads_all(access: Access, level: str) -> bool:
-    """Whether one of the audience's roles sees the whole school's files at ``level`` (its
-    current students are enough: the appraisal is of this semester's mentors)."""
-    return any(
-        scope.role.scope == "school" and scope.ranks["*"] >= access.rank_of[level]
-        for scope in access.scopes
-    )
+def _reads_all(access: Access, rank: int) -> bool:
+    """Whether one of the audience's roles sees the whole school at the level of ``rank``
+    (its current students are enough: the appraisal is of this semester's mentors)."""
+    return any(scope.role.scope == "school" and scope.ranks["*"] >= rank for scope in access.scopes)
 
 
 def office_names(school: School) -> dict[str, str]:
@@ -103,11 +99,12 @@ def office_names(school: School) -> dict[str, str]:
 
 
 def in_semester(school: School, semester: Semester, student_id: str) -> bool:
+    """Whether the student is at school in the semester (their class in it, not left)."""
     student = school.students.get(student_id)
     return (
         student is not None
         and student.class_id in semester.class_ids
-        and (student.left is None or student.left.date > semester.start)
+        and student.in_school(semester.start)
     )
 
 
@@ -276,15 +273,31 @@ def _assessments(
     labels: Mapping[str, str],
 ) -> Iterator[Problem]:
     yield from _others(path, rights.semester, old, new, ("mentors", "office_scores"), labels)
+    yield from _sign_offs(rights, path, old, new, labels.get("mentors", "mentors"))
+    for (office, mentor), _, _, line in _changed(old, new, "office_scores", "office", "mentor"):
+        where = Location(path, line)
+        if office not in rights.offices:
+            label = rights.office_labels.get(office, office)
+            yield problem(where, "W732", teacher=rights.teacher, office=label, mentor=mentor)
+        elif mentor not in rights.mentors:
+            yield problem(where, "W733", mentor=mentor, semester=rights.semester)
+
+
+def _sign_offs(
+    rights: EntryRights, path: str, old: Mapping[str, Any], new: Mapping[str, Any], label: str
+) -> Iterator[Problem]:
+    """The mentors' items: only the appraisal group's comment and sign-off, by a member who
+    signs with their own name, of another mentor of the semester, not signed by another."""
     for (mentor,), was, now, line in _changed(old, new, "mentors", "mentor"):
         where = Location(path, line)
-        if len(was) > 1 or len(now) > 1:
-            yield problem(where, "W728", part=f"{labels.get('mentors', 'mentors')}（{mentor}）")
-            continue
         before, after = (was or [{}])[0], (now or [{}])[0]
         rest = {k for k in [*before, *after] if k not in SIGN_OFF_FIELDS and k != "mentor"}
-        if any(plain(before.get(k)) != plain(after.get(k)) for k in rest):
-            yield problem(where, "W728", part=f"{labels.get('mentors', 'mentors')}（{mentor}）")
+        if (
+            len(was) > 1
+            or len(now) > 1
+            or any(plain(before.get(k)) != plain(after.get(k)) for k in rest)
+        ):
+            yield problem(where, "W728", part=f"{label}（{mentor}）")
         elif not rights.appraisal_group:
             yield problem(where, "W729", teacher=rights.teacher, mentor=mentor)
         elif mentor not in rights.mentors:
@@ -295,13 +308,6 @@ def _assessments(
             yield problem(where, "W730", mentor=mentor, signer=before["group_leader"])
         elif after.get("group_leader") not in (None, "", rights.name):
             yield problem(where, "W731", name=rights.name, signer=after["group_leader"])
-    for (office, mentor), _, _, line in _changed(old, new, "office_scores", "office", "mentor"):
-        where = Location(path, line)
-        if office not in rights.offices:
-            label = rights.office_labels.get(office, office)
-            yield problem(where, "W732", teacher=rights.teacher, office=label, mentor=mentor)
-        elif mentor not in rights.mentors:
-            yield problem(where, "W733", mentor=mentor, semester=rights.semester)
 
 
 def _preferences(

@@ -369,7 +369,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "only the admin changes this part ({part}); teachers write the group's comment and sign-off, their office's scores, their own choices and their class's needs answers",
     ),
     "W729": (
-        "{teacher} 不是考核组成员（能看到全校导师考核的校领导、德育处、监督组），不能写导师 {mentor} 的考核组评价和签署",
+        "{teacher} 不是考核组成员（能看到全校导师考核和导师所写记录的教师，如校领导、德育处、监督组），不能写导师 {mentor} 的考核组评价和签署",
         "{teacher} is not in the appraisal group (the roles that see every mentor's appraisal) and may not write mentor {mentor}'s comment and sign-off",
     ),
     "W730": (

@@ -204,7 +204,9 @@ class EntryPages:
         semester = self._semester(request, form)
         found = rights(self.editor, teacher, semester)
         if not found.appraisal_group:
-            raise EditorError("只有考核组成员（能看到全校导师考核的教师）可以填写考核组评价。")
+            raise EditorError(
+                "只有考核组成员（能看到全校导师考核和导师所写记录的教师）可以填写考核组评价。"
+            )
         data = shared_file(self.editor, semester.id, "assessments")
 
         draft_id, kept = self._draft(request, teacher, "signoff", form)
