@@ -419,3 +419,28 @@ def test_the_arts_and_sports_office_scores_its_own(school: School) -> None:
     )
     code, out = school.push("T005", ASSESSMENTS, entry, signed)
     assert code != 0 and "W729 T005 不是考核组成员" in out
+
+
+def test_a_merge_answers_only_for_its_own_changes(school: School) -> None:
+    """A teacher's merge brings the admin's change to the students' choices (judged when
+    the admin pushed it) beside the teacher's own needs entry: accepted."""
+    work = school.work
+    code, out = school.push("T003", PREFERENCES, "choices: [T001, T002]", "choices: [T002, T001]")
+    assert code == 0, out
+    git(work, "reset", "-q", "--hard", "HEAD~1")  # the teacher's clone, before that push
+    path = work / NEEDS
+    path.write_text(path.read_text("utf-8") + "  - student: S250001\n    areas: [study]\n", "utf-8")
+    git(work, "commit", "-qam", "学生甲的问卷")
+    git(work, "pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    assert len(git(work, "log", "-1", "--format=%P").split()) == 2  # a merge
+    done = subprocess.run(
+        ["git", "push", "origin", "HEAD:main"],
+        cwd=work,
+        env={**os.environ, "GL_USER": "T001", "XDG_CACHE_HOME": str(school.cache)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "choices: [T002, T001]" in school.file(PREFERENCES)
+    assert "student: S250001" in school.file(NEEDS)
