@@ -21,7 +21,7 @@ import pytest
 from daoshi.serve.auth import AuthConfig
 from daoshi.serve.users import add_user
 from daoshi.site.wording import findings
-from daoshi.write.editor.app import server_app
+from daoshi.write.editor.app import local_app, server_app
 from daoshi.write.editor.clone import Clone
 from daoshi.write.editor.drafts import Drafts
 from daoshi.write.editor.editor import Editor
@@ -29,7 +29,7 @@ from daoshi.write.install import install
 
 from .conftest import MINIMAL, SEMESTER
 from .serving import Running
-from .test_editor import git, sign_in
+from .test_editor import git, local_editor, sign_in
 
 ASSESSMENTS = f"{SEMESTER}/assessments.yaml"
 PREFERENCES = f"{SEMESTER}/preferences.yaml"
@@ -140,10 +140,8 @@ class School:
         return done.returncode, done.stderr
 
 
-@pytest.fixture
-def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[School]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    root = tmp_path / "records"
+def make_records(root: Path) -> Path:
+    """The minimal school with the shared files and the roles above, committed by the admin."""
     for rel, text in {**MINIMAL, **FILES}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, "utf-8")
@@ -151,6 +149,13 @@ def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[School]:
     git(root, "add", "-A")
     admin = ("-c", "user.name=教务处", "-c", "user.email=admin@example.edu.cn")
     git(root, *admin, "commit", "-qm", "建库")
+    return root
+
+
+@pytest.fixture
+def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[School]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = make_records(tmp_path / "records")
     bare = tmp_path / "school.git"
     git(tmp_path, "clone", "-q", "--bare", str(root), str(bare))
     install(bare, None, ["T003"], force=False)
@@ -444,3 +449,23 @@ def test_a_merge_answers_only_for_its_own_changes(school: School) -> None:
     assert done.returncode == 0, done.stderr
     assert "choices: [T002, T001]" in school.file(PREFERENCES)
     assert "student: S250001" in school.file(NEEDS)
+
+
+def test_local_mode_commits_in_the_teachers_own_clone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = make_records(tmp_path / "records")
+    running = Running(local_app(local_editor(root), "T001"))
+    try:
+        client = running.client()
+        page = client.get("/needs", params={"student": "S250003"}).text
+        form = form_of(page, "/needs", student="S250003", areas=["relationships"])
+        assert client.post("/needs", data=form).status_code == 303
+    finally:
+        running.stop()
+    assert "  - student: S250003\n    areas: [relationships]\n" in (root / NEEDS).read_text("utf-8")
+    assert (
+        git(root, "log", "-1", "--format=%an %s").strip()
+        == "张老师 学生需求调查：需求问卷 S250003（2025-2026-1）"
+    )
