@@ -320,7 +320,8 @@ def write_problem(
     his own folder parent contacts and home visits about them (区“原则上限定由班主任和
     导师开展学生家访和家校沟通工作”); each only in
     an open semester and only of kinds the role sees whole in the access matrix. Everything
-    else is the administrator's.
+    else is the administrator's, except the entries of a semester's shared files that
+    ``access_entries`` gives to teachers (the hook asks it first for those files).
     """
     where = Location(path)
     if status == "D":

@@ -364,6 +364,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{student} 在 {date} 不是 {teacher} 的受导学生（对接期间：{spans}），不能写这一天的记录",
         "{student} is not a mentee of {teacher} on {date} (paired {spans})",
     ),
+    "W728": (
+        "这一部分（{part}）只有管理员可以修改；教师只能写考核组评价和签署、本科室的赋分、自己的学生选择和本班学生的需求问卷",
+        "only the admin changes this part ({part}); teachers write the group's comment and sign-off, their office's scores, their own choices and their class's needs answers",
+    ),
+    "W729": (
+        "{teacher} 不是考核组成员（能看到全校导师考核和导师所写记录的教师，如校领导、德育处、监督组），不能写导师 {mentor} 的考核组评价和签署",
+        "{teacher} is not in the appraisal group (the roles that see every mentor's appraisal) and may not write mentor {mentor}'s comment and sign-off",
+    ),
+    "W730": (
+        "导师 {mentor} 的考核结果已由 {signer} 签署，只有签署人本人或管理员可以修改",
+        "mentor {mentor}'s result is signed by {signer}; only the signer or the admin changes it",
+    ),
+    "W731": (
+        "考核组组长只能签自己的名字（{name}），不能写成“{signer}”",
+        'a group leader signs with their own name ({name}), not "{signer}"',
+    ),
+    "W732": (
+        "{teacher} 不负责{office}的赋分，不能写或改导师 {mentor} 的这项赋分（科室由管理员在教师名单中设定）",
+        "{teacher} does not score for the office {office} and may not change mentor {mentor}'s score from it",
+    ),
+    "W733": (
+        "{mentor} 不是 {semester} 学期的导师（对接表中没有），不能为 TA 写考核评价或赋分",
+        "{mentor} is not a mentor in {semester} (not in the pairings) and is not appraised",
+    ),
+    "W734": (
+        "{teacher} 只能填写自己的导师选择，不能改导师 {mentor} 的选择和名额",
+        "{teacher} writes only their own choice of students, not mentor {mentor}'s",
+    ),
+    "W735": (
+        "学生 {student} 不在 {teacher} 可以选择的学生中（任教班级的学生、志愿中选了你的学生、你能看到档案的学生）",
+        "student {student} is not one {teacher} may choose (taught classes, students who chose them, students they see)",
+    ),
+    "W736": (
+        "{teacher} 不是学生 {student} 本学期的班主任，不能填写或修改这名学生的需求问卷",
+        "{teacher} is not student {student}'s class teacher this semester and may not enter the needs answers",
+    ),
+    "W737": (
+        "{file}无法读取（YAML 有误或不是映射），不能判断改动了哪些项",
+        "the {file} file cannot be read (bad YAML or not a mapping), so its changes cannot be judged",
+    ),
+    "W738": (
+        "{teacher} 不能评价和签署自己的考核，请由考核组的其他成员填写",
+        "{teacher} may not comment on or sign off their own appraisal; another member of the group does",
+    ),
     # server: daoshi serve (S8xx)
     "S801": ("用户文件有误：{detail}", "bad users file: {detail}"),
     "S802": (

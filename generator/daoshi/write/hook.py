@@ -7,7 +7,10 @@ new commit is judged on its own, a merge by what it changes itself (``commits``)
 
 - limits and paths first, for every pusher (nothing is checked out before they pass);
 - a teacher's changes by ``access.write_problem`` (their mentees' records, their class's
-  records, kinds their role sees whole, open semesters; everything else: the admin);
+  records, kinds their role sees whole, open semesters; everything else: the admin), and a
+  semester's shared files (assessments, preferences, needs) entry by entry by
+  ``access_entries`` (the sign-off, an office's scores, one's own choices, one's class's
+  needs answers);
 - the whole tree with ``daoshi validate``.
 
 An accepted push is written to the push log (``history.pushlog``) before the hook says
@@ -20,8 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from daoshi.access import write_problem
+from daoshi.access_entries import entry_file, entry_problems
 from daoshi.errors import Location, Problem
 from daoshi.git import Repository
 from daoshi.messages import problem
@@ -76,25 +81,58 @@ class Verdict:
         return sum(len(p) for p in self.problems.values())
 
 
+Blob = Callable[[str, str], bytes | None]  # (commit, path) → the file's bytes there
+
+
 def commit_problems(
     commit: Commit,
     found: list[Change],
     pusher: Pusher,
     school: School | None,
     closed: frozenset[str],
+    blob: Blob | None = None,
 ) -> list[Problem]:
-    """Every write rule the commit's changes break, located as ``commit:path``."""
+    """Every write rule the commit's changes break, located as ``commit:path``.
+
+    A change to a semester's shared file (assessments, preferences, needs) is judged entry
+    by entry (``access_entries``) when the tree loads and ``blob`` reads the versions."""
     if pusher.admin:
         return []
     out = []
     if len(commit.parents) > 2:
         out.append(problem(Location(commit.short), "W722"))
     for change in found:
+        if change.status != "D" and entry_file(change.path) and pusher.teacher is not None:
+            if school is not None and blob is not None:
+                hits = _entry_hits(commit, change.path, pusher.teacher, school, closed, blob)
+                out.extend(_located(commit, hit) for hit in hits)
+            continue  # the tree does not load: validation (or the path check) refuses it
         hit = write_problem(school, pusher.teacher, change.status, change.path, closed)
         if hit is not None:
             where = Location(f"{commit.short}:{shown(change.path)}")
             out.append(Problem(where, hit.code, hit.message))
     return out
+
+
+def _entry_hits(
+    commit: Commit, path: str, teacher: str, school: School, closed: frozenset[str], blob: Blob
+) -> list[Problem]:
+    """The entries a teacher's commit changes in a shared file and may not write; a merge
+    answers only for what differs from every parent (each side was judged on its own)."""
+    after = blob(commit.sha, path) or b""
+    parents = commit.parents or ("",)
+    found = [
+        entry_problems(school, teacher, path, blob(p, path) if p else None, after, closed)
+        for p in parents
+    ]
+    common = set.intersection(*({(p.code, p.message) for p in hits} for hits in found))
+    return [p for p in found[0] if (p.code, p.message) in common]
+
+
+def _located(commit: Commit, found: Problem) -> Problem:
+    loc = found.location
+    where = Location(f"{commit.short}:{shown(loc.path)}", loc.line, loc.col)
+    return Problem(where, found.code, found.message)
 
 
 def check_push(
@@ -199,13 +237,20 @@ def _validate_commits(
                 result = validate(root, today=school_today(root), need_school=True)
                 checked = (result.problems, result.school, None)
             problems, school, others = checked
-            own = commit_problems(commit, changed, pusher, school, closed)
+            own = commit_problems(commit, changed, pusher, school, closed, partial(_blob, git))
             own.extend(_validation_problems(commit, problems, seen))
             if not problems:
                 valid.add(commit.sha)
             if own:
                 found[commit.sha] = own
     return found
+
+
+def _blob(git: Repository, rev: str, path: str) -> bytes | None:
+    """The file's bytes at a commit (None: not there)."""
+    if not git.ok("cat-file", "-e", f"{rev}:{path}"):
+        return None
+    return git.raw("cat-file", "blob", f"{rev}:{path}")
 
 
 def _records_only(commit: Commit, changed: list[Change], pushed: set[str], valid: set[str]) -> bool:

@@ -50,6 +50,13 @@ from daoshi.site.core import cndate, cndates, record_anchor
 from daoshi.site.markdown import render_markdown
 from daoshi.write.editor.drafts import Draft, EditorError
 from daoshi.write.editor.editor import Editor, Outcome
+from daoshi.write.editor.entry_routes import (
+    draft_label,
+    draft_link,
+    duties,
+    entry_routes,
+    is_entry_draft,
+)
 from daoshi.write.editor.text import kind_widgets
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -153,6 +160,13 @@ def _context(door: Door, request: Request, teacher: str) -> dict[str, Any]:
     }
 
 
+def _render(
+    door: Door, request: Request, teacher: str, name: str, status: int, **context: Any
+) -> Response:
+    """A page of the editor with the context every page has (the entries' pages)."""
+    return page(name, status, **_context(door, request, teacher), **context)
+
+
 def _form_page(
     door: Door, request: Request, draft: Draft, outcome: Outcome | None = None, status: int = 200
 ) -> Response:
@@ -253,6 +267,10 @@ def _routes(door: Door) -> list[Route]:
             keys=keys,
             notes=request.query_params.getlist("note"),
             today=editor.today(),
+            duties=await run_in_threadpool(duties, editor, teacher),
+            is_entry_draft=is_entry_draft,
+            draft_link=draft_link,
+            draft_label=draft_label,
         )
 
     async def new(request: Request, teacher: str) -> Response:
@@ -272,6 +290,8 @@ def _routes(door: Door) -> list[Route]:
         draft = editor.drafts.get(teacher, request.path_params["draft"])
         if draft is None:
             raise EditorError("找不到这份草稿，它可能已经保存或被删除。")
+        if is_entry_draft(draft):  # an entry of a shared file: its own page
+            return RedirectResponse(draft_link(draft), status_code=303)
         return _form_page(door, request, draft)
 
     def posted(form: FormData, teacher: str) -> Draft:
@@ -338,6 +358,7 @@ def _routes(door: Door) -> list[Route]:
         Route("/preview", g(door, preview), methods=["POST"]),
         Route("/discard/{draft}", g(door, discard), methods=["POST"]),
         Route("/_editor/{name}", static),
+        *entry_routes(door, g, partial(_render, door)),
     ]
 
 

@@ -432,11 +432,11 @@ class Editor:
             options = (f"{TEACHER_OPTION}{draft.teacher}",) if self.delegate else ()
             accepted, said = self.clone.push({self.user_env: draft.teacher}, options)
             if not accepted and self.clone.remote is None:
-                outcome.notes.append(f"已提交到本地仓库，但推送失败：{_said(said)}")
+                outcome.notes.append(f"已提交到本地仓库，但推送失败：{hook_lines(said)}")
             elif not accepted:
                 self.clone.undo_last()
                 self.head = ""  # reload from the remote on the next request
-                outcome.general.append(f"服务器拒绝了这次保存，内容已存为草稿：{_said(said)}")
+                outcome.general.append(f"服务器拒绝了这次保存，内容已存为草稿：{hook_lines(said)}")
                 return outcome
         outcome.saved, outcome.path, outcome.commit = True, path, sha
         # the new record joins the loaded school (dues, the recent list) without a reload
@@ -458,7 +458,7 @@ def _flow(items: list[str]) -> Any:
     return seq
 
 
-def _said(stderr: str) -> str:
+def hook_lines(stderr: str) -> str:
     """The hook's lines (``remote: …``) without git's own noise."""
     lines = [
         line.removeprefix("remote:").strip()
