@@ -352,3 +352,29 @@ def test_unsigned_commits_when_signing_is_required(school: School, tmp_path: Pat
         ]
     )
     assert not [f for f in audit.flags() if f.kind == "backdated"]  # threshold 100 days
+
+
+def test_a_refreshed_audit_looks_up_as_one_built_whole(school: School) -> None:
+    """After new commits the audit's lookups (records by student, flags in order) are the
+    old ones with only the touched records' students looked up again: the same as made
+    from scratch, for an edited, a new (flagged), a deleted and an untouched record."""
+    from daoshi.history.audit import refreshed_audit
+    from daoshi.history.trail import _Lookups
+
+    old = build_audit(school.root, load(school.root, today=TODAY))
+    assert old.of_student("S250001") and old.flags()  # the lookups are made
+    school.after_close()  # an edit by an unknown author, a late edit
+    school.step("gone", {FIXED: None}, "T001 删除", ZHANG, "2026-02-03")
+    extra = f"{SEMESTER}/journal/T001/S250002/2025-11-02-talk.md"
+    school.step(
+        "new", {extra: talk("S250002", "2025-11-02", "补一次谈话。\n")}, "补记", ZHANG, "2026-02-04"
+    )
+    new = refreshed_audit(old, school.root, load(school.root, today=TODAY))
+    assert new._lookups is not None  # carried, not made again
+    carried, whole = new._lookups[1], _Lookups(new)
+    assert carried.by_student == whole.by_student
+    assert carried.all_flags == whole.all_flags
+    assert [f.kind for f in new.flags()] != [f.kind for f in old.flags()]  # the commits show
+    assert [h.path for h in new.of_student("S250002")] == [
+        h.path for h in whole.by_student["S250002"]
+    ]

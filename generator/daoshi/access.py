@@ -188,11 +188,17 @@ class Access:
 
     def sees_student(self, student_id: str) -> bool:
         """Whether the student's portfolio is in this build at all."""
-        return any(
-            scope.students is None or student_id in scope.students
-            for scope in self.scopes
-            if max(scope.ranks.values()) > NONE
-        )
+        seeing = self._seeing
+        return seeing is None or any(student_id in students for students in seeing)
+
+    @cached_property
+    def _seeing(self) -> list[frozenset[str]] | None:
+        """The student sets of the scopes that see something (None: one sees everyone):
+        asked for every student by every page list of the build."""
+        seeing = [s.students for s in self.scopes if max(s.ranks.values()) > NONE]
+        if any(students is None for students in seeing):
+            return None
+        return [students for students in seeing if students is not None]
 
     def record_rank(self, r: Record) -> int:
         """The highest level this audience sees of one record (``NONE``: not at all)."""

@@ -219,4 +219,5 @@ def refreshed_audit(old: Audit, root: Path, school: School) -> Audit:
     order = dict.fromkeys(h.path for h in journal)  # the order build_audit gives the records
     audit.records = {p: made[p] if p in touched else old.records[p] for p in order}
     audit.general = general_flags(audit)
+    audit.carry_lookups(old, touched)
     return audit

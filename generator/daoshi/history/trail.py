@@ -189,6 +189,17 @@ class Audit:
             self._lookups = (state, _Lookups(self))
         return self._lookups[1]
 
+    def carry_lookups(self, old: Audit, touched: set[str]) -> None:
+        """Take ``old``'s lookups, if made, with the ``touched`` records' students looked up
+        again (``self`` is ``old`` refreshed: the same records elsewhere)."""
+        found = old._lookups
+        if found is None or found[0] != (id(old.records), len(old.records), len(old.general)):
+            return
+        if any(p not in self.records for p in old.records):
+            return
+        state = (id(self.records), len(self.records), len(self.general))
+        self._lookups = (state, found[1].carried(old, self, touched))
+
     def flags(self, semester: str | None = None) -> list[Flag]:
         """Every flag, optionally of one semester, in a stable order."""
         return list(self._lookup().flags(semester))
@@ -218,6 +229,30 @@ class _Lookups:
         )
         self._of_semester: dict[str, list[Flag]] = {}
 
+    def carried(self, old: Audit, new: Audit, touched: set[str]) -> _Lookups:
+        """These lookups (of ``old``) for ``new``, an audit whose records differ from
+        ``old``'s only at the ``touched`` paths and whose general flags were made again:
+        only the students of those records are looked up again (an update's cost)."""
+        lookups = _Lookups.__new__(_Lookups)
+        histories = [h for p in touched for h in (old.records.get(p), new.records.get(p)) if h]
+        by_student = dict(self.by_student)
+        for sid in {sid for h in histories for sid in h.students}:
+            found = [r for r in by_student.get(sid, ()) if r.path not in touched]
+            found += [new.records[p] for p in touched if sid in _students_of(new, p)]
+            found.sort(key=lambda r: (r.date or dt.date.min, r.path))
+            if found:
+                by_student[sid] = found
+            else:
+                by_student.pop(sid, None)
+        lookups.by_student = by_student
+        stale = {id(f) for f in old.general}
+        stale.update(id(f) for p in touched if (h := old.records.get(p)) for f in h.flags)
+        kept = [f for f in self.all_flags if id(f) not in stale]
+        fresh = [f for p in new.records if p in touched for f in new.records[p].flags]
+        lookups.all_flags = sorted([*kept, *fresh, *new.general], key=_flag_order)
+        lookups._of_semester = {}
+        return lookups
+
     def flags(self, semester: str | None) -> list[Flag]:
         if semester is None:
             return self.all_flags
@@ -225,6 +260,11 @@ class _Lookups:
             wanted = (semester, "")
             self._of_semester[semester] = [f for f in self.all_flags if f.semester in wanted]
         return self._of_semester[semester]
+
+
+def _students_of(audit: Audit, path: str) -> dict[str, None]:
+    found = audit.records.get(path)
+    return dict.fromkeys(found.students) if found is not None else {}
 
 
 def _flag_order(f: Flag) -> tuple[str, str, str, str, str]:

@@ -156,6 +156,7 @@ class Site:
         self.screening = {(e.semester, e.student): e for e in school.screening}
         self.needs = {(n.semester, n.student): n for n in school.needs}
         self.kind_labels = {k: f.label.zh for k, f in school.forms.kinds.items()}
+        self._in_school: dict[str, list[Student]] = {}
         self.env = self._environment()
 
     def _record_indexes(self, visible: Iterable[Record]) -> RecordIndexes:
@@ -234,14 +235,19 @@ class Site:
         return [found[k] for k in KIND_COLUMNS]
 
     def in_school(self, semester: Semester) -> list[Student]:
-        classes = {c.class_id for c in semester.classes}
-        return [
-            s
-            for s in self.school.students.values()
-            if s.class_id in classes
-            and (s.left is None or s.left.date > semester.start)
-            and self.access.sees_student(s.id)
-        ]
+        """The students at school in a semester whom this audience sees (asked by every
+        class, grade, school and pairing page: found once per semester)."""
+        found = self._in_school.get(semester.id)
+        if found is None:
+            classes = {c.class_id for c in semester.classes}
+            found = self._in_school[semester.id] = [
+                s
+                for s in self.school.students.values()
+                if s.class_id in classes
+                and (s.left is None or s.left.date > semester.start)
+                and self.access.sees_student(s.id)
+            ]
+        return list(found)
 
 
 @jinja2.pass_context
