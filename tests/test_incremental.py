@@ -147,7 +147,7 @@ def _watching(records: Path, site: Path, env: dict[str, str]) -> Iterator[queue.
         yield lines
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)  # a loaded machine: the last update may still be writing
 
 
 def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 Built only from records that passed validation (``daoshi.load``); field values are
 typed (dates are ``datetime.date``, lists are tuples). A record keeps its form's fields in
 ``fields`` so that a school-specific field needs no Python change.
+
+One module, not several: the model is one graph (``School`` holds semesters, students,
+pairings and records, each referring to the others) that every layer imports whole.
 """
 
 from __future__ import annotations

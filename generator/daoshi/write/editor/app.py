@@ -358,7 +358,7 @@ def _routes(door: Door) -> list[Route]:
         Route("/preview", g(door, preview), methods=["POST"]),
         Route("/discard/{draft}", g(door, discard), methods=["POST"]),
         Route("/_editor/{name}", static),
-        *entry_routes(door, g, partial(_render, door)),
+        *entry_routes(door.editor, partial(g, door), partial(_render, door)),
     ]
 
 

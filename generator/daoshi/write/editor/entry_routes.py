@@ -37,11 +37,11 @@ from daoshi.write.editor.entries import (
 from daoshi.year.yamldoc import flow_list, text_value
 
 if TYPE_CHECKING:
-    from daoshi.write.editor.app import Door
     from daoshi.write.editor.editor import Editor
 
 Handler = Callable[[Request, str], Awaitable[Response]]
-Guard = Callable[["Door", Handler], Callable[[Request], Awaitable[Response]]]
+# the editor's sign-in and CSRF guard around a handler (``app._guard`` with its door)
+Guard = Callable[[Handler], Callable[[Request], Awaitable[Response]]]
 Render = Callable[..., Response]  # (request, teacher, template, status, **context)
 
 # the editor's home links to these pages, for the teachers who have such a duty
@@ -126,9 +126,8 @@ def _number(text: str) -> int | float | None:
 class EntryPages:
     """The four pages over one editor: each GET shows, each POST saves one entry."""
 
-    def __init__(self, door: Door, render: Render) -> None:
-        self.door = door
-        self.editor = door.editor
+    def __init__(self, editor: Editor, render: Render) -> None:
+        self.editor = editor
         self.render = render
 
     # -- shared -------------------------------------------------------------------------
@@ -369,13 +368,13 @@ class EntryPages:
         return await self._save(teacher, "needs", edit, draft, lambda o: show(o, typed))
 
 
-def entry_routes(door: Door, guard: Guard, render: Render) -> list[Route]:
+def entry_routes(editor: Editor, guard: Guard, render: Render) -> list[Route]:
     """The four pages, each behind the editor's sign-in and CSRF guard."""
-    pages = EntryPages(door, render)
+    pages = EntryPages(editor, render)
     both = ["GET", "POST"]
     return [
-        Route("/signoff", guard(door, pages.signoff), methods=both),
-        Route("/office-scores", guard(door, pages.office_scores), methods=both),
-        Route("/choices", guard(door, pages.choices), methods=both),
-        Route("/needs", guard(door, pages.needs), methods=both),
+        Route("/signoff", guard(pages.signoff), methods=both),
+        Route("/office-scores", guard(pages.office_scores), methods=both),
+        Route("/choices", guard(pages.choices), methods=both),
+        Route("/needs", guard(pages.needs), methods=both),
     ]
