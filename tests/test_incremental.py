@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,10 @@ def _watching(records: Path, site: Path, env: dict[str, str]) -> Iterator[queue.
         TODAY.isoformat(),
         "--watch",
     ]
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
+    # Ctrl+C as in a terminal, even when the tests run in the background (a shell's
+    # background job ignores SIGINT, and a child would inherit that)
+    restore = partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=restore)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stderr is not None
     stderr = proc.stderr
@@ -147,7 +151,7 @@ def _watching(records: Path, site: Path, env: dict[str, str]) -> Iterator[queue.
         yield lines
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=120)  # a loaded machine: the last update may still be writing
+        proc.wait(timeout=30)
 
 
 def test_daoshi_build_watch_updates_the_site_after_a_save(tmp_path: Path) -> None:
