@@ -9,8 +9,9 @@ Times, each in a fresh process with an empty cache (``XDG_CACHE_HOME``):
 * the floor: load the school (``daoshi.load``, no cache) and its audit, make the same page
   sources (``all_pages``: portfolios, histories, reviews …), and for each page do what the
   plugin does by the plainest means: front matter off, the private blocks set aside,
-  Python-Markdown (``tables``) on the rest, the blocks put back, a bare Jinja2 page around
-  it, written to disk. No mkdocs, no theme, no search index;
+  Python-Markdown (``tables``) on the rest (on the title only when the rest is one block of
+  finished HTML, which Markdown would copy as it is), the blocks put back, a bare Jinja2
+  page around it, written to disk. No mkdocs, no theme, no search index;
 * ``daoshi build`` of the leaders' site: validation, the plugin, mkdocs, the Material theme
   and the search index;
 * ``daoshi build --watch``: the same, then one record's body is edited and the time is taken
@@ -47,7 +48,7 @@ from markupsafe import Markup
 from daoshi import load
 from daoshi.site.attached import attach_history
 from daoshi.site.pages import all_pages
-from daoshi.site.plugin import PRIVATE, PRIVATE_CLOSE, PRIVATE_OPEN
+from daoshi.site.plugin import PRIVATE, PRIVATE_CLOSE, PRIVATE_OPEN, html_page
 
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 today = dt.date.fromisoformat(sys.argv[3])
@@ -70,7 +71,11 @@ for page in pages:
         part if i % 2 == 0 else f"{PRIVATE_OPEN}daoshi-aside-{i // 2}{PRIVATE_CLOSE}"
         for i, part in enumerate(parts)
     )
-    html = md.reset().convert(text)
+    found = html_page(text)  # its title through Markdown, the finished HTML as it is
+    if found is None:
+        html = md.reset().convert(text)
+    else:
+        html = f"{md.reset().convert(found[0])}\n{found[1]}"
     for n, block in enumerate(aside):
         html = html.replace(f"daoshi-aside-{n}<", f"{block}<", 1)
     name = page.path.removesuffix(".md")

@@ -30,8 +30,11 @@ def head_of(bare: Path) -> str | None:
     return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
 
-def sync(bare: Path, work: Path) -> tuple[str | None, str | None]:
-    """Clone or fetch ``bare`` into ``work`` and check out its branch's commit.
+def sync(bare: Path, work: Path, clean: bool = True) -> tuple[str | None, str | None]:
+    """Clone or fetch ``bare`` into ``work`` and check out its branch's commit; with
+    ``clean``, files git does not track are removed too (a walk of the whole work tree:
+    the builder asks for it before a full build, not after every push, since nothing but
+    git writes into its clone).
 
     Returns the commit ``work`` had before (None for a new clone) and the one it has now
     (None while the repository has no commit)."""
@@ -47,7 +50,8 @@ def sync(bare: Path, work: Path) -> tuple[str | None, str | None]:
     if not git.succeeds("rev-parse", "--verify", "-q", f"refs/remotes/origin/{name}", cwd=work):
         return before, None
     git.run("checkout", "-q", "--force", "-B", name, f"refs/remotes/origin/{name}", cwd=work)
-    git.run("clean", "-q", "-d", "-f", "-x", "-e", ".daoshi-cache", cwd=work)
+    if clean:
+        git.run("clean", "-q", "-d", "-f", "-x", "-e", ".daoshi-cache", cwd=work)
     return before, _head(work)
 
 

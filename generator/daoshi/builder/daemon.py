@@ -134,7 +134,7 @@ class Builder:
         """One fetch and build or update: whether the sites show the head, and what happened."""
         work = self.site / STATE / "records"
         with build_lock(self.site):
-            _, head = sync(self.repo, work)
+            _, head = sync(self.repo, work, clean=self.live.sites is None)
             if head is None:
                 return True, "仓库还没有提交，等待第一次推送。"
             if self.live.sites is None or self.commit is None:
@@ -185,6 +185,7 @@ class Builder:
             "audiences": outcome.audiences,
             "deferred": len(self.live.stale),  # review pages still to bring up to date
             "seconds": round(outcome.seconds, 3),
+            "workers": outcome.workers,
             "time": time.time(),
         }
         path = self.site / STATE / STATUS

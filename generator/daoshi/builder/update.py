@@ -22,11 +22,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from daoshi.builder.render import AudienceFiles, UnsupportedConfig
 from daoshi.builder.sites import AudienceSite, SchoolSites
-from daoshi.builder.sources import CRISIS, SchoolSources, reach
+from daoshi.builder.sources import CRISIS, Reach, SchoolSources, reach
 from daoshi.builder.store import Generation, build_lock, published, write_audiences
+from daoshi.builder.workers import balanced, run_forked, usable_cores
 from daoshi.errors import Problem, ProjectError
 from daoshi.records.attendees import concerns_teacher
 from daoshi.records.layout import GROUP, RECORD, SELF, classify, record_path
@@ -45,6 +47,9 @@ from daoshi.site.pages import affected_pages
 
 __all__ = ["LiveSites", "Outcome", "build_once"]
 DEFERRED = "review/"  # the semester reviews: brought up to date after the other pages
+# an update shares its audiences between forked workers only when the lightest share has
+# this many pages: below it, a fork costs more than the share's work
+FORK_PAGES = 1000
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Outcome:
     audiences: list[str] = field(default_factory=list)  # whose site changed
     pages: int = 0  # page files written, over all audiences
     seconds: float = 0.0
+    workers: int = 1  # processes the update's audiences were shared between
 
 
 class LiveSites:
@@ -68,7 +74,10 @@ class LiveSites:
         today: dt.date | None = None,
         config_file: Path | None = None,
         progress: Callable[[str], None] = lambda _: None,
+        workers: int | None = None,
     ) -> None:
+        """``workers``: processes an update's audiences are shared between (forked; by
+        default one per usable core)."""
         self.records = records.resolve()
         self.site_dir = site_dir
         self.fixed_day = today
@@ -77,6 +86,8 @@ class LiveSites:
         self.sites: SchoolSites | None = None
         self.prepared: Prepared | None = None
         self.stale: set[str] = set()  # deferred pages a commit changed (``catch_up``)
+        self.workers = workers or usable_cores()
+        self.fork_pages = FORK_PAGES
 
     def day(self) -> dt.date:
         return self.fixed_day or school_today(self.records)
@@ -158,33 +169,73 @@ class LiveSites:
         sites.school = school
         semesters = {r.semester for r in shown}
         sites.sources = SchoolSources(school, sites.today, sites.records, sites.sources, semesters)
-        generations: dict[str, Generation] = {}
-        wanted: dict[str, list[AudienceSite]] = {}
-        for old in candidates:
-            site = self._refreshed(sites, old)
-            live = published(sites.site_dir, site.audience.id)
-            generations[site.audience.id] = Generation(
-                sites.store, site.audience.id, live[1] if live else None
+        shares = balanced(candidates, lambda s: len(s.files.doc_files), self.workers)
+        if len(shares) > 1 and sum(len(s.files.doc_files) for s in shares[-1]) < self.fork_pages:
+            shares = [candidates]  # too little to share: a fork would cost more than it saves
+        if len(shares) > 1:  # what every share would make first: the school's appraisal
+            sites.sources.appraise()
+        made = [
+            share if isinstance(share, _Made) else share.received(sites)
+            for share in run_forked(
+                [self._maker(sites, share, pages, i > 0) for i, share in enumerate(shares)]
             )
-            olds = {f.src_uri: f.dest_uri for f in old.files.doc_files}
-            news = {f.src_uri for f in site.files.doc_files}
-            redo = news if site.files.key != old.files.key else (news & pages) | (news - set(olds))
-            for path in set(olds) - news:  # a page it no longer has
-                generations[site.audience.id].remove(olds[path])
-                site.entries.pop(path, None)
-                site.stale_search = True
-            for path in redo:
-                wanted.setdefault(path, []).append(site)
-        written = 0
-        for path, having in sorted(wanted.items()):
-            sites.render_page(path, having, generations)
-            written += len(having)
+        ]
+        generations: dict[str, Generation] = {}
+        for share in made:
+            for site, generation in share.generations:
+                sites.sites[site.audience.id] = site
+                generations[site.audience.id] = generation
         changed = self._publish(sites, generations)
         write_audiences(sites.site_dir, sites.index())
         for site in sites.sites.values():  # the deferred pages' sources stay for catch_up
             if not self.stale & site.files.by_path.keys():
                 site.sources = None
-        return Outcome(audiences=changed, pages=written)
+        pages_written = sum(share.pages for share in made)
+        return Outcome(audiences=changed, pages=pages_written, workers=len(shares))
+
+    def _maker(
+        self, sites: SchoolSites, olds: list[AudienceSite], pages: set[str], forked: bool
+    ) -> Callable[[], _Made | _Sent]:
+        """The work of one share: in a forked child, its answer is what the parent needs."""
+
+        def make() -> _Made | _Sent:
+            made = self._make(sites, olds, pages)
+            return _Sent.of(made, olds) if forked else made
+
+        return make
+
+    def _make(self, sites: SchoolSites, olds: list[AudienceSite], pages: set[str]) -> _Made:
+        """These audiences' next generations: the pages these paths or their own changes
+        make again, the files around them; nothing published yet."""
+        generations: dict[str, Generation] = {}
+        wanted: dict[str, list[AudienceSite]] = {}
+        made = _Made()
+        for old in olds:
+            site = self._refreshed(sites, old)
+            live = published(sites.site_dir, site.audience.id)
+            generation = Generation(sites.store, site.audience.id, live[1] if live else None)
+            generations[site.audience.id] = generation
+            made.generations.append((site, generation))
+            olds_paths = {f.src_uri: f.dest_uri for f in old.files.doc_files}
+            news = {f.src_uri for f in site.files.doc_files}
+            redo = (
+                news
+                if site.files.key != old.files.key
+                else (news & pages) | (news - set(olds_paths))
+            )
+            for path in set(olds_paths) - news:  # a page it no longer has
+                generation.remove(olds_paths[path])
+                site.entries.pop(path, None)
+                site.stale_search = True
+            for path in redo:
+                wanted.setdefault(path, []).append(site)
+        for path, having in sorted(wanted.items()):
+            sites.render_page(path, having, generations)
+            made.pages += len(having)
+        for site, generation in made.generations:
+            # records only changed (anything else builds all again): the table stays
+            sites.finish_site(site, generation, False, download_table=False)
+        return made
 
     def catch_up(self, stop: Callable[[], bool] = lambda: False) -> Outcome | None:
         """Bring the deferred pages (the semester reviews) up to date; None when there was
@@ -208,6 +259,8 @@ class LiveSites:
                 _abandon(sites, generations)
                 return None
             sites.render_page(path, having, generations)
+        for audience, generation in generations.items():
+            sites.finish_site(sites.sites[audience], generation, False, download_table=False)
         changed = self._publish(sites, generations)
         self.stale.clear()
         for site in sites.sites.values():
@@ -216,11 +269,10 @@ class LiveSites:
         return Outcome(audiences=changed, pages=written, seconds=time.perf_counter() - start)
 
     def _publish(self, sites: SchoolSites, generations: dict[str, Generation]) -> list[str]:
+        """Swap in each generation that differs from the audience's live one."""
         changed = []
         for audience, generation in generations.items():
             base = published(sites.site_dir, audience)
-            # records only changed (anything else builds all again): the table stays
-            sites.finish_site(sites.sites[audience], generation, False, download_table=False)
             if base is None or generation.manifest != base[1]:
                 generation.publish()
                 changed.append(audience)
@@ -247,6 +299,71 @@ class LiveSites:
         )
         sites.sites[old.audience.id] = site
         return site
+
+
+@dataclass
+class _Made:
+    """Some audiences' refreshed sites and their next generations, unpublished."""
+
+    generations: list[tuple[AudienceSite, Generation]] = field(default_factory=list)
+    pages: int = 0
+
+
+@dataclass(frozen=True)
+class _Audience:
+    """What a forked child made for one audience, as the parent takes it over: the new
+    generation's files, the search entries that changed, the audience's reach, and its
+    pages and navigation when they are no longer the ones the parent holds."""
+
+    id: str
+    manifest: dict[str, str]
+    entries: dict[str, list[dict[str, Any]]]
+    dropped: frozenset[str]  # pages whose entries are gone
+    reach: Reach
+    files: tuple[list[Any], list[str]] | None  # (navigation, generated pages) when new
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A forked child's answer: its audiences (pickled through the pipe) and page count."""
+
+    audiences: list[_Audience]
+    pages: int
+
+    @classmethod
+    def of(cls, made: _Made, olds: list[AudienceSite]) -> _Sent:
+        before = {old.audience.id: old for old in olds}
+        sent = []
+        for site, generation in made.generations:
+            old = before[site.audience.id]
+            earlier = old.entries
+            files = None
+            if site.files is not old.files:
+                assert site.sources is not None
+                files = (site.sources.nav, list(site.sources.makers))
+            sent.append(
+                _Audience(
+                    site.audience.id,
+                    generation.manifest,
+                    {p: e for p, e in site.entries.items() if earlier.get(p) is not e},
+                    frozenset(earlier.keys() - site.entries.keys()),
+                    site.reach,
+                    files,
+                )
+            )
+        return cls(sent, made.pages)
+
+    def received(self, sites: SchoolSites) -> _Made:
+        """The audiences as the parent holds them (sources released: made again on demand)."""
+        made = _Made(pages=self.pages)
+        for a in self.audiences:
+            old = sites.sites[a.id]
+            files = old.files if a.files is None else AudienceFiles(sites.renderer, *a.files)
+            entries = {p: e for p, e in old.entries.items() if p not in a.dropped}
+            entries.update(a.entries)
+            site = AudienceSite(old.audience, None, files, a.reach, entries, False, False)
+            made.generations.append((site, Generation(sites.store, a.id, a.manifest)))
+        return made
 
 
 def _settle() -> None:

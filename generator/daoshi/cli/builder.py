@@ -46,6 +46,11 @@ def builder_group() -> None:
     type=click.FloatRange(0),
     help="没有新提交多少秒后更新审核报告页（每次提交都会改变它们，放在其他页面之后）。",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    help="一次更新最多分给几个进程同时生成（默认：本机可用的 CPU 核数）。",
+)
 def run_command(
     repo: Path,
     site: Path,
@@ -53,6 +58,7 @@ def run_command(
     today: str | None,
     socket_file: Path | None,
     idle: float,
+    workers: int | None,
 ) -> None:
     """克隆仓库、为所有受众生成站点，然后常驻：发现新提交（监视仓库的引用，或收到
     daoshi builder poke）后只重新生成受影响的页面，每个受众的新站点整体替换上线。"""
@@ -64,7 +70,7 @@ def run_command(
         raise click.BadParameter(f"{repo} 不是 git 裸仓库", param_hint="--repo")
     site.mkdir(parents=True, exist_ok=True)
     records = site / ".daoshi" / "records"
-    live = LiveSites(records, site, day, config_file, progress=_echo)
+    live = LiveSites(records, site, day, config_file, progress=_echo, workers=workers)
     builder = Builder(repo, site, live, _echo, socket_file, idle)
     _echo(f"生成程序已启动：仓库 {repo}，站点 {site}")
     try:

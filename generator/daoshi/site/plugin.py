@@ -44,6 +44,11 @@ MARKER = "daoshi.json"
 PRIVATE_OPEN = "<daoshi-private data-search-exclude>"
 PRIVATE_CLOSE = "</daoshi-private>"
 PRIVATE = re.compile(f"{PRIVATE_OPEN}(.*?){PRIVATE_CLOSE}", re.DOTALL)
+# a generated page: Markdown lines (its title), then one block of finished HTML to the end
+HTML_PAGE = re.compile(
+    r'((?:[^<\n][^\n]*\n|\n)*)(<div class="daoshi[^"<>\n]*">.*</div>)\s*', re.DOTALL
+)
+DIV_TAG = re.compile(r"<(/?)div\b")
 
 
 class DaoshiConfig(Config):
@@ -66,6 +71,7 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         self.files: Files | None = None
         self.env: jinja2.Environment | None = None
         self.aside: dict[str, list[str]] = {}
+        self.html_blocks: dict[str, str] = {}  # a page's HTML, out of Markdown's way
         self.secret = secrets.token_hex(12)
         # around each page's navigation (theme/main.html); the one builder keeps them to
         # put in each audience's navigation, a plain build drops them
@@ -139,7 +145,8 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         return self._set_aside(markdown, page)
 
     def _set_aside(self, markdown: str, page: Page) -> str:
-        """Take the private blocks out until the page is written (see ``on_post_page``).
+        """Take the private blocks out until the page is written (see ``on_post_page``),
+        and a generated page's HTML until Markdown is done (see ``on_page_content``).
 
         What is inside ``<daoshi-private data-search-exclude>`` is finished, escaped HTML
         that the search index must not hold anyway; parsing it three more times (Markdown's
@@ -148,14 +155,39 @@ class DaoshiPlugin(BasePlugin[DaoshiConfig]):
         into the page's final HTML.
         """
         parts = PRIVATE.split(markdown)
-        if len(parts) == 1:
+        if len(parts) > 1:
+            self.aside[page.file.src_uri] = parts[1::2]
+            markdown = "".join(
+                part if i % 2 == 0 else f"{PRIVATE_OPEN}{self._token(page, i // 2)}{PRIVATE_CLOSE}"
+                for i, part in enumerate(parts)
+            )
+        return self._html_aside(markdown, page)
+
+    def _html_aside(self, markdown: str, page: Page) -> str:
+        """A generated page is its title in Markdown and one ``<div class="daoshi …">`` of
+        finished HTML, which Markdown would copy as it is (a raw HTML block) after parsing
+        it twice (its raw-HTML stash and mkdocs' anchor scan: a third of an update's time).
+        The block waits outside under a placeholder and is put back as soon as Markdown is
+        done, before the search plugin reads the page. Anything else goes through Markdown."""
+        found = html_page(markdown)
+        if found is None:
             return markdown
-        blocks = parts[1::2]
-        self.aside[page.file.src_uri] = blocks
-        return "".join(
-            part if i % 2 == 0 else f"{PRIVATE_OPEN}{self._token(page, i // 2)}{PRIVATE_CLOSE}"
-            for i, part in enumerate(parts)
-        )
+        self.html_blocks[page.file.src_uri] = found[1]
+        return f"{found[0]}{self._html_holder(page)}\n"
+
+    def _html_holder(self, page: Page) -> str:
+        return f'<div class="daoshi-html">daoshi-html-{self.secret}-{page.file.src_uri}</div>'
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        block = self.html_blocks.pop(page.file.src_uri, None)
+        if block is None:
+            return html
+        holder = self._html_holder(page)
+        if html.count(holder) != 1:
+            raise PluginError(f"daoshi: {page.file.src_uri} 的内容占位符丢失，站点未生成")
+        return html.replace(holder, block)
 
     def _token(self, page: Page, n: int) -> str:
         # a secret per build: no record text can contain (or forge) a placeholder
@@ -225,3 +257,18 @@ def _load(root: Path, today: dt.date) -> School:
 def _problem_text(problems: list[Any], root: Path) -> str:
     lines = [p.format(str(root)) for p in problems]
     return "记录有问题，站点未生成：\n" + "\n".join(lines) + "\n" + verdict(len(problems))
+
+
+def html_page(markdown: str) -> tuple[str, str] | None:
+    """A generated page's Markdown (its title) and its one block of finished HTML; None
+    when the page is not made that way (a help page, several blocks, text after it)."""
+    found = HTML_PAGE.fullmatch(markdown)
+    if found is None:
+        return None
+    depth = 0  # the first <div must be closed by the last </div>
+    tags = list(DIV_TAG.finditer(found[2]))
+    for n, tag in enumerate(tags):
+        depth += -1 if tag[1] else 1
+        if depth == 0:
+            return (found[1], found[2]) if n == len(tags) - 1 else None
+    return None
