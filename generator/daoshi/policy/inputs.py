@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from daoshi.errors import Problem, ProjectError
+from daoshi.memo import IdentityMemo
 from daoshi.messages import problem
 from daoshi.policy.points import exact
 from daoshi.policy.rubric import (
@@ -29,7 +30,7 @@ ASSESSMENTS = "assessments"
 
 # the inputs read last, by the files' bytes and what they were checked against: every
 # audience of a build, and every update whose commits left them alone, reads them once
-_READ: dict[tuple[object, ...], tuple[tuple[object, ...], dict[str, Inputs]]] = {}
+_READ: IdentityMemo[dict[str, Inputs]] = IdentityMemo(1)
 
 
 def read_inputs(root: Path, school: School) -> dict[str, Inputs]:
@@ -40,22 +41,21 @@ def read_inputs(root: Path, school: School) -> dict[str, Inputs]:
         file = root / rel
         if file.is_file():
             files.append((semester, rel, file.read_bytes()))
+
+    def read() -> dict[str, Inputs]:
+        found: dict[str, Inputs] = {}
+        problems: list[Problem] = []
+        for semester, rel, data in files:
+            checked = check_file(rel, ASSESSMENTS, data, school.forms)
+            problems += checked.problems
+            found[semester.id] = inputs_of(checked, school, problems, semester.start)
+        if problems:
+            raise ProjectError(problems)
+        return found
+
     held = (school.forms, school.students, school.teachers)
-    key = (root, school.exam_ranking, *map(id, held), *((s.id, s.start, b) for s, _, b in files))
-    found = _READ.get(key)
-    if found is not None and all(a is b for a, b in zip(found[0], held, strict=True)):
-        return dict(found[1])
-    read: dict[str, Inputs] = {}
-    problems: list[Problem] = []
-    for semester, rel, data in files:
-        checked = check_file(rel, ASSESSMENTS, data, school.forms)
-        problems += checked.problems
-        read[semester.id] = inputs_of(checked, school, problems, semester.start)
-    if problems:
-        raise ProjectError(problems)
-    _READ.clear()  # held: no other object takes these identities while the entry lives
-    _READ[key] = (held, read)
-    return dict(read)
+    plain = (root, school.exam_ranking, *((s.id, s.start, b) for s, _, b in files))
+    return dict(_READ.get(held, read, plain))
 
 
 def inputs_of(

@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from daoshi.access import Access, leader_audience
+from daoshi.memo import IdentityMemo
 from daoshi.records.attendees import ATTENDEES, attendees
 from daoshi.records.model import Record, School, Semester, Student
 from daoshi.site.markdown import render_markdown
@@ -95,7 +96,9 @@ class Page:
 Spans = dict[tuple[str, str], list[tuple[str, tuple[dt.date, dt.date]]]]
 RecordIndexes = tuple[dict[str, list[Record]], dict[tuple[str, str], list[Record]]]
 # the pairings of the last few schools, by the identity of their pairings and semesters
-_PAIRINGS: dict[tuple[int, int], tuple[tuple[object, ...], Any]] = {}
+_PAIRINGS: IdentityMemo[tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]], Spans]] = (
+    IdentityMemo(4)
+)
 
 
 def pairings_of(
@@ -103,30 +106,26 @@ def pairings_of(
 ) -> tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]], Spans]:
     """Mentors by (semester, student), the key students, and who mentored whom when (by
     (semester, student), in date order): one pass over the pairings, shared by every
-    audience's ``Site`` of this school (they are not filtered by access)."""
-    held = (school.pairings, school.semesters)  # what it is made of: the same after an
-    key = (id(school.pairings), id(school.semesters))  # update of records only
-    found = _PAIRINGS.get(key)
-    if found is not None and all(a is b for a, b in zip(found[0], held, strict=True)):
-        return found[1]  # type: ignore[no-any-return]
-    mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
-    key_students: set[tuple[str, str]] = set()
-    spans: Spans = defaultdict(list)
-    terms = {t.id: (t.start, t.end) for t in school.semesters}
-    for p in school.pairings:
-        for sid in p.students:
-            mentors[(p.semester, sid)].append(p.mentor)
-            for span in p.periods.get(sid, (terms[p.semester],)):
-                spans[(p.semester, sid)].append((p.mentor, span))
-        if p.key_student:
-            key_students.add((p.semester, p.key_student))
-    for listed in spans.values():
-        listed.sort(key=lambda m: (m[1], m[0]))
-    made = (mentors, key_students, spans)
-    _PAIRINGS[key] = (held, made)  # held: no other object takes these ids while it is kept
-    while len(_PAIRINGS) > 4:
-        del _PAIRINGS[next(iter(_PAIRINGS))]
-    return made
+    audience's ``Site`` of this school (they are not filtered by access; the same after an
+    update of records only)."""
+
+    def made() -> tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]], Spans]:
+        mentors: dict[tuple[str, str], list[str]] = defaultdict(list)
+        key_students: set[tuple[str, str]] = set()
+        spans: Spans = defaultdict(list)
+        terms = {t.id: (t.start, t.end) for t in school.semesters}
+        for p in school.pairings:
+            for sid in p.students:
+                mentors[(p.semester, sid)].append(p.mentor)
+                for span in p.periods.get(sid, (terms[p.semester],)):
+                    spans[(p.semester, sid)].append((p.mentor, span))
+            if p.key_student:
+                key_students.add((p.semester, p.key_student))
+        for listed in spans.values():
+            listed.sort(key=lambda m: (m[1], m[0]))
+        return mentors, key_students, spans
+
+    return _PAIRINGS.get((school.pairings, school.semesters), made)
 
 
 class Site:

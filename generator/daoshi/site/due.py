@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from daoshi.memo import IdentityMemo
 from daoshi.policy.obligations import DUE_SOON, OPEN, UNMET, Check, ObligationEngine
 from daoshi.records.model import Semester, Student
 from daoshi.records.staffing import mentors_without_key_student, staffing_rules
@@ -29,8 +29,7 @@ _ENGINES: weakref.WeakKeyDictionary[Site, dict[str, ObligationEngine]] = weakref
 # engines over the same records, pairings and forms are the same engine, whichever audience
 # or update asks (the one builder makes many sites at once): keyed by the objects' identity,
 # which the entry holds so that no identity is reused while it lives
-_SHARED: OrderedDict[tuple[int, ...], tuple[ObligationEngine, tuple[object, ...]]] = OrderedDict()
-_SHARED_SIZE = 128
+_SHARED: IdentityMemo[ObligationEngine] = IdentityMemo(128)
 
 KEY_TALK_WEEKS = 4  # a key student with no talk for this many weeks is flagged
 PACE_SHARE = 2 / 3  # a required record still missing when this share of its period has gone
@@ -64,8 +63,7 @@ class Warning:
 # that the audience sees, the pairings, forms, students and semester, the day, the badge),
 # whichever audience or update asks: after a commit only its students' are made again,
 # and a class page whose other students did not change needs no obligations engine
-_WARNED: OrderedDict[tuple[Any, ...], tuple[tuple[object, ...], list[Warning]]] = OrderedDict()
-_WARNED_SIZE = 50_000
+_WARNED: IdentityMemo[list[Warning]] = IdentityMemo(50_000)
 
 
 def obligation_engine(site: Site, semester: Semester) -> ObligationEngine:
@@ -75,15 +73,9 @@ def obligation_engine(site: Site, semester: Semester) -> ObligationEngine:
         visible = [r for (sid, _), rs in site.by_mentor.items() if sid == semester.id for r in rs]
         school = site.school
         held = (school.forms, school.pairings, school.students, semester, *visible)
-        key = tuple(id(x) for x in held)
-        found = _SHARED.get(key)
-        if found is None:
-            found = (ObligationEngine(school, semester, records=visible), held)
-            _SHARED[key] = found
-            while len(_SHARED) > _SHARED_SIZE:
-                _SHARED.popitem(last=False)
-        _SHARED.move_to_end(key)
-        engines[semester.id] = found[0]
+        engines[semester.id] = _SHARED.get(
+            held, lambda: ObligationEngine(school, semester, records=visible)
+        )
     return engines[semester.id]
 
 
@@ -139,16 +131,14 @@ def student_warnings(site: Site, student: Student, semester: Semester) -> list[W
     mine = tuple(r for r in site.by_student.get(student.id, ()) if r.semester == semester.id)
     school = site.school
     held = (school.forms, school.pairings, school.students, semester, student, *mine)
-    key = (site.today, site.is_key(semester.id, student.id), *map(id, held))
-    found = _WARNED.get(key)
-    if found is None or not all(a is b for a, b in zip(found[0], held, strict=True)):
-        engine = obligation_engine(site, semester)
-        # held: no other object takes these identities while the entry lives
-        found = _WARNED[key] = (held, _student_warnings(site, engine, student, semester))
-        while len(_WARNED) > _WARNED_SIZE:
-            _WARNED.popitem(last=False)
-    _WARNED.move_to_end(key)
-    return list(found[1])
+    plain = (site.today, site.is_key(semester.id, student.id))
+    return list(
+        _WARNED.get(
+            held,
+            lambda: _student_warnings(site, obligation_engine(site, semester), student, semester),
+            plain,
+        )
+    )
 
 
 def _student_warnings(
