@@ -138,10 +138,10 @@ class SchoolSites:
         self,
         site: AudienceSite,
         generation: Generation,
-        publish: bool = True,
         download_table: bool = True,
     ) -> None:
-        """The files around the pages (theme templates, search index, marker), then publish.
+        """The files around the pages (theme templates, search index, marker), added to the
+        generation (which the caller publishes).
 
         ``download_table`` False keeps the pairing table download the generation has (an
         update of records only: the table is made of data files, which a record leaves)."""
@@ -157,8 +157,6 @@ class SchoolSites:
         for path, data in made.items():
             generation.add(path, data)
         site.stale_theme = site.stale_search = False
-        if publish:
-            generation.publish()
 
     def download_bytes(self, sheets: list[Sheet]) -> bytes:
         """The XLSX of these sheets, made once while they stay the same."""
@@ -201,9 +199,12 @@ class SchoolSites:
             self.render_page(path, sites, generations)
             if n % step == 0:
                 progress(f"已生成 {n}/{len(having)} 个页面")
+        dropped: set[str] = set()
         for site in self.sites.values():
             self.finish_site(site, generations[site.audience.id])
+            dropped |= generations[site.audience.id].publish(forget=False)
             site.sources = None  # its pages are written: nothing more to make from them
+        self.store.forget(dropped)  # after the last: see ``Generation.publish``
         progress("准备后续更新用的备用目录…")
         for generation in generations.values():
             generation.fill_spares()

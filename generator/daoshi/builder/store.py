@@ -131,12 +131,17 @@ class Generation:
     def remove(self, path: str) -> None:
         self.manifest.pop(path, None)
 
-    def publish(self) -> None:
-        """Bring the slot's tree to this generation, swap the audience's folder to it."""
+    def publish(self, forget: bool = True) -> set[str]:
+        """Bring the slot's tree to this generation, swap the audience's folder to it; the
+        stored files its slot no longer links to. Publishing several generations, forget
+        them (``Store.forget``) after the last: a file one audience's tree drops may be one
+        that another's next generation is about to link."""
         tree = self.folder / str(self.number % SLOTS)
         dropped = self._write_tree(tree)
         _swap(self.store.site / self.audience, tree.relative_to(self.store.site))
-        self.store.forget(dropped)
+        if forget:
+            self.store.forget(dropped)
+        return dropped
 
     def fill_spares(self) -> None:
         """The other slots' trees, where they have none yet, as copies of this generation:

@@ -234,7 +234,7 @@ class LiveSites:
             made.pages += len(having)
         for site, generation in made.generations:
             # records only changed (anything else builds all again): the table stays
-            sites.finish_site(site, generation, False, download_table=False)
+            sites.finish_site(site, generation, download_table=False)
         return made
 
     def catch_up(self, stop: Callable[[], bool] = lambda: False) -> Outcome | None:
@@ -260,7 +260,7 @@ class LiveSites:
                 return None
             sites.render_page(path, having, generations)
         for audience, generation in generations.items():
-            sites.finish_site(sites.sites[audience], generation, False, download_table=False)
+            sites.finish_site(sites.sites[audience], generation, download_table=False)
         changed = self._publish(sites, generations)
         self.stale.clear()
         for site in sites.sites.values():
@@ -270,12 +270,13 @@ class LiveSites:
 
     def _publish(self, sites: SchoolSites, generations: dict[str, Generation]) -> list[str]:
         """Swap in each generation that differs from the audience's live one."""
-        changed = []
+        changed, dropped = [], set()
         for audience, generation in generations.items():
             base = published(sites.site_dir, audience)
             if base is None or generation.manifest != base[1]:
-                generation.publish()
+                dropped |= generation.publish(forget=False)
                 changed.append(audience)
+        sites.store.forget(dropped)
         return sorted(changed)
 
     def _refreshed(self, sites: SchoolSites, old: AudienceSite) -> AudienceSite:
