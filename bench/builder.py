@@ -12,7 +12,8 @@ in a fresh process with an empty cache:
   and pushed to the bare repository the builder watches (inotify; no poke): the time from
   ``git push`` returning to the builder's status naming that commit, which it writes once
   every affected audience's new generation is swapped in. The leaders' page is checked to
-  show the sentence then.
+  show the sentence then. A push's CPU counts the builder's forked workers and its git
+  commands (the children it waited for) with its own.
 
 Prints wall and CPU seconds side by side, the ratio of all audiences to one leaders' build,
 the latency's median, p95 and maximum, the disk the sites take, and the load average.
@@ -192,7 +193,7 @@ def main() -> None:
             assert sentence in page.read_text("utf-8"), page
             print(
                 f"push {n + 1}: {latencies[-1]:.2f} s, {cpus[-1]:.2f} s CPU, "
-                f"{counts[-1]} audiences; {load_average()}",
+                f"{counts[-1]} audiences, {found.get('workers', 1)} processes; {load_average()}",
                 flush=True,
             )
         peak = process_peak_rss(proc.pid)

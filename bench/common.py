@@ -98,9 +98,10 @@ def measure(argv: list[str], env: dict[str, str]) -> Measured:
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a running process has used so far (``/proc``)."""
+    """CPU seconds (user + system) a running process has used so far, with the children it
+    has waited for (the builder's forked workers) (``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def process_peak_rss(pid: int) -> int:

@@ -1,4 +1,5 @@
-"""Values made of in-memory objects, kept while those very objects are asked about again.
+"""Values made of in-memory objects, kept while those very objects are asked about again;
+and the cyclic garbage collector held off while many acyclic objects are made.
 
 The one builder holds the school for days and makes each audience's pages from it; an
 update replaces only the records it changed, so most of what the pages compute (a
@@ -11,8 +12,10 @@ key that matches means the very same inputs. The oldest entries go past ``size``
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -42,3 +45,17 @@ class IdentityMemo(Generic[V]):
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: the collector would rescan the large model
+    (and all that is made) again and again while many small, acyclic objects are made.
+    Nested pauses leave it off until the outermost ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -69,6 +69,7 @@ class Builder:
         self.pokes: queue.Queue[_Poke] = queue.Queue()
         self.commit: str | None = None  # what the published sites show
         self.stopping = threading.Event()
+        self.untidy = False  # an update left garbage to collect once everyone is answered
 
     # -- the doors ---------------------------------------------------------------------------
     def listen(self) -> socket.socket:
@@ -152,6 +153,7 @@ class Builder:
             return False, "\n".join(lines)
         self.commit = head
         self._status(head, ok=True, outcome=outcome)
+        self.untidy = not outcome.full
         if outcome.full:
             return True, (
                 f"已为 {len(outcome.audiences)} 个受众生成站点（提交 {head[:10]}，"
@@ -224,6 +226,9 @@ class Builder:
                         with contextlib.suppress(OSError):
                             poke.connection.sendall(answer)
                         poke.connection.close()
+                if self.untidy:
+                    self.untidy = False
+                    self.live.tidy()
         finally:
             self.stopping.set()
             server.close()

@@ -32,12 +32,10 @@ import jinja2
 from markupsafe import Markup
 
 from daoshi.access import REFERRED_CATEGORIES, Access, Audience
-from daoshi.policy.appraisal import read_inputs
 from daoshi.records.access_form import NONE
 from daoshi.records.attendees import attendees
 from daoshi.records.forms import FieldForm, Forms
 from daoshi.records.model import Record, School
-from daoshi.site.appraisal import by_semester, school_appraisals
 from daoshi.site.attached import audit_of
 from daoshi.site.core import LISTS, Page, RecordIndexes, Site
 from daoshi.site.markdown import render_markdown
@@ -303,15 +301,6 @@ class SchoolSources:
         self.index: SchoolIndex = SchoolIndex(school, earlier.index if earlier else None)
         self.appraised: dict[str, list[Any]] | None = None
         self._earlier = (earlier.appraised, set(changed)) if earlier is not None else None
-
-    def appraise(self) -> None:
-        """The school's appraisal, made now if no audience's sources made it yet (forked
-        workers then share it instead of each making it)."""
-        if self.appraised is None:
-            inputs = read_inputs(self.root, self.school) if self.root is not None else None
-            reuse, changed = self._earlier if self._earlier is not None else (None, set())
-            done = school_appraisals(self.school, self.today, inputs, reuse, changed)
-            self.appraised = by_semester(done)
 
     def audience(self, audience: Audience) -> AudienceSources:
         """The audience's pages (made on demand) and navigation."""

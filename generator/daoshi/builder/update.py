@@ -30,6 +30,7 @@ from daoshi.builder.sources import CRISIS, Reach, SchoolSources, reach
 from daoshi.builder.store import Generation, build_lock, published, write_audiences
 from daoshi.builder.workers import balanced, run_forked, usable_cores
 from daoshi.errors import Problem, ProjectError
+from daoshi.memo import paused_gc
 from daoshi.records.attendees import concerns_teacher
 from daoshi.records.layout import GROUP, RECORD, SELF, classify, record_path
 from daoshi.records.model import Record, School
@@ -115,14 +116,25 @@ class LiveSites:
     # -- after commits ----------------------------------------------------------------------
     def update(self, changed: Iterable[str]) -> Outcome:
         """Bring every affected audience's site up to date after these files changed."""
-        start = time.perf_counter()
         sites = self.sites
         paths = sorted(set(changed))
         if sites is None or sites.today != self.day():
             return self.full()
-        school = sites.school
-        if any(classify(p, school.forms.files) != RECORD for p in paths):
+        if any(classify(p, sites.school.forms.files) != RECORD for p in paths):
             return self.full()
+        # the cyclic garbage collector waits: its passes over what an update makes cost a
+        # tenth of its time; ``tidy`` collects once the sites are published
+        with paused_gc():
+            return self._update(sites, paths)
+
+    def tidy(self) -> None:
+        """Collect what the last update left (the old sites' pages and indexes), while no
+        one waits: after the builder has said the sites are up to date."""
+        gc.collect()
+
+    def _update(self, sites: SchoolSites, paths: list[str]) -> Outcome:
+        start = time.perf_counter()
+        school = sites.school
         problems, mini, self.prepared = check_records(
             self.records, paths, school.forms, sites.today, self.prepared
         )
@@ -167,18 +179,26 @@ class LiveSites:
             site for site in sites.sites.values() if _may_change(site, school, shown, students)
         ]
         sites.school = school
-        semesters = {r.semester for r in shown}
-        sites.sources = SchoolSources(school, sites.today, sites.records, sites.sources, semesters)
         shares = balanced(candidates, lambda s: len(s.files.doc_files), self.workers)
         if len(shares) > 1 and sum(len(s.files.doc_files) for s in shares[-1]) < self.fork_pages:
             shares = [candidates]  # too little to share: a fork would cost more than it saves
-        if len(shares) > 1:  # what every share would make first: the school's appraisal
-            sites.sources.appraise()
+        # each process makes the school's page sources itself (its index, the appraisal of
+        # the changed semesters), at the same time: the parent's are kept for the next update
+        earlier, semesters = sites.sources, {r.semester for r in shown}
+
+        def work(share: list[AudienceSite], forked: bool) -> Callable[[], _Made | _Sent]:
+            def make() -> _Made | _Sent:
+                sites.sources = SchoolSources(
+                    school, sites.today, sites.records, earlier, semesters
+                )
+                made = self._make(sites, share, pages)
+                return _Sent.of(made, share) if forked else made
+
+            return make
+
         made = [
             share if isinstance(share, _Made) else share.received(sites)
-            for share in run_forked(
-                [self._maker(sites, share, pages, i > 0) for i, share in enumerate(shares)]
-            )
+            for share in run_forked([work(share, i > 0) for i, share in enumerate(shares)])
         ]
         generations: dict[str, Generation] = {}
         for share in made:
@@ -192,17 +212,6 @@ class LiveSites:
                 site.sources = None
         pages_written = sum(share.pages for share in made)
         return Outcome(audiences=changed, pages=pages_written, workers=len(shares))
-
-    def _maker(
-        self, sites: SchoolSites, olds: list[AudienceSite], pages: set[str], forked: bool
-    ) -> Callable[[], _Made | _Sent]:
-        """The work of one share: in a forked child, its answer is what the parent needs."""
-
-        def make() -> _Made | _Sent:
-            made = self._make(sites, olds, pages)
-            return _Sent.of(made, olds) if forked else made
-
-        return make
 
     def _make(self, sites: SchoolSites, olds: list[AudienceSite], pages: set[str]) -> _Made:
         """These audiences' next generations: the pages these paths or their own changes

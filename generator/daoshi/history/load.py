@@ -34,9 +34,9 @@ from daoshi.history.index import (
 )
 from daoshi.history.readers import (
     _BothEnds,
-    _no_collection,
     _read_all,
 )
+from daoshi.memo import paused_gc
 
 
 def _salt() -> str:
@@ -52,7 +52,7 @@ def load_history(
     head is not an ancestor of HEAD (history rewritten) and remembers that rewrite.
     """
     store = cache_dir(root) / "history.pickle"
-    with _no_collection():
+    with paused_gc():
         cached = _load(store) if use_cache else None
     old = None
     if isinstance(cached, dict) and cached.get("salt") == _salt():
@@ -79,14 +79,14 @@ def load_history(
         if progress:
             progress("读取 git 历史…")
         both = _BothEnds()
-        with _no_collection():
+        with paused_gc():
             _read_all(root, both)
             index = both.index()
             head = next(reversed(index.commits), None)
         index.rewrites = rewrites
     index.head = head
     if use_cache:
-        with _no_collection():
+        with paused_gc():
             _dump(store, {"salt": _salt(), "index": index})
     return index
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import gc
 import os
 import selectors
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from subprocess import Popen
 
@@ -268,16 +266,3 @@ def _read_all(root: Path, both: _BothEnds) -> None:
                 stop_log(proc)
                 if proc.stdout is not None:
                     proc.stdout.close()
-
-
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """No garbage collection while tens of thousands of small tuples are made or unpickled:
-    the collector would only rescan them (they hold no cycles)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()

@@ -10,16 +10,15 @@ inputs (``semesters/<S>/assessments.yaml``); see docs/appraisal.md.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from daoshi.errors import Location, Problem, ProjectError
+from daoshi.memo import paused_gc
 from daoshi.messages import problem
 from daoshi.policy.inputs import read_inputs
 from daoshi.policy.obligations import ObligationEngine
@@ -307,21 +306,8 @@ def appraise_all(
     on: dt.date | None = None,
 ) -> tuple[list[Appraisal], list[Problem]]:
     """Every semester with every rubric of its policies; refused rubrics become problems."""
-    with _paused_gc():
+    with paused_gc():
         return _appraise_all(school, rubrics, inputs, semesters, on)
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Scoring makes many small acyclic objects: the cycle collector would rescan the
-    whole (large) model again and again for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _appraise_all(
