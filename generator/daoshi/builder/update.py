@@ -7,6 +7,8 @@ home, appraisal, review). Only the audiences that can see one of the records' st
 the school-wide ones, the records' mentors and (for a crisis report) the referred
 students' roles are looked at again: an audience that may not see a record has no page it
 changes. Each of them gets a new generation with its changed files, swapped in whole.
+Those audiences are shared between forked workers, one per usable core (``workers``): each
+makes its audiences' pages from the school the builder holds, the parent publishes them all.
 A change to anything but records (people, semesters, pairings, forms, school.yaml) or a new
 day builds everything again. A commit with problems leaves every site as it was and
 reports the problems as located lines.
@@ -128,9 +130,12 @@ class LiveSites:
             return self._update(sites, paths)
 
     def tidy(self) -> None:
-        """Collect what the last update left (the old sites' pages and indexes), while no
-        one waits: after the builder has said the sites are up to date."""
+        """Collect what the last update left (the old sites' pages and indexes) while no one
+        waits (the builder has answered), and leave what stays out of later passes: each
+        pass then scans one update's objects, not every update's since the full build.
+        What is frozen and dies in a cycle later is collected by ``catch_up``."""
         gc.collect()
+        gc.freeze()
 
     def _update(self, sites: SchoolSites, paths: list[str]) -> Outcome:
         start = time.perf_counter()
@@ -274,6 +279,7 @@ class LiveSites:
         self.stale.clear()
         for site in sites.sites.values():
             site.sources = None
+        _settle()  # idle: the sources kept for these pages are cyclic garbage now
         written = sum(len(h) for h in wanted.values())
         return Outcome(audiences=changed, pages=written, seconds=time.perf_counter() - start)
 
