@@ -24,11 +24,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from daoshi.builder.handover import Made, Sent
 from daoshi.builder.render import AudienceFiles, UnsupportedConfig
 from daoshi.builder.sites import AudienceSite, SchoolSites
-from daoshi.builder.sources import CRISIS, Reach, SchoolSources, reach
+from daoshi.builder.sources import CRISIS, SchoolSources, reach
 from daoshi.builder.store import Generation, build_lock, published, write_audiences
 from daoshi.builder.workers import balanced, run_forked, usable_cores
 from daoshi.errors import Problem, ProjectError
@@ -191,18 +191,18 @@ class LiveSites:
         # the changed semesters), at the same time: the parent's are kept for the next update
         earlier, semesters = sites.sources, {r.semester for r in shown}
 
-        def work(share: list[AudienceSite], forked: bool) -> Callable[[], _Made | _Sent]:
-            def make() -> _Made | _Sent:
+        def work(share: list[AudienceSite], forked: bool) -> Callable[[], Made | Sent]:
+            def make() -> Made | Sent:
                 sites.sources = SchoolSources(
                     school, sites.today, sites.records, earlier, semesters
                 )
                 made = self._make(sites, share, pages)
-                return _Sent.of(made, share) if forked else made
+                return Sent.of(made, share) if forked else made
 
             return make
 
         made = [
-            share if isinstance(share, _Made) else share.received(sites)
+            share if isinstance(share, Made) else share.received(sites)
             for share in run_forked([work(share, i > 0) for i, share in enumerate(shares)])
         ]
         generations: dict[str, Generation] = {}
@@ -218,12 +218,12 @@ class LiveSites:
         pages_written = sum(share.pages for share in made)
         return Outcome(audiences=changed, pages=pages_written, workers=len(shares))
 
-    def _make(self, sites: SchoolSites, olds: list[AudienceSite], pages: set[str]) -> _Made:
+    def _make(self, sites: SchoolSites, olds: list[AudienceSite], pages: set[str]) -> Made:
         """These audiences' next generations: the pages these paths or their own changes
         make again, the files around them; nothing published yet."""
         generations: dict[str, Generation] = {}
         wanted: dict[str, list[AudienceSite]] = {}
-        made = _Made()
+        made = Made()
         for old in olds:
             site = self._refreshed(sites, old)
             live = published(sites.site_dir, site.audience.id)
@@ -315,71 +315,6 @@ class LiveSites:
         )
         sites.sites[old.audience.id] = site
         return site
-
-
-@dataclass
-class _Made:
-    """Some audiences' refreshed sites and their next generations, unpublished."""
-
-    generations: list[tuple[AudienceSite, Generation]] = field(default_factory=list)
-    pages: int = 0
-
-
-@dataclass(frozen=True)
-class _Audience:
-    """What a forked child made for one audience, as the parent takes it over: the new
-    generation's files, the search entries that changed, the audience's reach, and its
-    pages and navigation when they are no longer the ones the parent holds."""
-
-    id: str
-    manifest: dict[str, str]
-    entries: dict[str, list[dict[str, Any]]]
-    dropped: frozenset[str]  # pages whose entries are gone
-    reach: Reach
-    files: tuple[list[Any], list[str]] | None  # (navigation, generated pages) when new
-
-
-@dataclass(frozen=True)
-class _Sent:
-    """A forked child's answer: its audiences (pickled through the pipe) and page count."""
-
-    audiences: list[_Audience]
-    pages: int
-
-    @classmethod
-    def of(cls, made: _Made, olds: list[AudienceSite]) -> _Sent:
-        before = {old.audience.id: old for old in olds}
-        sent = []
-        for site, generation in made.generations:
-            old = before[site.audience.id]
-            earlier = old.entries
-            files = None
-            if site.files is not old.files:
-                assert site.sources is not None
-                files = (site.sources.nav, list(site.sources.makers))
-            sent.append(
-                _Audience(
-                    site.audience.id,
-                    generation.manifest,
-                    {p: e for p, e in site.entries.items() if earlier.get(p) is not e},
-                    frozenset(earlier.keys() - site.entries.keys()),
-                    site.reach,
-                    files,
-                )
-            )
-        return cls(sent, made.pages)
-
-    def received(self, sites: SchoolSites) -> _Made:
-        """The audiences as the parent holds them (sources released: made again on demand)."""
-        made = _Made(pages=self.pages)
-        for a in self.audiences:
-            old = sites.sites[a.id]
-            files = old.files if a.files is None else AudienceFiles(sites.renderer, *a.files)
-            entries = {p: e for p, e in old.entries.items() if p not in a.dropped}
-            entries.update(a.entries)
-            site = AudienceSite(old.audience, None, files, a.reach, entries, False, False)
-            made.generations.append((site, Generation(sites.store, a.id, a.manifest)))
-        return made
 
 
 def _settle() -> None:
