@@ -8,10 +8,9 @@ appear here: only dates, kinds, IDs, points and why.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -26,45 +25,29 @@ SORT_KEYS = ("total", "mentor", "grade")
 
 def appraisals(site: Site, inputs: Mapping[str, Inputs] | None = None) -> list[Appraisal]:
     """Every semester's appraisal as of the site's today (the running one is provisional)."""
-    done = school_appraisals(site.school, site.today, inputs, site.reuse_appraisals, site.changed)
-    site.appraised = by_semester(done)
-    return done
-
-
-def school_appraisals(
-    school: School,
-    today: dt.date,
-    inputs: Mapping[str, Inputs] | None = None,
-    reuse: Mapping[str, list[Appraisal]] | None = None,
-    changed: Collection[str] = (),
-) -> list[Appraisal]:
-    """Every semester's appraisals, in the school's order; with ``reuse`` (an
-    incremental update) only the ``changed`` semesters and those not in it are scored again."""
-    rubrics = load_rubrics(school.forms)
+    rubrics = load_rubrics(site.school.forms)
+    reuse = site.reuse_appraisals
     if reuse is None:
-        done, _refused = appraise_all(school, rubrics, inputs or {}, on=today)
-    else:
-        stale = [s for s in school.semesters if s.id in changed or s.id not in reuse]
+        done, _refused = appraise_all(site.school, rubrics, inputs or {}, on=site.today)
+    else:  # an incremental update: only the semesters of the changed records are scored again
+        stale = [s for s in site.school.semesters if s.id in site.changed or s.id not in reuse]
         fresh = (  # none stale: no pass over the school's records at all
-            appraise_all(school, rubrics, inputs or {}, semesters=stale, on=today)[0]
+            appraise_all(site.school, rubrics, inputs or {}, semesters=stale, on=site.today)[0]
             if stale
             else []
         )
-        fresh_of = by_semester(fresh)
+        by_semester: dict[str, list[Appraisal]] = {}
+        for a in fresh:
+            by_semester.setdefault(a.semester.id, []).append(a)
         done = [
             a
-            for s in school.semesters
-            for a in (fresh_of.get(s.id, []) if s in stale else reuse.get(s.id, []))
+            for s in site.school.semesters
+            for a in (by_semester.get(s.id, []) if s in stale else reuse.get(s.id, []))
         ]
+    site.appraised = {}
+    for a in done:
+        site.appraised.setdefault(a.semester.id, []).append(a)
     return done
-
-
-def by_semester(appraisals: Iterable[Appraisal]) -> dict[str, list[Appraisal]]:
-    """Appraisals by their semester's ID, each list in the order given."""
-    found: dict[str, list[Appraisal]] = {}
-    for a in appraisals:
-        found.setdefault(a.semester.id, []).append(a)
-    return found
 
 
 def _sorted(appraisal: Appraisal, key: str) -> list[MentorScore]:
